@@ -1,0 +1,132 @@
+"""Benchmark of the report reader on the five seed reports, beside jionlp's ``extract_money`` as baseline.
+
+Prints, from one run on this machine: the throughput (characters per second, one core) of the whole pipeline
+(extract from the .txt file + analyse: boilerplate, headings, figures, checks, findings), the throughput of
+jionlp's ``ner.extract_money`` on the same texts, their ratio, and for money figures (gold claims with unit 元)
+both tools' precision/recall/F1 against ``../shared/seeds/gold`` — a predicted figure matches a gold one when
+the spans overlap and the value in 元 is equal. No timed asserts: figures measured in one run.
+
+jionlp is a benchmark-only dependency (pyproject extra ``bench``): ``.venv/bin/pip install jionlp==1.5.31``.
+
+    .venv/bin/python bench/bench_reader.py [SEEDS_DIR] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from lvzhi.reader.extract import extract
+from lvzhi.reader.pipeline import analyse
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SEEDS = ROOT / ".." / "shared" / "seeds"
+
+
+def gold_money(seeds: Path) -> dict[str, list[tuple[int, int, Decimal]]]:
+    """Gold money claims per file: (start, end, value in 元)."""
+    out: dict[str, list[tuple[int, int, Decimal]]] = defaultdict(list)
+    for line in (seeds / "gold" / "claims.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line, parse_float=Decimal)
+        if row["unit"] == "元":
+            out[row["file"]].append((int(row["start"]), int(row["end"]), Decimal(row["value"])))
+    return out
+
+
+def f1(gold: list[tuple[int, int, Decimal]], pred: list[tuple[int, int, Decimal]]) -> tuple[int, int, int]:
+    """(hits, gold count, predicted count): one-to-one matches with overlapping spans and equal values."""
+    used: set[int] = set()
+    hits = 0
+    for gs, ge, gv in gold:
+        for i, (ps, pe, pv) in enumerate(pred):
+            if i not in used and ps < ge and gs < pe and pv == gv:
+                used.add(i)
+                hits += 1
+                break
+    return hits, len(gold), len(pred)
+
+
+def prf(hits: int, gold: int, pred: int) -> str:
+    p = hits / pred if pred else 1.0
+    r = hits / gold if gold else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return f"P={p:.3f} R={r:.3f} F1={f:.3f} ({hits}/{gold}, 预测 {pred})"
+
+
+def jionlp_money(extract_money: Any, text: str) -> list[tuple[int, int, Decimal]]:
+    """jionlp's money figures as (start, end, value in 元); a blurred range counts as its lower bound."""
+    out = []
+    for m in extract_money(text, with_parsing=True):
+        num = m["detail"]["num"]
+        value = Decimal(num[0] if isinstance(num, list) else num)
+        out.append((m["offset"][0], m["offset"][1], value.normalize()))
+    return out
+
+
+def best_of(repeat: int, fn: Any) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmark and print its figures."""
+    args = [a for a in argv if not a.startswith("--")]
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 5
+    if "--repeat" in argv:
+        args.remove(str(repeat))
+    seeds = Path(args[0]) if args else DEFAULT_SEEDS
+    files = sorted(seeds.glob("*.txt"))
+    if not files:
+        print(f"找不到种子报告：{seeds}（应在仓库旁的 ../shared/seeds）")
+        return 1
+    try:
+        # jionlp prints a banner on import; keep the benchmark output to its figures.
+        with contextlib.redirect_stdout(io.StringIO()):
+            from jionlp import ner
+    except ImportError:
+        print("未安装 jionlp（基准对照，仅用于 bench）：.venv/bin/pip install jionlp==1.5.31")
+        return 1
+    gold = gold_money(seeds)
+    texts = {p.name: extract(p).text for p in files}
+    chars = sum(len(t) for t in texts.values())
+
+    ours_s = best_of(repeat, lambda: [analyse(extract(p).text) for p in files])
+    jio_s = best_of(repeat, lambda: [ner.extract_money(t, with_parsing=True) for t in texts.values()])
+
+    ours_hits = [0, 0, 0]
+    jio_hits = [0, 0, 0]
+    for name, text in texts.items():
+        a = analyse(text)
+        ours = [(c.start, c.end, c.value.normalize()) for c in a.claims if c.unit == "元"]
+        for acc, pred in ((ours_hits, ours), (jio_hits, jionlp_money(ner.extract_money, text))):
+            h, g, p = f1([(s, e, v.normalize()) for s, e, v in gold[name]], pred)
+            acc[0] += h
+            acc[1] += g
+            acc[2] += p
+    all_claims = sum(len(analyse(t).claims) for t in texts.values())
+
+    print(f"种子报告 {len(files)} 份，共 {chars} 字符；每项取 {repeat} 次运行中最快的一次（单核）")
+    print(
+        f"本阅读器 整条流水线 (读取+分析)  {ours_s * 1000:8.1f} ms  {chars / ours_s / 1e6:6.3f} Mchar/s"
+        f"  （目标 ≥ 2 Mchar/s），找到数字 {all_claims} 个（各类）"
+    )
+    print(f"jionlp extract_money (仅金额)      {jio_s * 1000:8.1f} ms  {chars / jio_s / 1e6:6.3f} Mchar/s")
+    print(f"速度比 本阅读器/jionlp = {jio_s / ours_s:.2f}")
+    print(f"金额 F1（对照金标准，单位 元）  本阅读器 {prf(*ours_hits)}")
+    print(f"                              jionlp   {prf(*jio_hits)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

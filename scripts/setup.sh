@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything Lüzhi needs on a fresh Debian machine; safe to run again (it skips what is there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: CJK fonts for PDF/DOCX rendering, chromium for browser tests, pdftoppm for PDF checks.
+apt_pkgs=(fonts-noto-cjk chromium poppler-utils)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ${missing[*]} (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages ${missing[*]}; run: sudo apt-get install ${missing[*]}" >&2
+  fi
+fi
+
+# Python environment (pinned versions in pyproject.toml).
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q -U pip
+fi
+stamp=.venv/.lvzhi-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python dependencies"
+  .venv/bin/pip install -q -e ".[dev]"
+  touch "$stamp"
+fi
+
+# Front-end libraries (htmx, ECharts) from npm with the lock file; served locally, never from a CDN.
+if [ -f package.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+    echo "setup: installing front-end packages (npm ci)"
+    npm ci --silent --no-audit --no-fund
+  fi
+fi

@@ -1,0 +1,3 @@
+from lvzhi.cli.main import app
+
+app()

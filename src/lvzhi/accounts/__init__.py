@@ -1,0 +1,1 @@
+"""Users, region-scoped roles, login throttling, revocable sessions, API tokens, and the scoping helper."""

@@ -1,0 +1,227 @@
+"""The one scoping helper: which regions, rounds, evaluations, users and audit records a user may reach.
+
+Every query of the UI, the API and the CLI that touches region-owned data goes through here. Things a
+user may not see are reported as "not found" (so their existence does not leak); things a user may see
+but not change raise PermissionDenied.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from lvzhi.accounts.models import Role, RoleAssignment, User
+from lvzhi.audit.models import AuditRecord
+from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
+from lvzhi.regions.models import Region
+
+
+class Perm(StrEnum):
+    VIEW = "view"  # read
+    FILL = "fill"  # enter data, self-score, upload evidence, submit (填报员)
+    REVIEW = "review"  # reviewer scores and comments, return for correction (assigned 专家)
+    MANAGE = "manage"  # open rounds, assign experts, start review, approve, return, publish (督导办)
+
+
+class NotFound(Http404):
+    """The object does not exist or lies outside the user's scope (deliberately indistinguishable)."""
+
+    def __init__(self, what: str = "对象") -> None:
+        super().__init__(f"{what}不存在或无权访问 (not found)")
+
+
+class Forbidden(PermissionDenied):
+    """The user may see the object but not do this to it."""
+
+
+def _roles(user: Any) -> list[tuple[str, str | None]]:
+    # Cached on the user object for the request: (role, region path or None for the administrator).
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached: list[tuple[str, str | None]] | None = getattr(user, "_lvzhi_roles", None)
+    if cached is None:
+        cached = [
+            (role, path)
+            for role, path in RoleAssignment.objects.filter(user=user).values_list("role", "region__path")
+        ]
+        user._lvzhi_roles = cached
+    return cached
+
+
+def forget_cached_roles(user: Any) -> None:
+    """Drop the per-object role cache after roles change."""
+    if hasattr(user, "_lvzhi_roles"):
+        del user._lvzhi_roles
+
+
+def is_admin(user: Any) -> bool:
+    """True for the system administrator role (or a Django superuser)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser) or any(role == Role.ADMIN for role, _ in _roles(user))
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    """True when the user holds any of these roles anywhere."""
+    return any(role in roles for role, _ in _roles(user))
+
+
+def role_paths(user: Any, *roles: str) -> list[str]:
+    """Region paths the user holds any of these roles on."""
+    return [path for role, path in _roles(user) if role in roles and path]
+
+
+def _under(paths: list[str], field: str) -> Q:
+    """Q matching rows whose `field` (a region path) lies in any of these subtrees; matches nothing if empty."""
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+def _expert_q(user: Any, round_field: str = "round", region_field: str = "region") -> Q:
+    if not has_role(user, Role.EXPERT):
+        return Q(pk__in=[])
+    assigned = ExpertAssignment.objects.filter(
+        expert=user, round=OuterRef(round_field), region=OuterRef(region_field)
+    )
+    return Q(Exists(assigned))
+
+
+def regions_visible_to(user: Any) -> QuerySet[Region]:
+    """Regions in the subtrees of the user's roles, plus regions an expert is assigned to."""
+    if is_admin(user):
+        return Region.objects.all()
+    # An expert's reach is its assignments, not the region its role is filed under.
+    paths = role_paths(user, Role.OFFICE, Role.FILLER, Role.VIEWER)
+    q = _under(paths, "path")
+    if has_role(user, Role.EXPERT):
+        q |= Q(pk__in=ExpertAssignment.objects.filter(expert=user).values("region"))
+    return Region.objects.filter(q)
+
+
+def _evaluation_q(user: Any, perm: Perm) -> Q | None:
+    """The filter for evaluations the user holds `perm` on; None means all of them."""
+    if perm == Perm.VIEW:
+        if is_admin(user):
+            return None
+        q = _under(role_paths(user, Role.OFFICE, Role.FILLER, Role.VIEWER), "region__path")
+        return q | _expert_q(user)
+    if perm == Perm.FILL:
+        return _under(role_paths(user, Role.FILLER), "region__path")
+    if perm == Perm.REVIEW:
+        return _expert_q(user)
+    if perm == Perm.MANAGE:
+        if is_admin(user):
+            return None
+        # An office manages the rounds it (or an office below it) opened — not a superior's rounds
+        # that merely cover its regions.
+        return _under(role_paths(user, Role.OFFICE), "round__owner_region__path")
+    raise ValueError(f"unknown permission {perm!r}")
+
+
+def evaluations_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Evaluation]:
+    """Evaluations on which the user holds `perm`."""
+    perm = Perm(perm)
+    qs = Evaluation.objects.select_related("round", "region", "round__scheme_version")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    q = _evaluation_q(user, perm)
+    return qs if q is None else qs.filter(q)
+
+
+def can(user: Any, evaluation: Evaluation, perm: Perm | str) -> bool:
+    """True when the user holds `perm` on this evaluation."""
+    return evaluations_for(user, perm).filter(pk=evaluation.pk).exists()
+
+
+def get_evaluation_for(user: Any, evaluation_id: Any, perm: Perm | str = Perm.VIEW) -> Evaluation:
+    """The evaluation if the user may see it (else NotFound) and holds `perm` on it (else Forbidden)."""
+    try:
+        pk = int(evaluation_id)
+    except (TypeError, ValueError):
+        raise NotFound("评价") from None
+    evaluation = evaluations_for(user, Perm.VIEW).filter(pk=pk).first()
+    if evaluation is None:
+        raise NotFound("评价")
+    perm = Perm(perm)
+    if perm != Perm.VIEW and not can(user, evaluation, perm):
+        raise Forbidden(f"您没有对“{evaluation}”执行此操作的权限 (permission denied: {perm.value})")
+    return evaluation
+
+
+def rounds_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Round]:
+    """Rounds the user may see (one of its evaluations is visible, or the round is its office's) or manage."""
+    perm = Perm(perm)
+    qs = Round.objects.select_related("scheme_version", "owner_region")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if is_admin(user):
+        return qs
+    offices = role_paths(user, Role.OFFICE)
+    if perm == Perm.MANAGE:
+        return qs.filter(_under(offices, "owner_region__path"))
+    if perm != Perm.VIEW:
+        return qs.filter(pk__in=evaluations_for(user, perm).values("round"))
+    return qs.filter(
+        _under(offices, "owner_region__path") | Q(pk__in=evaluations_for(user, Perm.VIEW).values("round"))
+    )
+
+
+def get_round_for(user: Any, round_id: Any, perm: Perm | str = Perm.VIEW) -> Round:
+    """The round if visible (else NotFound) and the user holds `perm` on it (else Forbidden)."""
+    try:
+        pk = int(round_id)
+    except (TypeError, ValueError):
+        raise NotFound("评价轮次") from None
+    rnd = rounds_for(user, Perm.VIEW).filter(pk=pk).first()
+    if rnd is None:
+        raise NotFound("评价轮次")
+    perm = Perm(perm)
+    if perm != Perm.VIEW and not rounds_for(user, perm).filter(pk=pk).exists():
+        raise Forbidden(f"您没有对评价轮次“{rnd}”执行此操作的权限")
+    return rnd
+
+
+def get_region_for(user: Any, code: str) -> Region:
+    """The region with this code if the user may see it, else NotFound."""
+    region = regions_visible_to(user).filter(code=str(code)).first()
+    if region is None:
+        raise NotFound("行政区划")
+    return region
+
+
+def office_regions(user: Any) -> QuerySet[Region]:
+    """Regions where the user is a 督导办 (the roots from which it may open rounds)."""
+    if is_admin(user):
+        return Region.objects.all()
+    return Region.objects.filter(path__in=role_paths(user, Role.OFFICE))
+
+
+def users_visible_to(user: Any) -> QuerySet[User]:
+    """Users the acting user may list: everyone for the administrator, people with roles in an office's subtree."""
+    if is_admin(user):
+        return User.objects.all()
+    paths = role_paths(user, Role.OFFICE)
+    if not paths:
+        return (
+            User.objects.filter(pk=user.pk)
+            if getattr(user, "is_authenticated", False)
+            else User.objects.none()
+        )
+    holders = RoleAssignment.objects.filter(_under(paths, "region__path")).values("user")
+    return User.objects.filter(Q(pk__in=holders) | Q(pk=user.pk)).distinct()
+
+
+def audit_records_for(user: Any) -> QuerySet[AuditRecord]:
+    """Audit records about objects in the user's visible regions (all for the administrator)."""
+    if is_admin(user):
+        return AuditRecord.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return AuditRecord.objects.none()
+    codes = regions_visible_to(user).values("code")
+    return AuditRecord.objects.filter(Q(region_code__in=codes) | Q(actor=user))

@@ -1,0 +1,162 @@
+"""Login throttling, the password policy, API token hashing and the session registry helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.password_validation import MinimumLengthValidator
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from lvzhi.accounts.models import ApiToken, LoginFailure, User, UserSession
+
+TOKEN_PREFIX = "lvz_"
+
+
+def max_failures() -> int:
+    return int(getattr(settings, "LVZHI_LOGIN_MAX_FAILURES", 5))
+
+
+def lock_seconds() -> int:
+    return int(getattr(settings, "LVZHI_LOGIN_LOCK_SECONDS", 900))
+
+
+def client_ip(request: Any) -> str:
+    """The client address as the server saw it (we do not trust X-Forwarded-For by default)."""
+    if request is None:
+        return ""
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def recent_failures(username: str, ip: str) -> int:
+    """Failed logins for this username from this address within the lock window."""
+    since = timezone.now() - timedelta(seconds=lock_seconds())
+    return LoginFailure.objects.filter(username=username.lower(), ip=ip, at__gte=since).count()
+
+
+def is_locked(username: str, ip: str) -> bool:
+    """True when too many recent failures block further attempts for this username + IP."""
+    return recent_failures(username, ip) >= max_failures()
+
+
+def note_failure(username: str, ip: str) -> None:
+    """Count one failed login."""
+    LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
+
+
+def clear_failures(username: str, ip: str) -> None:
+    """Forget failures after a successful login."""
+    LoginFailure.objects.filter(username=username.lower(), ip=ip).delete()
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's model backend, refusing to even check the password while the username+IP is locked."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        if username is not None and is_locked(username, client_ip(request)):
+            minutes = max(1, lock_seconds() // 60)
+            # PermissionDenied stops Django's backend loop and fires user_login_failed.
+            raise PermissionDenied(f"登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试。")
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and username is not None:
+            clear_failures(username, client_ip(request))
+        return user
+
+    # The 系统管理员 role is what grants the Django admin's model permissions (not Django's own flags).
+    def _is_system_admin(self, user_obj: Any) -> bool:
+        from lvzhi.accounts.scoping import is_admin
+
+        return is_admin(user_obj)
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return self._is_system_admin(user_obj) or super().has_perm(user_obj, perm, obj)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return self._is_system_admin(user_obj) or super().has_module_perms(user_obj, app_label)
+
+
+class CharacterClassValidator:
+    """Password policy: letters and digits both present (length and common-password checks are Django's)."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        has_letter = any(c.isalpha() for c in password)
+        has_digit = any(c.isdigit() for c in password)
+        if not (has_letter and has_digit):
+            raise ValidationError("密码必须同时包含字母和数字。", code="password_character_classes")
+
+    def get_help_text(self) -> str:
+        return "密码必须同时包含字母和数字。"
+
+
+def hash_token(raw: str) -> str:
+    # Tokens are 256-bit random strings, so a plain sha256 is enough (no salt/stretching needed).
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def new_token_text() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def authenticate_token(raw: str) -> User | None:
+    """The active user owning this unrevoked, unexpired token, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if (
+        token is None
+        or (token.expires_at is not None and token.expires_at <= now)
+        or not token.user.is_active
+    ):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def session_store(session_key: str | None = None) -> SessionBase:
+    engine = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    store: SessionBase = engine(session_key)
+    return store
+
+
+def register_session(user: User, request: Any) -> None:
+    """Remember a new login session of the user so it can be listed and revoked."""
+    key = request.session.session_key if request is not None and hasattr(request, "session") else None
+    if not key:
+        return
+    UserSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "ip": client_ip(request),
+            "user_agent": str(request.META.get("HTTP_USER_AGENT", ""))[:255],
+        },
+    )
+
+
+def forget_session(session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+class ChineseMinimumLengthValidator(MinimumLengthValidator):
+    """Django's minimum length check, with the message in Chinese whatever the active language."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短，至少需要 {self.min_length} 个字符。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要 {self.min_length} 个字符。"

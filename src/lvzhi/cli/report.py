@@ -1,0 +1,116 @@
+"""CLI commands of the report domain: ``lvzhi report build`` (self-evaluation reports, feedback letters)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+FORMATS = ("docx", "pdf", "html")
+
+report_app = typer.Typer(help="报告：生成自评报告、反馈意见和问题清单 (reports).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the root app."""
+    app.add_typer(report_app, name="report")
+
+
+def _formats(raw: str) -> list[str]:
+    wanted = [f.strip().lower() for f in raw.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise typer.BadParameter(
+            f"不支持的格式: {', '.join(bad) or raw}（可用: {', '.join(FORMATS)}） (unsupported format)",
+            param_hint="--format",
+        )
+    return wanted
+
+
+@report_app.command("build")
+def build(
+    scheme: Annotated[str, typer.Option("--scheme", help="评价方案：内置 id 或 YAML 文件")],
+    data: Annotated[Path, typer.Option("--data", help="数据文件 (.json/.csv/.xlsx)，每行一个地区")],
+    out: Annotated[Path, typer.Option("--out", help="输出目录")],
+    region: Annotated[str | None, typer.Option("--region", help="只生成这个地区（代码）")] = None,
+    previous: Annotated[
+        Path | None, typer.Option("--previous", help="上年数据文件（按地区代码合并）")
+    ] = None,
+    texts: Annotated[
+        Path | None, typer.Option("--texts", help="工作人员撰写的文字 (JSON，见 lvzhi.writer.files)")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="docx,pdf,html 中的一种或多种")] = "docx,pdf",
+    feedback: Annotated[
+        bool, typer.Option("--feedback", help="同时生成反馈意见和问题清单 (docx/xlsx)")
+    ] = False,
+    when: Annotated[str | None, typer.Option("--date", help="成文日期 YYYY-MM-DD（默认今天）")] = None,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="插入得分图表")] = True,
+) -> None:
+    """生成自评报告（一个地区或数据文件中的全部地区）(build self-evaluation reports)."""
+    from lvzhi.schemes import SchemeError
+    from lvzhi.writer.builder import build_report
+    from lvzhi.writer.docx import render_docx
+    from lvzhi.writer.feedback import build_feedback, problem_list_document, problem_list_xlsx
+    from lvzhi.writer.files import contexts_from_files
+    from lvzhi.writer.html import render_html
+
+    console = Console(highlight=False, soft_wrap=True)
+    formats = _formats(fmt)
+    try:
+        dated = date.fromisoformat(when) if when else None
+    except ValueError:
+        raise typer.BadParameter(f"日期格式应为 YYYY-MM-DD：{when} (bad date)", param_hint="--date") from None
+    try:
+        contexts = contexts_from_files(scheme, data, region, previous, texts, dated)
+    except SchemeError as exc:
+        for p in exc.problems:
+            console.print(f"[red]✗[/red] {escape(str(p))}")
+        raise typer.Exit(1) from None
+    render_pdf = None
+    if "pdf" in formats:
+        from lvzhi.writer.pdf import render_pdf
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    warnings: list[str] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("生成报告", total=len(contexts))
+        for ctx in contexts:
+            progress.update(task, description=f"生成报告 {ctx.region_name}")
+            doc = build_report(ctx, charts=charts)
+            warnings += [f"{ctx.region_name}: {w}" for w in doc.warnings]
+            stem = f"{ctx.region_code}-{ctx.year}-自评报告"
+            outputs: dict[str, bytes] = {}
+            if "docx" in formats:
+                outputs[f"{stem}.docx"] = render_docx(doc)
+            if "html" in formats:
+                outputs[f"{stem}.html"] = render_html(doc).encode("utf-8")
+            if render_pdf is not None:
+                outputs[f"{stem}.pdf"] = render_pdf(doc)
+            if feedback:
+                letter = build_feedback(ctx)
+                base = f"{ctx.region_code}-{ctx.year}"
+                outputs[f"{base}-反馈意见.docx"] = render_docx(letter)
+                if render_pdf is not None:
+                    outputs[f"{base}-反馈意见.pdf"] = render_pdf(letter)
+                outputs[f"{base}-问题清单.docx"] = render_docx(problem_list_document(ctx))
+                outputs[f"{base}-问题清单.xlsx"] = problem_list_xlsx(ctx)
+            for name, content in outputs.items():
+                path = out / name
+                path.write_bytes(content)
+                written.append(path)
+            progress.advance(task)
+    for w in warnings:
+        console.print(f"[yellow]⚠[/yellow] {escape(w)}")
+    console.print(f"已生成 {len(written)} 个文件，{len(contexts)} 个地区，保存在 {escape(str(out))}")

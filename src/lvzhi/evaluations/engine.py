@@ -1,0 +1,265 @@
+"""The platform's only door to the pure engines (lvzhi.schemes, lvzhi.scoring).
+
+Everything the platform needs from a scheme — its metadata, leaves, the catalogue items it uses — and
+every scoring call passes through these few functions, so an engine API change is absorbed here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+class SchemeInvalid(ValueError):
+    """The scheme text failed the engine's validation; the message lists file:line errors."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    code: str
+    name: str
+    points: Decimal | None
+    kind: str  # manual / threshold / linear / ladder / all / any / rank / per_item_deduction / formula
+    levels: dict[str, Decimal] = field(default_factory=dict)
+    section: str = "indicators"  # indicators / bonus / deductions
+    evidence_required: bool = False  # manual rules with `evidence: required`
+
+
+@dataclass(frozen=True)
+class SchemeInfo:
+    scheme_id: str
+    title: str
+    year: int | None
+    level: str
+    leaves: tuple[Leaf, ...]
+    item_codes: tuple[str, ...]  # catalogue items the scheme's rules and formulas read
+    has_rank: bool
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    code: str
+    name: str
+    unit: str
+    required: bool = False
+    min: Decimal | None = None
+    max: Decimal | None = None
+    integer: bool = False
+    formula: str | None = None
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the scheme text, the identity of a scheme version."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def catalogue() -> dict[str, ItemSpec]:
+    """The statistics catalogue shipped with the engine, by item code."""
+    from lvzhi.schemes import builtin_catalogue
+
+    return {
+        code: ItemSpec(
+            code=code,
+            name=it.name,
+            unit=it.unit,
+            required=it.required,
+            min=it.min,
+            max=it.max,
+            integer=it.integer,
+            formula=it.formula.text if it.formula is not None else None,
+        )
+        for code, it in builtin_catalogue().items.items()
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def load(text: str, source_name: str = "<scheme>") -> Any:
+    """The engine's validated Scheme object for a scheme text (cached by text: versions are immutable)."""
+    from lvzhi.schemes import SchemeError, load_scheme
+
+    # The engine loads from files (its errors carry file:line); give it one, named after the source.
+    with tempfile.TemporaryDirectory(prefix="lvzhi-scheme-") as tmp:
+        safe = re.sub(r"[^\w.-]+", "_", Path(source_name).name).strip("_") or "scheme.yaml"
+        path = Path(tmp) / safe
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_scheme(path)
+        except SchemeError as exc:
+            raise SchemeInvalid(str(exc).replace(str(path), source_name)) from exc
+
+
+def _leaves(nodes: Any, section: str) -> list[Leaf]:
+    out: list[Leaf] = []
+    for top in nodes:
+        for node in top.walk():
+            if not node.is_leaf or node.rule is None:
+                continue
+            levels = dict(node.rule.levels) if node.rule.kind == "manual" else {}
+            required = node.rule.kind == "manual" and node.rule.evidence == "required"
+            out.append(Leaf(node.code, node.name, node.points, node.rule.kind, levels, section, required))
+    return out
+
+
+def _entry_items(scheme: Any) -> tuple[str, ...]:
+    """Catalogue items a person enters that the scheme reads (computed names expanded to their inputs)."""
+    formulas = [
+        f
+        for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)
+        for node in top.walk()
+        if node.rule is not None
+        for f in node.rule.formulas()
+    ]
+    formulas += [c.when for c in (*scheme.vetoes, *scheme.caps)]
+    names: set[str] = set()
+    seen: set[str] = set()
+    stack = [name for f in formulas for name in f.names]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        definition = scheme.formula_of(name)
+        if definition is not None:
+            stack.extend(definition.names)
+        elif name in scheme.catalogue:
+            names.add(name)
+    return tuple(sorted(names))
+
+
+@functools.lru_cache(maxsize=64)
+def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
+    """Validate a scheme text with the engine and describe it for the platform."""
+    scheme = load(text, source_name)
+    leaves = _leaves(scheme.indicators, "indicators") + _leaves(scheme.bonus, "bonus")
+    leaves += _leaves(scheme.deductions, "deductions")
+    return SchemeInfo(
+        scheme_id=scheme.id,
+        title=scheme.title,
+        year=scheme.year,
+        level=scheme.level,
+        leaves=tuple(leaves),
+        item_codes=_entry_items(scheme),
+        has_rank=any(leaf.kind == "rank" for leaf in leaves),
+    )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A manual indicator's judgement: a rubric level or points, its justification and evidence file names."""
+
+    level: str | None
+    score: Decimal | None
+    justification: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass
+class RegionInput:
+    """One region's inputs to scoring; `key` identifies it in the results (the evaluation id)."""
+
+    key: int
+    region: str
+    name: str
+    values: dict[str, Decimal]
+    previous: dict[str, Decimal]
+    manual: dict[str, Judgement]  # leaf code → the reviewer's judgement, else the self-assessment
+
+
+@dataclass
+class LeafResult:
+    score: Decimal | None
+    status: str  # scored / unscored / manual-pending
+    explanation: str
+    inputs: list[dict[str, Any]]
+
+
+@dataclass
+class RegionResult:
+    total: Decimal | None
+    grade: str
+    leaves: dict[str, LeafResult]
+    summary: dict[str, Any]  # bonus, deductions, vetoes, caps, subtotals — JSON-ready
+
+
+@functools.lru_cache(maxsize=16)
+def _scorer(text: str) -> Any:
+    from lvzhi.scoring.engine import compile_scheme
+
+    return compile_scheme(load(text))
+
+
+def _plain(v: Decimal | None) -> str | None:
+    return None if v is None else format(v, "f")
+
+
+def score_regions(text: str, inputs: list[RegionInput]) -> dict[int, RegionResult]:
+    """Score regions of one round together with the scoring engine; results keyed by RegionInput.key."""
+    from lvzhi.scoring.model import ManualScore
+    from lvzhi.scoring.model import RegionInput as EngineInput
+
+    engine_inputs = [
+        EngineInput(
+            region=inp.region,
+            name=inp.name,
+            values=inp.values,
+            previous=inp.previous,
+            manual={
+                code: ManualScore(
+                    level=j.level, score=j.score, justification=j.justification, evidence=j.evidence
+                )
+                for code, j in inp.manual.items()
+            },
+        )
+        for inp in inputs
+    ]
+    results = _scorer(text).score(engine_inputs)
+    out: dict[int, RegionResult] = {}
+    for inp, res in zip(inputs, results, strict=True):
+        leaves: dict[str, LeafResult] = {}
+        groups: dict[str, str | None] = {}
+        for item in res.items:
+            if item.kind == "group":
+                groups[item.code] = _plain(item.score)
+                continue
+            leaves[item.code] = LeafResult(
+                score=item.score,
+                status=item.status,
+                explanation=item.explanation,
+                inputs=[
+                    {
+                        "code": iv.code,
+                        "name": iv.name,
+                        "value": _plain(iv.value),
+                        "unit": iv.unit,
+                        "previous": iv.previous,
+                    }
+                    for iv in item.inputs
+                ],
+            )
+        summary = {
+            "grade_code": res.grade,
+            "grade_name": res.grade_name,
+            "complete": res.complete,
+            "bonus": _plain(res.bonus),
+            "deductions": _plain(res.deductions),
+            "subtotals": groups,
+            "conditions": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "kind": c.kind,
+                    "triggered": c.triggered,
+                    "explanation": c.explanation,
+                }
+                for c in res.conditions
+            ],
+        }
+        out[inp.key] = RegionResult(res.total, res.grade_name or res.grade or "", leaves, summary)
+    return out

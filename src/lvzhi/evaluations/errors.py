@@ -1,0 +1,72 @@
+"""Errors raised by evaluation actions; every message is Chinese and says what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+class ActionError(Exception):
+    """An action was refused; nothing was written."""
+
+
+class TransitionError(ActionError):
+    """The requested workflow step is not allowed from the current state."""
+
+
+class NotEditable(ActionError):
+    """The evaluation is locked in its current state."""
+
+
+@dataclass
+class Issue:
+    """One validation problem: the item (or indicator) code, and the message."""
+
+    code: str
+    message: str
+    blocking: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class ValidationFailed(ActionError):
+    """Values failed validation; `issues` lists every problem."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__("；".join(str(i) for i in issues))
+
+
+@dataclass
+class EditConflict(ActionError):
+    """Someone else saved the same item since the editor loaded it; the editor's input is kept here."""
+
+    item_code: str
+    expected_version: int | None
+    current_version: int
+    current_value: Any
+    changed_by: str
+    changed_at: Any
+    your_value: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        current = "（空）" if self.current_value is None else str(self.current_value)
+        mine = "（空）" if self.your_value is None else str(self.your_value)
+        when = self.changed_at.strftime("%Y-%m-%d %H:%M") if hasattr(self.changed_at, "strftime") else ""
+        return (
+            f"保存冲突：{self.item_code} 已被 {self.changed_by} 于 {when} 修改为 {current}"
+            f"（版本 {self.current_version}），您的输入 {mine} 未保存。请刷新后核对再保存。"
+            f" (edit conflict: item changed by someone else)"
+        )
+
+
+def fmt(value: Decimal | None) -> str:
+    return "（空）" if value is None else format(value, "f")
+
+
+def clean_text(text: str) -> str:
+    """Free text as stored: control characters (NUL among them, which PostgreSQL refuses) removed, trimmed."""
+    return "".join(ch for ch in text if ch in "\n\t" or not (ord(ch) < 32 or ord(ch) == 127)).strip()

@@ -1,0 +1,264 @@
+"""Keeping scores current: after any change of data or manual scores, the engine re-scores.
+
+Called inside the action's transaction, so scores never disagree with the data they came from. Schemes
+with rank rules score a region against its peers, so a change re-scores the whole round.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.utils import timezone
+
+from lvzhi.evaluations import engine
+from lvzhi.evaluations.bulk import insert_many, update_many
+from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Round
+
+EvidenceProvider = Callable[[list[int]], Mapping[tuple[int, str], tuple[str, ...]]]
+_evidence_providers: list[EvidenceProvider] = []
+
+
+def register_evidence_provider(provider: EvidenceProvider) -> None:
+    """Let the evidence app tell scoring which files back each (evaluation id, indicator code).
+
+    Manual indicators whose rule requires evidence stay pending until a file is attached, so the evidence
+    app registers a provider in its AppConfig.ready(); evaluations does not import it (no cycle).
+    """
+    if provider not in _evidence_providers:
+        _evidence_providers.append(provider)
+
+
+def evidence_for(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
+    """File names backing each (evaluation id, indicator code), from the registered evidence providers."""
+    return _evidence(evaluation_ids)
+
+
+def _evidence(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
+    found: dict[tuple[int, str], tuple[str, ...]] = {}
+    for provider in _evidence_providers:
+        for key, names in provider(evaluation_ids).items():
+            found[key] = found.get(key, ()) + tuple(names)
+    return found
+
+
+def previous_values(evaluation: Evaluation) -> dict[str, Decimal | None]:
+    """Last year's values: stored beside this year's, else from the region's evaluation of the year before."""
+    out: dict[str, Decimal | None] = {}
+    earlier = (
+        Evaluation.objects.filter(region_id=evaluation.region_id, round__year=evaluation.round.year - 1)
+        .order_by("-round__created_at")
+        .first()
+    )
+    if earlier is not None:
+        out.update(DataValue.objects.filter(evaluation=earlier).values_list("item_code", "value"))
+    for code, prev in DataValue.objects.filter(evaluation=evaluation, prev_value__isnull=False).values_list(
+        "item_code", "prev_value"
+    ):
+        out[code] = prev
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def refresh_final(row: ItemScore) -> None:
+    """Final score and discrepancy flag of one leaf from its automatic, self and reviewer scores."""
+    if row.rule_kind == "manual":
+        final = row.review_score if row.review_score is not None else row.self_score
+        row.discrepancy = (
+            row.review_score is not None and row.self_score is not None and row.review_score != row.self_score
+        )
+    else:
+        final = row.auto_score
+        row.discrepancy = False
+    row.final_score = final
+    ItemScore.objects.filter(pk=row.pk).update(final_score=final, discrepancy=row.discrepancy)
+
+
+def rescore(evaluation: Evaluation) -> None:
+    """Re-score one evaluation (its whole round when the scheme ranks regions against each other)."""
+    info = engine.scheme_info(evaluation.round.scheme_version.yaml_text)
+    if info.has_rank:
+        rescore_round(evaluation.round)
+    else:
+        _score(evaluation.round, [evaluation])
+
+
+def rescore_round(round: Round) -> None:
+    """Re-score every evaluation of a round together."""
+    _score(round, list(Evaluation.objects.filter(round=round).select_related("region")), whole_round=True)
+
+
+def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = False) -> None:
+    if not evaluations:
+        return
+    text = round.scheme_version.yaml_text
+    ids = [e.pk for e in evaluations]
+    # For a whole round, filter by round (one join) rather than by thousands of ids.
+    by_eval = {"evaluation__round_id": round.pk} if whole_round else {"evaluation_id__in": ids}
+    values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    prev: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for ev_id, code, value, prev_value in DataValue.objects.filter(**by_eval).values_list(
+        "evaluation_id", "item_code", "value", "prev_value"
+    ):
+        if value is not None:
+            values[ev_id][code] = value
+        if prev_value is not None:
+            prev[ev_id][code] = prev_value
+    # Last year's values from the previous year's round fill what was not stored beside this year's.
+    current_of_region = {e.region_id: e.pk for e in evaluations}
+    earlier_to_current: dict[int, int] = {}
+    earlier = Evaluation.objects.filter(round__year=round.year - 1)
+    if not whole_round:
+        earlier = earlier.filter(region_id__in=list(current_of_region))
+    for pk, region_id in earlier.order_by("round__created_at").values_list("pk", "region_id"):
+        if region_id in current_of_region:
+            earlier_to_current[pk] = current_of_region[region_id]
+    if earlier_to_current:
+        for ev_id, code, value in DataValue.objects.filter(
+            evaluation_id__in=list(earlier_to_current), value__isnull=False
+        ).values_list("evaluation_id", "item_code", "value"):
+            prev[earlier_to_current[ev_id]].setdefault(code, value)
+    # Plain tuples, not model instances: building 100,000 instances costs more than the scoring itself.
+    rows: dict[int, dict[str, _Row]] = defaultdict(dict)
+    for t in ItemScore.objects.filter(**by_eval).values_list(*_Row._fields):
+        row = _Row(*t)
+        rows[row.evaluation_id][row.indicator_code] = row
+    evidence = _evidence(ids)
+    manual: dict[int, dict[str, engine.Judgement]] = defaultdict(dict)
+    for ev_id, by_code in rows.items():
+        for code, row in by_code.items():
+            if row.rule_kind != "manual":
+                continue
+            files = evidence.get((ev_id, code), ())
+            if row.review_score is not None:
+                # The reviewer's judgement overrides the self-score; its comment is the justification.
+                why = row.review_comment or row.self_justification
+                manual[ev_id][code] = engine.Judgement(None, row.review_score, why, files)
+            elif row.self_score is not None:
+                manual[ev_id][code] = engine.Judgement(
+                    row.self_level or None,
+                    None if row.self_level else row.self_score,
+                    row.self_justification,
+                    files,
+                )
+    inputs = [
+        engine.RegionInput(
+            key=e.pk,
+            region=e.region.code,
+            name=e.region.name,
+            values=values[e.pk],
+            previous=prev[e.pk],
+            manual=manual[e.pk],
+        )
+        for e in evaluations
+    ]
+    results = engine.score_regions(text, inputs)
+    info = engine.scheme_info(text)
+    now = timezone.now()
+    to_create: list[tuple[Any, ...]] = []
+    row_updates: list[tuple[Any, ...]] = []
+    ev_updates: list[tuple[Any, ...]] = []
+    for e in evaluations:
+        res = results[e.pk]
+        for leaf in info.leaves:
+            leaf_res = res.leaves.get(leaf.code)
+            row = rows[e.pk].get(leaf.code)
+            auto = status = explanation = None
+            inputs_json: Any = []
+            if leaf_res is not None:
+                auto = leaf_res.score if leaf.kind != "manual" else None  # manual: self/review scores
+                status, explanation, inputs_json = leaf_res.status, leaf_res.explanation, leaf_res.inputs
+            if row is None:
+                final = auto if leaf.kind != "manual" else None
+                to_create.append(
+                    (
+                        e.pk,
+                        leaf.code,
+                        leaf.points,
+                        leaf.kind,
+                        auto,
+                        status or "",
+                        explanation or "",
+                        inputs_json,
+                        final,
+                        "",
+                        "",
+                        "",
+                        False,
+                        0,
+                        now,
+                    )
+                )
+                continue
+            final = (
+                (row.review_score if row.review_score is not None else row.self_score)
+                if leaf.kind == "manual"
+                else auto
+            )
+            new = (leaf.points, leaf.kind, auto, status or "", explanation or "", inputs_json, final)
+            old = (
+                row.points,
+                row.rule_kind,
+                row.auto_score,
+                row.auto_status,
+                row.explanation,
+                row.inputs,
+                row.final_score,
+            )
+            if new != old:
+                row_updates.append((*new, row.pk))
+        summary = res.summary
+        if (e.total, e.grade, e.result) != (res.total, res.grade, summary) or e.scored_at is None:
+            ev_updates.append((res.total, res.grade, summary, now, e.pk))
+        e.total, e.grade, e.result, e.scored_at = res.total, res.grade, summary, now
+    insert_many(ItemScore, _CREATE_FIELDS, to_create)
+    # One prepared UPDATE per changed row (executemany): bulk_update's CASE WHEN grows quadratically.
+    update_many(
+        ItemScore,
+        ["points", "rule_kind", "auto_score", "auto_status", "explanation", "inputs", "final_score"],
+        row_updates,
+    )
+    update_many(Evaluation, ["total", "grade", "result", "scored_at"], ev_updates)
+
+
+_CREATE_FIELDS = [
+    "evaluation",
+    "indicator_code",
+    "points",
+    "rule_kind",
+    "auto_score",
+    "auto_status",
+    "explanation",
+    "inputs",
+    "final_score",
+    "self_level",
+    "self_justification",
+    "review_comment",
+    "discrepancy",
+    "version",
+    "updated_at",
+]
+
+
+class _Row(NamedTuple):
+    pk: int
+    evaluation_id: int
+    indicator_code: str
+    points: Decimal | None
+    rule_kind: str
+    auto_score: Decimal | None
+    auto_status: str
+    explanation: str
+    inputs: Any
+    final_score: Decimal | None
+    self_level: str
+    self_score: Decimal | None
+    self_justification: str
+    review_score: Decimal | None
+    review_comment: str
+
+
+def summary_for(evaluation: Evaluation) -> dict[str, Any]:
+    """Total, grade and the engine's summary (bonus, deductions, vetoes, caps) of an evaluation."""
+    return {"total": evaluation.total, "grade": evaluation.grade, **(evaluation.result or {})}

@@ -1,0 +1,205 @@
+"""Evidence actions (attach, remove: each one transaction with its audit record) and scoped queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from lvzhi.accounts.scoping import Forbidden, NotFound, Perm, can, evaluations_for, get_evaluation_for
+from lvzhi.audit.services import record
+from lvzhi.evaluations import engine, scoring
+from lvzhi.evaluations.errors import ActionError, NotEditable
+from lvzhi.evaluations.models import Evaluation
+from lvzhi.evaluations.workflow import EDITABLE_STATES
+from lvzhi.evidence import storage
+from lvzhi.evidence.models import Evidence, StoredFile
+from lvzhi.evidence.storage import FileRefused
+
+__all__ = [
+    "FileRefused",
+    "Reuse",
+    "do_attach_evidence",
+    "do_remove_evidence",
+    "evidence_for",
+    "get_evidence_for",
+    "reuse_for",
+]
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """Another place the same file was offered as evidence."""
+
+    evaluation_id: int
+    region: str
+    year: int
+    round: str
+    indicator_code: str
+    name: str
+
+
+def _lock(evaluation: Evaluation) -> Evaluation:
+    return (
+        Evaluation.objects.select_for_update()
+        .select_related("round", "region", "round__scheme_version")
+        .get(pk=evaluation.pk)
+    )
+
+
+def _check_editable(acting_user: Any, ev: Evaluation) -> None:
+    if not can(acting_user, ev, Perm.FILL):
+        raise Forbidden(f"您没有为“{ev}”上传或删除证明材料的权限 (permission denied: fill)")
+    if ev.state not in EDITABLE_STATES:
+        raise NotEditable(f"“{ev}”当前状态为“{ev.state}”，证明材料已锁定，不能修改")
+
+
+def _snapshot(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "indicator": evidence.indicator_code,
+        "name": evidence.name,
+        "sha256": evidence.file.sha256,
+        "size": evidence.file.size,
+        "kind": evidence.file.kind,
+        "note": evidence.note,
+    }
+
+
+def _other_uses(evidence: Evidence) -> list[Evidence]:
+    return list(
+        Evidence.objects.filter(file_id=evidence.file_id)
+        .exclude(pk=evidence.pk)
+        .exclude(evaluation_id=evidence.evaluation_id)
+        .select_related("evaluation__region", "evaluation__round")
+        .order_by("evaluation__round__year", "evaluation__region__code")
+    )
+
+
+def do_attach_evidence(
+    *,
+    acting_user: Any,
+    evaluation: Evaluation,
+    indicator_code: str,
+    name: str,
+    content: bytes,
+    note: str = "",
+) -> Evidence:
+    """Store an uploaded file by its sha256 and attach it to one indicator of the evaluation (audited)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    kind = storage.check_upload(name, content)
+    info = engine.scheme_info(evaluation.round.scheme_version.yaml_text)
+    if not any(leaf.code == indicator_code for leaf in info.leaves):
+        raise ActionError(f"方案中没有代码为 {indicator_code} 的末级指标")
+    # Written before the transaction: content-addressed, so a refused action leaves at most an unused file.
+    digest = storage.store(content)
+    with transaction.atomic():
+        ev = _lock(evaluation)
+        _check_editable(acting_user, ev)
+        stored, _ = StoredFile.objects.get_or_create(
+            sha256=digest, defaults={"size": len(content), "kind": kind}
+        )
+        if Evidence.objects.filter(evaluation=ev, indicator_code=indicator_code, file=stored).exists():
+            raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）")
+        try:
+            with transaction.atomic():
+                evidence = Evidence.objects.create(
+                    evaluation=ev,
+                    indicator_code=indicator_code,
+                    file=stored,
+                    name=name,
+                    note=note,
+                    uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+                )
+        except IntegrityError as exc:  # a concurrent upload of the same file won the race
+            raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）") from exc
+        after = _snapshot(evidence)
+        after["reused_in"] = [
+            f"{e.evaluation.round.year} {e.evaluation.region.code}" for e in _other_uses(evidence)
+        ]
+        record(
+            actor=acting_user,
+            action="evidence.attach",
+            obj=evidence,
+            object_repr=f"{ev} · {indicator_code} · {name}",
+            region_code=ev.region.code,
+            after=after,
+        )
+        scoring.rescore(ev)
+        return evidence
+
+
+def do_remove_evidence(*, acting_user: Any, evidence: Evidence) -> None:
+    """Detach a file from its indicator (the stored content stays: other uses and the audit refer to it)."""
+    with transaction.atomic():
+        ev = _lock(evidence.evaluation)
+        _check_editable(acting_user, ev)
+        row = Evidence.objects.select_for_update().select_related("file").filter(pk=evidence.pk).first()
+        if row is None:
+            raise NotFound("证明材料")
+        before = _snapshot(row)
+        record(
+            actor=acting_user,
+            action="evidence.remove",
+            obj=row,
+            object_repr=f"{ev} · {row.indicator_code} · {row.name}",
+            region_code=ev.region.code,
+            before=before,
+        )
+        row.delete()
+        scoring.rescore(ev)
+
+
+def evidence_for(user: Any, evaluation_id: Any) -> list[Evidence]:
+    """The evaluation's evidence, if the user may see the evaluation (else NotFound)."""
+    ev = get_evaluation_for(user, evaluation_id)
+    return list(Evidence.objects.filter(evaluation=ev).select_related("file", "uploaded_by"))
+
+
+def get_evidence_for(user: Any, evidence_id: Any) -> Evidence:
+    """One evidence row if its evaluation is visible to the user, else NotFound."""
+    try:
+        pk = int(evidence_id)
+    except (TypeError, ValueError):
+        raise NotFound("证明材料") from None
+    visible = evaluations_for(user).values("pk")
+    row = (
+        Evidence.objects.select_related("file", "evaluation__region", "evaluation__round")
+        .filter(pk=pk, evaluation__in=visible)
+        .first()
+    )
+    if row is None:
+        raise NotFound("证明材料")
+    return row
+
+
+def reuse_for(user: Any, evidence: Evidence) -> tuple[list[Reuse], int]:
+    """Other regions/years where the same file was used: the ones this user may see, and how many it may not."""
+    others = _other_uses(evidence)
+    visible = set(
+        evaluations_for(user).filter(pk__in=[o.evaluation_id for o in others]).values_list("pk", flat=True)
+    )
+    shown = [
+        Reuse(
+            o.evaluation_id,
+            o.evaluation.region.name,
+            o.evaluation.round.year,
+            o.evaluation.round.name,
+            o.indicator_code,
+            o.name,
+        )
+        for o in others
+        if o.evaluation_id in visible
+    ]
+    return shown, len(others) - len(shown)
+
+
+def evidence_names(evaluation_ids: list[int]) -> Mapping[tuple[int, str], tuple[str, ...]]:
+    """For scoring: the file names attached to each (evaluation id, indicator code)."""
+    found: dict[tuple[int, str], tuple[str, ...]] = {}
+    for ev_id, code, name in Evidence.objects.filter(evaluation_id__in=evaluation_ids).values_list(
+        "evaluation_id", "indicator_code", "name"
+    ):
+        found[(ev_id, code)] = (*found.get((ev_id, code), ()), name)
+    return found

@@ -1,0 +1,55 @@
+"""Web-page chrome left in a report: metadata tables, breadcrumbs, publication lines, footers."""
+
+from __future__ import annotations
+
+import re
+
+from lvzhi.reader.model import Span
+
+# A whole line is chrome when it matches one of these (on the normalised text, so ： is `:`).
+# Each pattern describes a kind of site furniture, not the wording of one site.
+_LINE_PATTERNS = [
+    r"^\[ ?[\u4e00-\u9fff]{2,6} ?\] ?\|",  # [ 索引号 ] | … metadata tables
+    r"^<[%!?/A-Za-z]",  # ASP/PHP directives and stray tags
+    r"(?:当前位置|所在位置|您的位置)[ :]",  # breadcrumbs
+    r"^.{0,40}(?:>>|>\s*首页|首页\s*>)",
+    r"^首页(?: |$|>)",
+    r"^(?:发布|发文|成文|更新)(?:日期|时间) ?:",
+    r"^(?:来源|信息来源|作者|编辑|责任编辑|浏览次数|点击次数|访问量) ?:",
+    r"(?:点击次数|浏览次数|阅读次数|访问次数) ?:",
+    r"[【\[] ?字体 ?:",
+    r"网站无障碍|适老版|无障碍浏览|长者模式|支持IPV6|IPv6",
+    r"^政府信息公开$",
+    r"^.{0,24}(?:门户网站|政府网站|官方网站|政府网|官网|网站首页)$",  # the site title
+    r"^(?:点击查看更多内容|查看更多|相关链接|相关文章|上一篇|下一篇|返回顶部|打印本页|关闭窗口)",
+    r"举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备|ICP备|ICP证",
+    r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|联系电话|网站标识码|版权所有|Copyright|©)",
+    r"^(?:分享到|扫一扫|微信扫一扫|打印|收藏)[:]?$",
+    r"如若转载|转载请注明|本文(?:来源|链接|地址) ?:",
+]
+_LINE_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS), re.IGNORECASE)
+# Chrome that sits inside a body paragraph (pagination links pasted into the text).
+_INLINE_RE = re.compile(r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[?下一页\]?(?=\s)")
+_MAX_CHROME_LINE = 90  # longer lines are report prose even if they mention 来源 or 举报
+
+
+def find_boilerplate(norm: str) -> list[Span]:
+    """Spans of chrome; consecutive chrome lines (blank lines between allowed) form one span."""
+    spans: list[Span] = []
+    pos = 0
+    for line in norm.split("\n"):
+        stripped = line.strip()
+        if stripped and len(stripped) <= _MAX_CHROME_LINE and _LINE_RE.search(stripped):
+            lead = len(line) - len(line.lstrip())
+            start, end = pos + lead, pos + lead + len(stripped)
+            if spans and not norm[spans[-1].end : start].strip():
+                spans[-1] = Span(spans[-1].start, end)
+            else:
+                spans.append(Span(start, end))
+        pos += len(line) + 1
+    covered = list(spans)
+    for m in _INLINE_RE.finditer(norm):
+        if not any(s.start <= m.start() < s.end for s in covered):
+            spans.append(Span(m.start(), m.end()))
+    spans.sort(key=lambda s: s.start)
+    return spans

@@ -1,0 +1,616 @@
+"""Arithmetic checks: recompute stated figures from the other figures of the same passage.
+
+Tolerance (gold README §3): a stated figure is consistent when it is within half a unit of its last
+written decimal of the unrounded recomputation; a sum may also be off by the half-units of its parts.
+A check is only made when the passage names its inputs unambiguously: a check the reader cannot be
+sure of is left out rather than risk flagging an honest report.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from lvzhi.reader.claims import Context
+from lvzhi.reader.model import Check, Claim
+
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A claim together with the number as written and the scale of its written unit."""
+
+    index: int
+    claim: Claim
+    written: Decimal  # as written: 62.99 for 62.99万
+    decimals: int
+    scale: Decimal  # value = written × scale
+
+    @property
+    def half_unit(self) -> Decimal:
+        """Half a unit of the last written decimal, in the base unit."""
+        return Decimal(5) * Decimal(10) ** (-self.decimals - 1) * self.scale
+
+    @property
+    def label_unit(self) -> str:
+        """The unit as written, for input names: 亿元, 人, %."""
+        m = _NUM.search(self.claim.surface)
+        rest = self.claim.surface[m.end() :] if m else self.claim.unit
+        rest = re.sub(r"^[ \xa0]*[余多]?", "", rest)
+        rest = re.sub(r"(?:余|多|以上|以下|及以上|及以下|左右)$", "", rest).replace("余", "")
+        return rest.strip() or self.claim.unit
+
+
+def _figure(i: int, c: Claim) -> Figure:
+    surface = c.surface.replace("．", ".") if "．" in c.surface else c.surface  # \d and Decimal read ０-９
+    m = _NUM.search(surface)
+    if m is None:  # Chinese numeral: 百分之四点五 is stated to one decimal
+        _, _, frac = c.surface.partition("点")
+        return Figure(i, c, c.value, len(frac), Decimal(1))
+    written = Decimal(m.group(0))
+    _, _, frac = m.group(0).partition(".")
+    scale = c.value / written if written else Decimal(1)
+    return Figure(i, c, written, len(frac), scale)
+
+
+def _round(x: Decimal, decimals: int) -> Decimal:
+    # Enough precision for any stated figure: quantize fails when the result exceeds the context's 28 digits.
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, x.adjusted() + decimals + 2)
+        return x.quantize(Decimal(10) ** -decimals, rounding=ROUND_HALF_UP)
+
+
+def _fmt(x: Decimal) -> str:
+    s = format(x.normalize(), "f")
+    return s
+
+
+class _Builder:
+    def __init__(self, ctx: Context, claims: list[Claim]) -> None:
+        self.ctx = ctx
+        self.norm = ctx.norm
+        self.figs = [_figure(i, c) for i, c in enumerate(claims)]
+        self.starts = [c.start for c in claims]
+        self.checks: list[Check] = []
+        self.done: set[tuple[str, int]] = set()
+
+    # -- passage helpers ---------------------------------------------------------------------
+    def sentence_of(self, f: Figure) -> int:
+        return self.ctx.layout.sentence_start(f.claim.start)
+
+    def same_sentence_before(self, f: Figure) -> list[Figure]:
+        lo = bisect.bisect_left(self.starts, self.sentence_of(f), 0, f.index)
+        return self.figs[lo : f.index][::-1]  # nearest first
+
+    def figs_in(self, lo: int, hi: int) -> list[Figure]:
+        """Figures starting in ``[lo, hi)``."""
+        return self.figs[bisect.bisect_left(self.starts, lo) : bisect.bisect_left(self.starts, hi)]
+
+    def between(self, a: int, b: int) -> str:
+        return self.norm[a:b]
+
+    def depth(self, start: int, pos: int) -> int:
+        """Parenthesis depth of ``pos`` relative to ``start``."""
+        seg = self.norm[start:pos]
+        return seg.count("(") - seg.count(")")
+
+    def quote(self, first: int, last: int) -> str:
+        lo = max(self.ctx.layout.sentence_start(first), first - 20)
+        clause = lo
+        for m in re.finditer(r"[,;。:!?\n]", self.norm[lo:first]):
+            clause = lo + m.end()
+        return self.ctx.text[clause:last].strip()
+
+    def add(
+        self,
+        kind: str,
+        stated: Figure,
+        inputs: list[tuple[str, Figure | Decimal]],
+        recomputed: Decimal,
+        tolerance: Decimal,
+        formula: str,
+        stated_value: Decimal | None = None,
+        scale: Decimal = Decimal(1),
+    ) -> None:
+        key = (kind, stated.claim.start)
+        if key in self.done:
+            return
+        self.done.add(key)
+        target = stated.claim.value if stated_value is None else stated_value
+        consistent = abs(target - recomputed) <= tolerance
+        shown = _round(recomputed / scale, stated.decimals)
+        figures = [x for _, x in inputs if isinstance(x, Figure)]
+        first = min([stated.claim.start] + [x.claim.start for x in figures])
+        last = max([stated.claim.end] + [x.claim.end for x in figures])
+        names: dict[str, Decimal] = {}
+        for name, x in inputs:
+            unique, n = name, 2
+            while unique in names:  # two inputs described by the same words stay apart
+                unique, n = f"{name}#{n}", n + 1
+            names[unique] = x.written if isinstance(x, Figure) else x
+        verdict = "一致" if consistent else "不一致"
+        message = (
+            f"{_KIND_ZH[kind]}核验:{formula} = {_fmt(shown)}{stated.label_unit if kind in ('sum', 'duplicate') else ''},"
+            f"报告为 {stated.claim.surface},{verdict}"
+        )
+        if kind == "duplicate":
+            earlier = figures[0].claim.surface if figures else _fmt(recomputed / scale)
+            message = (
+                f"同一指标“{stated.claim.metric}”前后表述不一致:先为 {earlier},后为 {stated.claim.surface}"
+            )
+        self.checks.append(
+            Check(
+                start=stated.claim.start,
+                kind=kind,
+                quote=self.quote(first, last),
+                inputs=names,
+                stated=stated.written,
+                recomputed=shown,
+                consistent=consistent,
+                message=message,
+                end=stated.claim.end,
+            )
+        )
+
+
+_KIND_ZH = {
+    "share": "占比",
+    "completion": "完成率",
+    "growth": "增长率",
+    "gap": "差距",
+    "sum": "合计",
+    "average": "平均数",
+    "duplicate": "重复表述",
+}
+_RATE_WORD = re.compile(r"(开工|完工|完成|建成|竣工|办结|整改|达标)率(?:为|达到|达)?\s*$")
+_REMAINING = re.compile(r"(?:正在整改|尚未完成|未完成|剩余|还有|仍有|尚有|待整改)\s*$")
+_NAMED_WHOLE = re.compile(r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的)?(?:比例|比重)?(?:为|达|约)?\s*$")
+_PREV_YEAR = re.compile(r"(?:比|较)(?:上年|去年|上一年)(?:同期)?\s*$")
+_EXHAUSTIVE = re.compile(r"各级各类|总计|合计|共计")
+_PARTS_START = re.compile(r"其中[,:]?")
+
+
+def _label(f: Figure, fallback: str = "") -> str:
+    metric = f.claim.metric or fallback
+    return f"{metric}({f.label_unit})"
+
+
+def _dated_label(f: Figure, fallback: str) -> str:
+    year = f.claim.year
+    when = f"{year}年" if isinstance(year, int) else fallback
+    return f"{when}{f.claim.metric}({f.label_unit})"
+
+
+def find_checks(ctx: Context, claims: list[Claim]) -> list[Check]:
+    """All recomputable figures with their verdicts, in text order."""
+    b = _Builder(ctx, claims)
+    for f in b.figs:
+        c = f.claim
+        if c.unit == "%":
+            _completion(b, f) or _share(b, f)
+            if c.kind == "growth":
+                _growth(b, f)
+        elif c.unit == "百分点" and c.kind == "gap":
+            _gap(b, f)
+    _sums(b)
+    _score_total(b)
+    _continued_parts(b)
+    _duplicates(b)
+    b.checks.sort(key=lambda k: k.start)
+    return b.checks
+
+
+def _completion(b: _Builder, f: Figure) -> bool:
+    before = b.norm[max(0, f.claim.start - 12) : f.claim.start]
+    m = _RATE_WORD.search(before)
+    if not m:
+        return False
+    prev = [g for g in b.same_sentence_before(f) if g.claim.unit != "%"]
+    if not prev:
+        return False
+    num = prev[0]
+    gap = b.between(num.claim.end, f.claim.start)
+    verb = m.group(1)
+    if len(gap) > 12 or verb[0] not in b.norm[max(0, num.claim.start - 8) : num.claim.start]:
+        return False
+    den = None
+    for g in prev[1:]:
+        if g.claim.unit != num.claim.unit:
+            continue
+        if re.match(r"^[、,]?[^,;。、]{0,4}率", b.between(g.claim.end, g.claim.end + 8)):
+            continue  # the numerator of another rate (开工34项、开工率…)
+        if g.claim.value >= num.claim.value:
+            den = g
+        break
+    if den is None or den.claim.value == 0:
+        return False
+    ratio = num.claim.value / den.claim.value * _HUNDRED
+    b.add(
+        "completion",
+        f,
+        [(_label(num), num), (_label(den), den)],
+        ratio,
+        f.half_unit,
+        f"{_fmt(num.written)}/{_fmt(den.written)}×100",
+    )
+    # 正在整改3个: the remainder is the total minus the completed ones.
+    after = b.figs_in(f.claim.end, _sentence_end(b, f))
+    for g in after:
+        if g.claim.unit == num.claim.unit and _REMAINING.search(
+            b.norm[max(0, g.claim.start - 8) : g.claim.start]
+        ):
+            b.add(
+                "sum",
+                g,
+                [(_label(den), den), (_label(num).replace(")", ",减)"), num)],
+                den.claim.value - num.claim.value,
+                g.half_unit + den.half_unit + num.half_unit,
+                f"{_fmt(den.written)}-{_fmt(num.written)}",
+            )
+            break
+    return True
+
+
+def _matching_paren(norm: str, open_pos: int) -> int:
+    """Offset of the `)` closing the `(` at ``open_pos`` (end of line if unbalanced)."""
+    depth = 0
+    line_end = norm.find("\n", open_pos, open_pos + 400)
+    limit = line_end if line_end != -1 else min(len(norm), open_pos + 400)
+    for m in re.compile(r"[()]").finditer(norm, open_pos, limit):
+        depth += 1 if m.group(0) == "(" else -1
+        if depth == 0:
+            return m.start()
+    return limit
+
+
+def _sentence_end(b: _Builder, f: Figure) -> int:
+    return b.ctx.layout.sentence_end(f.claim.end)
+
+
+def _share(b: _Builder, f: Figure) -> bool:
+    sent = b.sentence_of(f)
+    before = b.norm[max(sent, f.claim.start - 30) : f.claim.start]
+    prev = [g for g in b.same_sentence_before(f) if g.claim.unit != "%"]
+    named = _NAMED_WHOLE.search(before)
+    inner: list[Figure] = []
+    whole: Figure | None
+    part: Figure | None
+    if named:
+        zhan = max(sent, f.claim.start - 30) + named.start()
+        inner = [g for g in prev if g.claim.start > zhan]
+    if inner:
+        # 占在园幼儿总数15230人的55.3%: the whole is stated inside the 占…的 phrase.
+        whole = inner[0]
+        part = next(
+            (
+                g
+                for g in prev
+                if g.claim.start < whole.claim.start and g.claim.unit == whole.claim.unit and g not in inner
+            ),
+            None,
+        )
+    elif named and not named.group(1).startswith("比"):
+        whole_name = named.group(1)
+        whole = next((g for g in prev if g.claim.metric and g.claim.metric.endswith(whole_name)), None)
+        if whole is None:
+            # `占专任教师总数的4.5%`: the whole may be stated earlier in the report under its own name.
+            whole = _stated_earlier(b, f, _TOTAL_SUFFIX.sub("", whole_name))
+        if whole is None:
+            return False
+        part = next(
+            (
+                g
+                for g in prev
+                if g is not whole
+                and g.claim.unit == whole.claim.unit
+                and b.depth(g.claim.end, f.claim.start) <= 0
+            ),
+            None,
+        )
+    elif re.search(r"占比(?:为|达|约)?\s*$|占\s*$", before):
+        part = next((g for g in prev if b.depth(sent, g.claim.start) == 0), None)
+        if part is None:
+            return False
+        whole = next((g for g in prev if g.index < part.index and g.claim.unit == part.claim.unit), None)
+        if whole is None:
+            return False
+        between = b.between(whole.claim.end, part.claim.start)
+        related = "其中" in between or (
+            len(whole.claim.metric) >= 2 and whole.claim.metric in part.claim.metric
+        )
+        if not related:
+            return False
+    else:
+        return False
+    if part is None or whole.claim.value == 0 or part.claim.value > whole.claim.value:
+        return False
+    b.add(
+        "share",
+        f,
+        [(_label(part), part), (_label(whole), whole)],
+        part.claim.value / whole.claim.value * _HUNDRED,
+        f.half_unit,
+        f"{_fmt(part.written)}/{_fmt(whole.written)}×100",
+    )
+    return True
+
+
+_TOTAL_SUFFIX = re.compile(r"(?:总数|总量|总额|总人数)$")
+_LOOK_BACK = 3000  # characters searched for an earlier statement of a whole or a total
+
+
+def _stated_earlier(b: _Builder, f: Figure, name: str) -> Figure | None:
+    """The latest earlier figure (not a percentage) whose metric is exactly ``name``."""
+    if len(name) < 2:
+        return None
+    for g in reversed(b.figs_in(f.claim.start - _LOOK_BACK, f.claim.start)):
+        if g.claim.unit not in ("%", "百分点") and g.claim.metric == name:
+            return g
+    return None
+
+
+def _growth(b: _Builder, f: Figure) -> None:
+    prev = [g for g in b.same_sentence_before(f) if g.claim.unit not in ("%", "百分点")]
+    if len(prev) < 2:
+        return
+    a, c = prev[0], prev[1]  # nearest first
+    if a.claim.unit != c.claim.unit:
+        return
+    if _PREV_YEAR.search(b.norm[max(0, a.claim.start - 6) : a.claim.start]):
+        new, old = c, a
+    elif isinstance(a.claim.year, int) and isinstance(c.claim.year, int) and a.claim.year != c.claim.year:
+        new, old = (a, c) if a.claim.year > c.claim.year else (c, a)
+    else:
+        return
+    if old.claim.value == 0:
+        return
+    change = (new.claim.value - old.claim.value) / old.claim.value * _HUNDRED
+    if f.claim.direction == "down":
+        change = -change
+    b.add(
+        "growth",
+        f,
+        [(_dated_label(new, "本期"), new), (_dated_label(old, "上期"), old)],
+        change,
+        f.half_unit,
+        f"({_fmt(new.written)}-{_fmt(old.written)})/{_fmt(old.written)}×100",
+    )
+
+
+def _gap(b: _Builder, f: Figure) -> None:
+    prev = b.same_sentence_before(f)
+    clause_start = f.claim.start
+    for m in re.finditer(r"[,;]", b.norm[b.sentence_of(f) : f.claim.start]):
+        clause_start = b.sentence_of(f) + m.end()
+    bench = next((g for g in prev if g.claim.unit == "%" and g.claim.start >= clause_start), None)
+    if bench is None:
+        return
+    value = next(
+        (g for g in prev if g.claim.unit == "%" and g.claim.start < clause_start and g.claim.kind != "gap"),
+        None,
+    )
+    if value is None:
+        return
+    diff = abs(bench.claim.value - value.claim.value)
+    b.add(
+        "gap",
+        f,
+        [(f"{bench.claim.metric or '目标'}(%)", bench), (_label(value), value)],
+        diff,
+        f.half_unit,
+        f"{_fmt(bench.written)}-{_fmt(value.written)}",
+    )
+
+
+def _sum_check(b: _Builder, total: Figure, parts: list[Figure], exhaustive: bool = False) -> None:
+    if len(parts) < 2:
+        return
+    s = sum((p.claim.value for p in parts), Decimal(0))
+    # Rounded parts (decimals, 万/亿) may add up their rounding; exact integer counts may not.
+    tol = total.half_unit + sum((p.half_unit for p in parts if p.decimals or p.scale != 1), Decimal(0))
+    if s < total.claim.value - tol and not exhaustive:
+        return  # a partial list (其中 names only some categories): nothing to recompute
+    b.add(
+        "sum",
+        total,
+        [(_label(p), p) for p in parts],
+        s,
+        tol,
+        "+".join(_fmt(p.written) for p in parts),
+        scale=total.scale,
+    )
+
+
+def _sums(b: _Builder) -> None:
+    """`共X所,其中A所、B所…`: the listed parts add up to the stated total."""
+    for m in _PARTS_START.finditer(b.norm):
+        pos = m.start()
+        sent = b.ctx.layout.sentence_start(pos)
+        opens_sentence = not b.norm[sent:pos].strip(" ,")
+        inside_paren = b.norm[pos - 1 : pos] == "("
+        # the total: nearest figure before 其中 (previous sentence when 其中 opens a sentence)
+        lo = b.ctx.layout.sentence_start(sent - 1) if opens_sentence and sent > 0 else sent
+        before = b.figs_in(lo, pos)
+        if not before:
+            continue
+        if inside_paren:
+            end = _matching_paren(b.norm, pos - 1)
+        else:
+            end = b.ctx.layout.sentence_end(pos)
+            extra = re.compile(r"另有|此外|另外").search(b.norm, pos, end)
+            if extra:
+                end = extra.start()
+        nested = _PARTS_START.search(b.norm, m.end(), end)
+        if nested:
+            end = nested.start()
+        candidates = b.figs_in(m.end(), end)
+        for total in reversed(before):
+            if total.claim.kind not in ("value",):
+                continue
+            if not opens_sentence and not inside_paren and b.depth(total.claim.end, pos) > 0:
+                continue
+            parts = [
+                g
+                for g in candidates
+                if g.claim.unit == total.claim.unit
+                and b.depth(m.end(), g.claim.start) <= 0
+                and g.claim.kind == "value"
+            ]
+            if len(parts) >= 2:
+                # `各级各类学校126所,其中…` / `总计`/`合计`: the list claims to cover the whole.
+                lead = b.norm[max(lo, total.claim.start - 16) : total.claim.start]
+                _sum_check(b, total, parts, exhaustive=bool(_EXHAUSTIVE.search(lead)) and len(parts) >= 3)
+                break
+            if opens_sentence and total.claim.unit != (parts[0].claim.unit if parts else None):
+                continue
+            break
+    # `在24项测评点中,有22个测评点…,2个测评点…`: parts named by the same noun as the whole.
+    for m in re.finditer(r"在(\d+)\s*[个项所名人类条件]?([\u4e00-\u9fff]{2,6}?)中", b.norm):
+        whole = next(
+            (g for g in b.figs_in(m.start(), m.end()) if g.claim.start <= m.start(1) < g.claim.end), None
+        )
+        if whole is None:
+            continue
+        noun = m.group(2)
+        end = b.ctx.layout.sentence_end(m.end())
+        parts = [g for g in b.figs_in(m.end(), end) if b.norm.startswith(noun, g.claim.end)]
+        if len(parts) >= 2:
+            _sum_check(b, whole, parts)
+
+
+def _score_total(b: _Builder) -> None:
+    """Self-evaluation totals: 满分 100 − 扣分 + 加分 = 合计得分 (the 100 is implicit)."""
+    for f in b.figs:
+        if f.claim.unit != "分" or not re.search(
+            r"(?:合计|总|自评)得分(?:为)?\s*$", b.norm[max(0, f.claim.start - 8) : f.claim.start]
+        ):
+            continue
+        s = b.sentence_of(f)
+        if "满分" not in b.norm[s : f.claim.start]:
+            continue
+        minus = [
+            g
+            for g in b.same_sentence_before(f)
+            if g.claim.unit == "分" and b.norm[g.claim.start - 1 : g.claim.start] == "扣"
+        ]
+        plus = [
+            g
+            for g in b.same_sentence_before(f)
+            if g.claim.unit == "分"
+            and re.search(
+                r"加分[^,;。]{0,6}得\s*$|加\s*$", b.norm[max(0, g.claim.start - 10) : g.claim.start]
+            )
+        ]
+        if not minus and not plus:
+            continue
+        base = Decimal(100)
+        total = (
+            base
+            - sum((g.claim.value for g in minus), Decimal(0))
+            + sum((g.claim.value for g in plus), Decimal(0))
+        )
+        inputs: list[tuple[str, Figure | Decimal]] = [("满分(未明示,按100分计)", base)]
+        inputs += [("扣分(减)", g) for g in minus] + [("加分指标得分", g) for g in plus]
+        tol = f.half_unit + sum((g.half_unit for g in minus + plus), Decimal(0))
+        formula = (
+            "100"
+            + "".join(f"-{_fmt(g.written)}" for g in minus)
+            + "".join(f"+{_fmt(g.written)}" for g in plus)
+        )
+        b.add("sum", f, inputs, total, tol, formula)
+
+
+def _continued_parts(b: _Builder) -> None:
+    """`…公办园20所…。公办园县城内8所,农场3所,乡镇9所`: a sentence breaking down an earlier figure."""
+    for f in b.figs:
+        sent = b.sentence_of(f)
+        if f.index > 0 and b.figs[f.index - 1].claim.start >= sent:
+            continue  # only the first figure of each sentence
+        prefix = b.norm[sent : f.claim.start].strip()
+        if len(prefix) < 3:
+            continue
+        prev_sent = b.ctx.layout.sentence_start(sent - 1) if sent > 0 else 0
+        totals = [g for g in b.figs_in(prev_sent, sent) if len(g.claim.metric) >= 2]
+        total = next(
+            (
+                g
+                for g in reversed(totals)
+                if prefix.startswith(g.claim.metric) and len(prefix) > len(g.claim.metric)
+            ),
+            None,
+        )
+        if total is None:
+            continue
+        end = _sentence_end(b, f)
+        parts = b.figs_in(f.claim.start, end)
+        if len(parts) >= 2 and all(
+            p.claim.unit == total.claim.unit and p.claim.kind == "value" for p in parts
+        ):
+            _sum_check(b, total, parts)
+
+
+def _topic(b: _Builder, f: Figure) -> str:
+    """The opening clause of a figure's sentence with numbers removed: what the sentence is about."""
+    sent = b.sentence_of(f)
+    m = re.compile(r"[,;:]").search(b.norm, sent, _sentence_end(b, f))
+    head = b.norm[sent : m.start() if m else f.claim.start]
+    return re.sub(r"[\d.]+", "#", head).strip()
+
+
+# Totals that describe the place itself (population, area, all schools) have one value per year
+# anywhere in the report, so two different statements contradict each other even across sections.
+_STOCK_METRIC = re.compile(r"总人口|常住人口|户籍人口|总面积|辖区面积|国土面积")
+
+
+def _stock_duplicate(b: _Builder, f: Figure, stock: dict[tuple[str, str], Figure]) -> None:
+    c = f.claim
+    key = (re.sub(r"^(?:全市|全区|全县|全州|全省|辖区)", "", c.metric), c.unit)
+    first = stock.get(key)
+    stock.setdefault(key, f)
+    if first is None or first.claim.value == c.value or first.claim.year != c.year:
+        return
+    if (c.kind, c.start) in b.done or ("duplicate", c.start) in b.done:
+        return
+    b.add(
+        "duplicate",
+        f,
+        [(f"{c.metric}(首次表述,{first.label_unit})", first)],
+        first.claim.value,
+        Decimal(0),
+        "",
+        scale=f.scale,
+    )
+
+
+def _duplicates(b: _Builder) -> None:
+    """The same metric stated twice in one paragraph, in sentences about the same thing, with different values."""
+    seen: dict[tuple[int, str, str], list[Figure]] = {}
+    stock: dict[tuple[str, str], Figure] = {}
+    for f in b.figs:
+        c = f.claim
+        if c.kind != "value" or len(c.metric) < 3 or c.qualifier:
+            continue
+        earlier = seen.setdefault((b.ctx.layout.line_start(c.start), c.metric, c.unit), [])
+        if earlier:
+            topic = _topic(b, f)  # computed only for repeated metrics: most figures never get here
+            first = next(
+                (g for g in earlier[-20:] if b.sentence_of(g) != b.sentence_of(f) and _topic(b, g) == topic),
+                None,
+            )
+            if first is not None and first.claim.value != c.value and first.claim.year == c.year:
+                b.add(
+                    "duplicate",
+                    f,
+                    [(f"{c.metric}(首次表述,{first.label_unit})", first)],
+                    first.claim.value,
+                    Decimal(0),
+                    "",
+                    scale=f.scale,
+                )
+        earlier.append(f)
+        if _STOCK_METRIC.search(c.metric):
+            _stock_duplicate(b, f, stock)

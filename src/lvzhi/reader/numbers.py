@@ -1,0 +1,301 @@
+"""Number lexer: Arabic figures with 万/亿, Chinese numerals, 百分之…, measure words and fused hedges."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import NamedTuple
+
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10**4, "亿": 10**8}
+CN_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万亿"
+
+
+def chinese_to_int(s: str) -> int:
+    """Value of a Chinese numeral such as 三千二百八十七, 十五, 两, 一二〇 (digit-by-digit)."""
+    if not s or any(ch not in CN_DIGITS and ch not in _CN_SMALL and ch not in _CN_BIG for ch in s):
+        raise ValueError(f"不是中文数字: {s!r}")
+    if all(ch in CN_DIGITS for ch in s) and len(s) > 1:
+        # 一二〇 style: positional digits without multipliers.
+        return int("".join(str(CN_DIGITS[ch]) for ch in s))
+    total = 0  # completed 亿/万 sections
+    section = 0  # current section below 万
+    digit: int | None = None
+    for ch in s:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[ch]
+            digit = None
+        else:
+            section += digit or 0
+            big = _CN_BIG[ch]
+            if section == 0 and total == 0:
+                section = 1
+            total = (total + section) * big if big > 10**4 else total + section * big
+            section = 0
+            digit = None
+    return total + section + (digit or 0)
+
+
+def chinese_to_decimal(s: str) -> Decimal:
+    """Value of a Chinese numeral with an optional 点 fraction (十二点五 → 12.5)."""
+    whole, _, frac = s.partition("点")
+    value = Decimal(chinese_to_int(whole)) if whole else Decimal(0)
+    if frac:
+        if any(ch not in CN_DIGITS for ch in frac):
+            raise ValueError(f"不是中文小数: {s!r}")
+        value += Decimal("0." + "".join(str(CN_DIGITS[ch]) for ch in frac))
+    return value
+
+
+# Measure words and units, longest first so that 个百分点 wins over 个 and 人次 over 人.
+COUNT_UNITS = [
+    "人次",
+    "场次",
+    "校次",
+    "个月",
+    "周岁",
+    "学时",
+    "课时",
+    "人",
+    "名",
+    "所",
+    "个",
+    "项",
+    "次",
+    "场",
+    "间",
+    "套",
+    "台",
+    "亩",
+    "册",
+    "件",
+    "门",
+    "条",
+    "辆",
+    "座",
+    "处",
+    "家",
+    "期",
+    "节",
+    "部",
+    "份",
+    "组",
+    "位",
+    "批",
+    "种",
+    "类",
+    "起",
+    "分",
+    "年",
+    "天",
+    "篇",
+    "张",
+    "支",
+    "吨",
+]
+# A measure word followed by one of these characters is the start of a word, not a unit.
+_NOT_UNIT_AFTER = {
+    "分": "钟别类配析校层批期担管享解布散工化数值",
+    "部": "门署分署长",
+    "台": "账",
+    "处": "室理置罚长",
+    "条": "件例款",
+    "起": "草步来源",
+    "组": "织建成长",
+    "位": "于列居置",
+    "节": "约能日点",
+    "场": "馆地所景",
+    "座": "谈",
+    "批": "准复示",
+    "所": "属以在得谓",
+    "天": "然",
+    "支": "出付持撑部",
+    "名": "校单额",
+    "门": "类户",
+    "家": "庭长乡",
+    "年": "级度",
+    "种": "植",
+    "件": "事",
+}
+_UNITS = ["个百分点", "百分点", "平方公里", "平方米", "平米", "元", "%", "‰", *COUNT_UNITS]
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+
+ARABIC_RE = re.compile(
+    r"(?<![A-Za-z\d.])"
+    r"(?P<pre>[约近])?"
+    r"(?P<num>\d+(?:\.\d+(?![.\d]))?)"
+    r"(?P<q0>余|多)?"
+    r"(?: ?(?P<mag>万亿|千万|百万|万|亿|千))?"
+    r"(?P<q1>余|多)?"
+    r"(?: ?(?P<unit>" + _UNIT_ALT + r"))?"
+    r"(?P<per>(?:/(?:生·年|人·年|年|人|生|校|班|月|天|学年))+)?"
+    r"(?P<bound>及以上|及以下|以上|以下|左右)?"
+)
+
+_CN_UNITS = [
+    "个",
+    "项",
+    "所",
+    "名",
+    "人",
+    "次",
+    "批",
+    "位",
+    "类",
+    "种",
+    "条",
+    "件",
+    "家",
+    "间",
+    "场",
+    "支",
+    "部",
+    "座",
+    "处",
+    "台",
+    "套",
+    "门",
+]
+CHINESE_RE = re.compile(
+    r"(?<![\d." + CN_NUMERAL_CHARS + r"第首每初高前周])"
+    r"(?P<pre>[约近])?"
+    r"(?P<num>[" + CN_NUMERAL_CHARS + r"]+)"
+    r"(?P<q1>余|多)?"
+    r"(?P<unit>大类|大|" + "|".join(_CN_UNITS) + r")"
+)
+PERCENT_WORDS_RE = re.compile(
+    r"百分之(?P<num>[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?)"
+)
+
+_MAG = {"万": 10**4, "亿": 10**8, "万亿": 10**12, "千万": 10**7, "百万": 10**6, "千": 10**3}
+
+
+class Token(NamedTuple):
+    """A raw number with whatever unit and hedges are fused to it; context decides if it is a figure."""
+
+    start: int  # first character of the surface (a fused 约/近 included)
+    num_start: int  # first character of the digits
+    end: int
+    value: Decimal  # in the base unit when the unit is known, else number × magnitude
+    unit: str | None  # base unit (元, %, 百分点, 平方米 or the measure word); None when not written
+    written_unit: str | None  # the unit as written (万元 → 元 with mag, 平方公里 …)
+    magnitude: str  # 万 / 亿 / "" as written
+    pre: str  # fused 约 / 近
+    many: bool  # fused 余 / 多
+    bound: str  # 以上 / 以下 / 左右 / ""
+    chinese: bool
+    per: str
+
+
+def _unit_ok(norm: str, end: int, unit: str) -> bool:
+    nxt = norm[end : end + 1]
+    return not (unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit])
+
+
+def _finish(norm: str, m: re.Match[str], value: Decimal, chinese: bool, unit: str | None, mag: str) -> Token:
+    end = m.end()
+    bound = m.group("bound") if not chinese else ""
+    per = m.group("per") if not chinese else ""
+    written = unit
+    if unit == "个百分点":
+        unit = "百分点"
+    elif unit == "平米":
+        unit = "平方米"
+    elif unit == "平方公里":
+        unit = "平方米"
+        value *= 10**6
+    elif unit == "大":
+        unit = "个"
+    elif unit == "大类":
+        unit = "类"
+    return Token(
+        start=m.start(),
+        num_start=m.start("num"),
+        end=end,
+        value=value,
+        unit=unit,
+        written_unit=written,
+        magnitude=mag,
+        pre=m.group("pre") or "",
+        many=bool(m.group("q1")) or (not chinese and bool(m.group("q0"))),
+        bound=bound or "",
+        chinese=chinese,
+        per=per or "",
+    )
+
+
+def lex(norm: str) -> list[Token]:
+    """All number tokens of a normalised text, in order; one linear regex scan per numeral system."""
+    tokens: list[Token] = []
+    for m in ARABIC_RE.finditer(norm):
+        unit = m.group("unit")
+        end_unit = m.end("unit") if unit else -1
+        if unit and not _unit_ok(norm, end_unit, unit):
+            # The "unit" is the first character of a word (分钟, 部门 …): keep the bare number.
+            tokens.append(_bare(norm, m))
+            continue
+        mag = m.group("mag") or ""
+        value = Decimal(m.group("num")) * _MAG.get(mag, 1)
+        tokens.append(_finish(norm, m, value, False, unit, mag))
+    for m in CHINESE_RE.finditer(norm):
+        unit = m.group("unit")
+        if not _unit_ok(norm, m.end(), unit):
+            continue
+        try:
+            value = Decimal(chinese_to_int(m.group("num")))
+        except ValueError:
+            continue
+        tokens.append(_finish(norm, m, value, True, unit, ""))
+    for m in PERCENT_WORDS_RE.finditer(norm):
+        try:
+            value = chinese_to_decimal(m.group("num"))
+        except ValueError:
+            continue
+        tokens.append(Token(m.start(), m.start(), m.end(), value, "%", "%", "", "", False, "", True, ""))
+    tokens.sort(key=lambda t: t.start)
+    return tokens
+
+
+def _bare(norm: str, m: re.Match[str]) -> Token:
+    mag = m.group("mag") or ""
+    end = m.end("num")
+    for group in ("q0", "mag", "q1"):
+        if m.group(group):
+            end = m.end(group)
+    value = Decimal(m.group("num")) * _MAG.get(mag, 1)
+    return Token(
+        start=m.start(),
+        num_start=m.start("num"),
+        end=end,
+        value=value,
+        unit=None,
+        written_unit=None,
+        magnitude=mag,
+        pre=m.group("pre") or "",
+        many=bool(m.group("q0") or m.group("q1")),
+        bound="",
+        chinese=False,
+        per="",
+    )
+
+
+def decimals(stated: str) -> int:
+    """Number of decimals written in a figure such as ``83`` (0) or ``10.21`` (2)."""
+    _, _, frac = stated.partition(".")
+    return len(frac)

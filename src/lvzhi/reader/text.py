@@ -1,0 +1,90 @@
+"""Offset-preserving text normalisation and passage boundaries shared by the reader rules."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+# One character in, one character out: every rule runs on the normalised copy and every offset it
+# finds is valid in the original text, so surfaces can be sliced from the text as given.
+_FULL = "０１２３４５６７８９．％（）：，；！？／＋－～　\xa0\u2002\u2003\u2009\u3000﹝﹞［］"
+_HALF = "0123456789.%():,;!?/+-~ \u0020\u0020\u0020\u0020\u0020〔〕[]"
+assert len(_FULL) == len(_HALF)
+
+
+_PAIRS = [(a, b) for a, b in zip(_FULL, _HALF, strict=True) if a != b]
+
+
+def normalise(text: str) -> str:
+    """Map full-width digits, punctuation and odd spaces to ASCII without changing the length."""
+    # One C-level replace per character pair is several times faster than str.translate with a dict.
+    out = text
+    for a, b in _PAIRS:
+        if a in out:
+            out = out.replace(a, b)
+    return out
+
+
+# Longer "sentences" and "paragraphs" (text without punctuation or line breaks) are cut, which keeps
+# every look-back bounded and the whole reader linear in the input size.
+MAX_SENTENCE = 400
+MAX_PARAGRAPH = 3000
+
+_SENTENCE_END = re.compile(r"[。!?\n]")
+_QUOTE = re.compile(r"“[^”\n]{1,40}”|\"[^\"\n]{1,40}\"|「[^」\n]{1,40}」")
+_BOOK = re.compile(r"《[^》〉\n]{0,120}[》〉]")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sentence, line and quotation boundaries of a normalised text, for O(log n) look-ups."""
+
+    sentence_starts: list[int]
+    line_starts: list[int]
+    quotes: list[tuple[int, int]]
+    books: list[tuple[int, int]]
+    length: int
+
+    def sentence_start(self, pos: int) -> int:
+        """Offset where the sentence holding ``pos`` starts (after 。 ! ? or a line break).
+
+        Capped at MAX_SENTENCE characters back so that text without punctuation stays linear.
+        """
+        i = bisect.bisect_right(self.sentence_starts, pos) - 1
+        start = self.sentence_starts[i] if i >= 0 else 0
+        return max(start, pos - MAX_SENTENCE)
+
+    def line_start(self, pos: int) -> int:
+        """Offset where the line (paragraph) holding ``pos`` starts, at most MAX_PARAGRAPH back."""
+        i = bisect.bisect_right(self.line_starts, pos) - 1
+        start = self.line_starts[i] if i >= 0 else 0
+        return max(start, pos - MAX_PARAGRAPH)
+
+    def sentence_end(self, pos: int) -> int:
+        """Offset of the 。/!/?/line break ending the sentence holding ``pos`` (bounded)."""
+        i = bisect.bisect_right(self.sentence_starts, pos)
+        end = self.sentence_starts[i] - 1 if i < len(self.sentence_starts) else self.length
+        return min(end, pos + MAX_SENTENCE)
+
+    def in_quote(self, pos: int) -> bool:
+        """Whether ``pos`` lies inside a short “quoted” label."""
+        return _inside(self.quotes, pos)
+
+    def in_book_title(self, pos: int) -> bool:
+        """Whether ``pos`` lies inside a 《document title》."""
+        return _inside(self.books, pos)
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def layout(norm: str) -> Layout:
+    """Compute the boundaries of a normalised text in one pass per pattern."""
+    sentences = [0] + [m.end() for m in _SENTENCE_END.finditer(norm)]
+    lines = [0] + [m.end() for m in re.finditer(r"\n", norm)]
+    quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(norm)]
+    books = [(m.start(), m.end()) for m in _BOOK.finditer(norm)]
+    return Layout(sentences, lines, quotes, books, len(norm))

@@ -1,0 +1,71 @@
+"""Regions: GB/T 2260 administrative divisions plus non-standard units (开发区/管理区) under a parent."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Level(models.TextChoices):
+    PROVINCE = "省", "省级"
+    CITY = "市", "市级"
+    COUNTY = "县", "县级"
+
+
+class Kind(models.TextChoices):
+    STANDARD = "行政区", "行政区划"
+    DEV_ZONE = "开发区", "开发区"
+    MGMT_ZONE = "管理区", "管理区"
+
+
+class Region(models.Model):
+    """One region; `path` (codes from the root, slash-separated) makes subtree queries a prefix match."""
+
+    code = models.CharField(max_length=20, unique=True, verbose_name="区划代码")
+    name = models.CharField(max_length=100, verbose_name="名称")
+    level = models.CharField(max_length=2, choices=Level.choices, verbose_name="层级")
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.STANDARD, verbose_name="类型")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级"
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    active = models.BooleanField(default=True, verbose_name="有效")
+
+    class Meta:
+        ordering = ("code",)
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Form-level checks (Django admin): code format by kind, a parent for everything below a province."""
+        import re
+
+        from django.core.exceptions import ValidationError
+
+        pattern = r"^\d{6}$" if self.kind == Kind.STANDARD else r"^\d{6}[A-Z][0-9A-Z]{1,8}$"
+        if not re.match(pattern, self.code or ""):
+            hint = "6位数字" if self.kind == Kind.STANDARD else "上级6位代码加字母开头的后缀，如 500113K01"
+            raise ValidationError({"code": f"区划代码格式错误：应为{hint}"})
+        if self.level != Level.PROVINCE and not self.parent_id:
+            raise ValidationError({"parent": "市级/县级区划必须有上级"})
+        if (
+            self.parent_id
+            and self.parent
+            and self.parent.path
+            and self.pk
+            and self.parent.path.startswith(self.path or "\0")
+        ):
+            raise ValidationError({"parent": "不能把区划移到它自己的下级之下"})
+
+    @property
+    def full_name(self) -> str:
+        """The name with its ancestors' names, e.g. 示范省甲市一县."""
+        codes = [c for c in self.path.strip("/").split("/") if c]
+        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+        return "".join(names.get(c, "") for c in codes)
+
+    def is_within(self, other: Region) -> bool:
+        """True when this region is `other` or lies in its subtree."""
+        return self.path.startswith(other.path)

@@ -1,0 +1,862 @@
+"""The scoring engine: compile a scheme once into a plan, then score regions fast.
+
+`compile_scheme(scheme)` resolves everything that does not depend on a region once: the computed items the
+scheme needs in dependency order, one closure per leaf (its rule, labels and units already bound), the tree
+shape, and which leaves and conditions read which names. `Scorer.score(regions)` then runs per region:
+last year's computed items, this year's, every leaf closure, then rank rules across all the regions scored
+together (ties share a rank: 1, 2, 2, 4), then subtotals, bonus (capped), deductions, conditions and grade.
+
+`Scorer.rescore(results, region, values=…, previous=…, manual=…)` changes a few values of one region and
+re-evaluates only the computed items, leaves and conditions that read them (transitively), then that
+region's totals. Rank rules need the peer set: when a changed value feeds a rank leaf, that leaf is
+re-ranked across all regions of `results` (one sort) and every region whose rank score moved is
+re-totalled, so the list stays consistent; the other leaves of other regions are never touched.
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, DecimalException, localcontext
+from typing import Any
+
+from lvzhi.schemes.formula import Formula, Node, Unavailable, Value, dependency_order, missing
+from lvzhi.schemes.model import Band, Condition, Indicator, Rule, Scheme
+from lvzhi.scoring.model import (
+    MANUAL_PENDING,
+    SCORED,
+    UNSCORED,
+    ConditionResult,
+    InputSpec,
+    ItemMeta,
+    ManualScore,
+    Outcome,
+    RegionInput,
+    RegionResult,
+)
+
+ZERO = Decimal(0)
+_Q2 = Decimal("0.01")
+_EMPTY: dict[str, Decimal] = {}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+_NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
+
+Env = dict[str, Decimal]
+Reasons = Mapping[str, Unavailable]
+LeafFn = Callable[[Env, Env, Mapping[str, ManualScore], Reasons], Outcome]
+
+
+def fmt(v: Value | None) -> str:
+    """Display a number briefly: at most two decimals, no trailing zeros, 是/否 for booleans."""
+    if v is None:
+        return "—"
+    if v is True or v is False:
+        return "是" if v else "否"
+    d = v if type(v) is Decimal else Decimal(v)
+    exp = d.as_tuple().exponent
+    if isinstance(exp, int) and exp < -2:
+        d = d.quantize(_Q2)
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s == "-0" else s
+
+
+def _constant(f: Formula) -> Value | None:
+    """The value of a formula that reads nothing (None if it reads values or cannot be computed, e.g. 1/0)."""
+    if not f.is_constant:
+        return None
+    try:
+        return f.evaluate({}, {})
+    except Unavailable:
+        return None
+
+
+def _yes_no(v: Value | None) -> str:
+    return "—" if v is None else ("是" if v else "否")
+
+
+def _dec(v: Value) -> Decimal:
+    return v if type(v) is Decimal else Decimal(v)
+
+
+@dataclass(slots=True)
+class _State:
+    """Per-region working values kept for rescore()."""
+
+    input: RegionInput
+    cur: Env
+    prv: Env
+    reasons: dict[str, Unavailable]
+    leaves: list[Outcome]
+    rank_values: dict[int, Decimal | Unavailable]
+    bonus: list[Outcome]
+    deductions: list[Outcome]
+    conditions: list[ConditionResult]
+
+
+class _Explain:
+    """Labels and units bound at compile time, so explanations cost one f-string at run time."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+
+    def label(self, f: Formula) -> tuple[str, str]:
+        name = f.single_name
+        if name is not None:
+            return self.scheme.label(name)
+        return f.text, ""
+
+    def value_format(self, f: Formula) -> Callable[[Value | None], str]:
+        """How to show this formula's value: 是/否 for a yes/no item, a number otherwise."""
+        name = f.single_name
+        item = self.scheme.catalogue.get(name) if name is not None else None
+        return _yes_no if item is not None and item.is_boolean else fmt
+
+    def describe(self, f: Formula, holds: bool, cur: Env, prv: Env) -> str:
+        """A condition with its values: `教师平均工资收入 7元 < 公务员平均工资收入 8元`, or the text with values."""
+        tree = f.tree
+        if tree.kind == "cmp":
+            left, right = tree.args
+            unit = self._side_unit(left) or self._side_unit(right)
+            a, b = self._side(left, unit, cur, prv), self._side(right, unit, cur, prv)
+            if a is not None and b is not None:
+                op = tree.op if holds else _NEGATED[tree.op]
+                return f"{a} {_OP_SYMBOL[op]} {b}"
+        if tree.kind == "name":
+            label, _ = self.scheme.label(tree.name)
+            return f"{label} = {'是' if holds else '否'}"
+        shown = "，".join(f"{n} = {fmt(cur.get(n))}" for n in sorted(f.names))
+        return f"{f.text}（{shown}）" if shown else f.text
+
+    def _side_unit(self, node: Node) -> str:
+        if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":
+            node = node.args[0]
+        return self.scheme.label(node.name)[1] if node.kind == "name" else ""
+
+    def _side(self, node: Node, unit: str, cur: Env, prv: Env) -> str | None:
+        if node.kind == "num":
+            return f"{fmt(node.value)}{unit}"
+        if node.kind == "name":
+            label, own = self.scheme.label(node.name)
+            return f"{label} {fmt(cur.get(node.name))}{own}"
+        if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":
+            name = node.args[0].name
+            label, own = self.scheme.label(name)
+            return f"上年{label} {fmt(prv.get(name))}{own}"
+        return None
+
+    def unavailable(self, exc: Unavailable, reasons: Mapping[str, Unavailable]) -> str:
+        return "无法评分：" + self.reason(exc, reasons, 0)
+
+    def reason(self, exc: Unavailable, reasons: Mapping[str, Unavailable], depth: int) -> str:
+        if exc.name is not None:
+            label, _ = self.scheme.label(exc.name)
+            who = f"{label} ({exc.name})" if label != exc.name else exc.name
+            inner = reasons.get(exc.name) if not exc.previous else None
+            if inner is not None and depth < 8:
+                return f"{who} 无法计算（{self.reason(inner, reasons, depth + 1)}）"
+            year = "上年" if exc.previous else ""
+            return f"缺少{year}数据 {who}"
+        return exc.reason_zh
+
+
+def _inputs_spec(scheme: Scheme, formulas: Iterable[Formula]) -> InputSpec:
+    """What a rule reads: this year's names, then last year's for formulas using prev()/growth()."""
+    current: set[str] = set()
+    previous: set[str] = set()
+    for f in formulas:
+        current |= f.names
+        if f.uses_prev:
+            previous |= f.names
+    return tuple((c, *scheme.label(c), False) for c in sorted(current)) + tuple(
+        (c, *scheme.label(c), True) for c in sorted(previous)
+    )
+
+
+# A leaf body raises Unavailable/DecimalException on missing data; its LeafFn wrapper turns that into an outcome.
+Body = Callable[[Env, Env, Mapping[str, ManualScore]], Outcome]
+
+
+def _compile_leaf(ind: Indicator, scheme: Scheme, kind: str) -> tuple[LeafFn, Body]:
+    rule = ind.rule
+    assert rule is not None
+    points = ind.points
+    pts = fmt(points)
+    code = ind.code
+    ex = _Explain(scheme)
+
+    if rule.kind == "manual":
+        levels = dict(rule.levels)
+        evidence_required = rule.evidence == "required"
+
+        def manual(
+            cur: Env, prv: Env, scores: Mapping[str, ManualScore], reasons: Reasons = _NO_REASONS
+        ) -> Outcome:
+            m = scores.get(code)
+            status, score, text = MANUAL_PENDING, None, "待人工评定"
+            if m is None:
+                pass
+            elif not m.justification:
+                text = "待人工评定：评分缺少说明 (justification)"
+            elif evidence_required and not m.evidence:
+                text = "待人工评定：须附佐证材料 (evidence)"
+            elif m.level is not None:
+                if m.level not in levels:
+                    status, text = UNSCORED, f"无法评分：未知等级 “{m.level}”（可用: {'/'.join(levels)}）"
+                else:
+                    status, score = SCORED, levels[m.level] * points
+                    text = f"人工评定 “{m.level}” ({fmt(levels[m.level])} × {pts}) → {fmt(score)}/{pts}：{m.justification}"
+            elif m.score is None or not ZERO <= m.score <= points:
+                status, text = UNSCORED, f"无法评分：人工评分须在 0–{pts} 之间"
+            else:
+                status, score = SCORED, m.score
+                text = f"人工评定 → {fmt(m.score)}/{pts}：{m.justification}"
+            return score, status, text, None
+
+        return manual, manual
+
+    def guarded(body: Body) -> LeafFn:
+        # One try per leaf: a missing value or a division by zero makes the item unscored, never 0.
+        def leaf(cur: Env, prv: Env, scores: Mapping[str, ManualScore], reasons: Reasons) -> Outcome:
+            try:
+                return body(cur, prv, scores)
+            except KeyError as exc:  # a value is missing (see formula.py: names read without a try)
+                return None, UNSCORED, ex.unavailable(missing(str(exc.args[0]), False), reasons), None
+            except Unavailable as exc:
+                return None, UNSCORED, ex.unavailable(exc, reasons), None
+            except DecimalException as exc:
+                reason = "除数为零" if isinstance(exc, ZeroDivisionError) else "数值超出可计算范围"
+                return None, UNSCORED, f"无法评分：{reason}", None
+
+        return leaf
+
+    if rule.kind == "threshold":
+        assert rule.expr is not None and rule.target is not None
+        expr, target = rule.expr.fn, rule.target.fn
+        label, unit = ex.label(rule.expr)
+        vf = ex.value_format(rule.expr)
+        target_label = _target_label(rule, scheme)
+        op = rule.op
+        holds_sym, fails_sym = _OP_SYMBOL[op], _OP_SYMBOL[_NEGATED[op]]
+        else_score = rule.else_fraction * points
+        compare: Callable[[Value, Value], bool] = _COMPARE[op]  # C functions, no Python frame
+
+        def threshold_text(v: Value, t: Value, ok: bool) -> str:
+            if ok:
+                return f"{label} {vf(v)}{unit} {holds_sym} {target_label}{vf(t)}{unit} → {pts}/{pts}"
+            return f"{label} {vf(v)}{unit} {fails_sym} {target_label}{vf(t)}{unit} → {fmt(else_score)}/{pts}"
+
+        k = _constant(rule.target)
+        if k is not None:  # the usual case (≥ 85 %): evaluated once, here
+
+            def threshold(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+                v = expr(cur, prv)
+                if compare(v, k):
+                    return points, SCORED, None, (threshold_text, (v, k, True))
+                return else_score, SCORED, None, (threshold_text, (v, k, False))
+
+        else:
+
+            def threshold(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+                v = expr(cur, prv)
+                t = target(cur, prv)
+                if compare(v, t):
+                    return points, SCORED, None, (threshold_text, (v, t, True))
+                return else_score, SCORED, None, (threshold_text, (v, t, False))
+
+        return guarded(threshold), threshold
+
+    if rule.kind == "linear":
+        assert rule.expr is not None and rule.target is not None
+        expr, target = rule.expr.fn, rule.target.fn
+        label, unit = ex.label(rule.expr)
+        per_unit, step, at_least = rule.per_unit, rule.step, rule.direction == "min"
+        word = "≥" if at_least else "≤"
+
+        def linear_text(v: Decimal, t: Decimal, short: Decimal, score: Decimal) -> str:
+            if short <= 0:
+                return f"{label} {fmt(v)}{unit} {word} 目标 {fmt(t)}{unit} → {pts}/{pts}"
+            return (
+                f"{label} {fmt(v)}{unit}，目标 {word}{fmt(t)}{unit}，差 {fmt(short)} → "
+                f"{pts} − {fmt(per_unit)} × {fmt(short)}/{fmt(step)} = {fmt(score)}/{pts}"
+            )
+
+        def linear(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+            v = _dec(expr(cur, prv))
+            t = _dec(target(cur, prv))
+            short = (t - v) if at_least else (v - t)
+            score = points if short <= 0 else max(ZERO, points - per_unit * short / step)
+            return score, SCORED, None, (linear_text, (v, t, short, score))
+
+        return guarded(linear), linear
+
+    if rule.kind == "ladder":
+        assert rule.expr is not None
+        expr = rule.expr.fn
+        label, unit = ex.label(rule.expr)
+        bands = rule.bands
+        lowest = bands[-1].min if bands else ZERO
+
+        def ladder_text(v: Value, band: Band | None) -> str:
+            if band is None:
+                return f"{label} {fmt(v)}{unit} 低于最低档 {fmt(lowest)}{unit} → 0/{pts}"
+            return f"{label} {fmt(v)}{unit} ≥ {fmt(band.min)}{unit} 档 → {fmt(band.score)}/{pts}"
+
+        def ladder(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+            v = expr(cur, prv)
+            for band in bands:
+                if v >= band.min:
+                    return band.score, SCORED, None, (ladder_text, (v, band))
+            return ZERO, SCORED, None, (ladder_text, (v, None))
+
+        return guarded(ladder), ladder
+
+    if rule.kind in ("all", "any"):
+        conds = tuple(c.fn for c in rule.conditions)
+        need_all = rule.kind == "all"
+        word = "全部满足" if need_all else "任一满足"
+
+        formulas = rule.conditions
+
+        def boolean_text(oks: tuple[bool | None, ...], score: Decimal, cur: Env, prv: Env) -> str:
+            marks = "；".join(
+                f"{f.text}（缺少数据）?" if ok is None else f"{ex.describe(f, ok, cur, prv)} {'✓' if ok else '✗'}"
+                for f, ok in zip(formulas, oks, strict=True)
+            )
+            return f"{word}？{marks} → {fmt(score)}/{pts}"
+
+        def boolean(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+            # Three-valued logic: one false condition already decides `all`, one true condition `any`,
+            # even when another condition lacks data; only an undecided rule is unscored.
+            oks: list[bool | None] = []
+            first_error: Exception | None = None
+            for fn in conds:
+                try:
+                    oks.append(bool(fn(cur, prv)))
+                except (KeyError, Unavailable, DecimalException) as exc:
+                    oks.append(None)
+                    first_error = first_error or exc
+            decided = (False in oks) if need_all else (True in oks)
+            if first_error is not None and not decided:
+                raise first_error
+            passed = not decided if need_all else decided
+            score = points if passed else ZERO
+            return score, SCORED, None, (boolean_text, (tuple(oks), score, cur, prv))
+
+        return guarded(boolean), boolean
+
+    if rule.kind == "per_item_deduction":
+        assert rule.count is not None
+        count = rule.count.fn
+        label, _ = ex.label(rule.count)
+        per_item = rule.per_item
+        deducting = kind == "deduction"
+
+        def per_item_text(n: Decimal, lost: Decimal, score: Decimal) -> str:
+            if deducting:
+                return f"{label} {fmt(n)} 项 × {fmt(per_item)} → 扣 {fmt(lost)} 分（上限 {pts}）"
+            return f"{label} {fmt(n)} 项 × {fmt(per_item)} = 扣 {fmt(lost)} → {fmt(score)}/{pts}"
+
+        def per_item_fn(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+            n = _dec(count(cur, prv))
+            if n < 0:
+                raise Unavailable("次数为负数", "negative count")
+            lost = min(points, n * per_item)
+            # In `deductions` the item's score is what is taken off; in the tree it is what is left.
+            score = lost if deducting else points - lost
+            return score, SCORED, None, (per_item_text, (n, lost, score))
+
+        return guarded(per_item_fn), per_item_fn
+
+    if rule.kind == "formula":
+        assert rule.score is not None
+        score_fn, formula_text = rule.score.fn, rule.score.text
+
+        def formula_explain(raw: Decimal, score: Decimal) -> str:
+            clip = "" if score == raw else f"（按 0–{pts} 截取）"
+            return f"{formula_text} = {fmt(raw)}{clip} → {fmt(score)}/{pts}"
+
+        def formula(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+            raw = _dec(score_fn(cur, prv))
+            score = min(points, max(ZERO, raw))
+            return score, SCORED, None, (formula_explain, (raw, score))
+
+        return guarded(formula), formula
+    raise AssertionError(f"rank leaves are scored across regions, not here: {rule.kind}")
+
+
+def _target_label(rule: Rule, scheme: Scheme) -> str:
+    target = rule.target
+    assert target is not None and rule.expr is not None
+    if target.is_constant:
+        return ""
+    tree = target.tree
+    if (
+        tree.kind == "call"
+        and tree.name == "prev"
+        and tree.args[0].kind == "name"
+        and tree.args[0].name == rule.expr.single_name
+    ):
+        return "上年 "
+    if target.single_name is not None:
+        return scheme.label(target.single_name)[0] + " "
+    return f"{target.text} = "
+
+
+@dataclass(frozen=True, slots=True)
+class _RankPlan:
+    index: int  # position among the scheme's leaves
+    indicator: Indicator
+    expr: Formula
+    label: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    code: str
+    name: str
+    points: Decimal
+    depth: int
+    leaf: int  # index into leaves, or -1 for a group
+    children: tuple[int, ...]  # indices into the node list
+
+
+class Scorer:
+    """A scheme compiled for scoring. Build with `compile_scheme`."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        leaves = scheme.leaves()
+        self.leaves = leaves
+        self.leaf_index = {ind.code: i for i, ind in enumerate(leaves)}
+        self.leaf_fns: list[LeafFn | None] = []
+        self.fast_fns: list[Body] = []
+        self.ranks: list[_RankPlan] = []
+        ex = _Explain(scheme)
+        for i, ind in enumerate(leaves):
+            assert ind.rule is not None
+            if ind.rule.kind == "rank":
+                assert ind.rule.expr is not None
+                label, unit = ex.label(ind.rule.expr)
+                self.ranks.append(_RankPlan(i, ind, ind.rule.expr, label, unit))
+                self.leaf_fns.append(None)
+                self.fast_fns.append(_rank_pending)
+            else:
+                leaf_fn, fast_fn = _compile_leaf(ind, scheme, "leaf")
+                self.leaf_fns.append(leaf_fn)
+                self.fast_fns.append(fast_fn)
+        self.bonus_fns = [_compile_leaf(b, scheme, "bonus")[0] for b in scheme.bonus]
+        self.deduction_fns = [_compile_leaf(d, scheme, "deduction")[0] for d in scheme.deductions]
+        self.explain = ex
+        # Tree in pre-order; subtotals are computed children-first by walking it backwards.
+        self.nodes: list[_Node] = []
+        self.roots = tuple(self._add_node(ind, 0) for ind in scheme.indicators)
+        # Groups numbered children-first; `layout` maps each tree position to a leaf (≥ 0) or a group (~g).
+        group_of = {
+            pos: g
+            for g, pos in enumerate(p for p in reversed(range(len(self.nodes))) if self.nodes[p].leaf < 0)
+        }
+        self.groups = [
+            (
+                group_of[pos],
+                self.nodes[pos].points,
+                tuple(self.nodes[c].leaf for c in self.nodes[pos].children if self.nodes[c].leaf >= 0),
+                tuple(group_of[c] for c in self.nodes[pos].children if self.nodes[c].leaf < 0),
+            )
+            for pos in sorted(group_of, key=group_of.__getitem__)
+        ]
+        self.layout = [n.leaf if n.leaf >= 0 else ~group_of[pos] for pos, n in enumerate(self.nodes)]
+        specs = {
+            ind.code: _inputs_spec(scheme, ind.rule.formulas())
+            for ind in (*leaves, *scheme.bonus, *scheme.deductions)
+            if ind.rule is not None
+        }
+        self.meta: list[ItemMeta] = [
+            (n.code, n.name, n.points, "leaf" if n.leaf >= 0 else "group", n.depth, specs.get(n.code, ()))
+            for n in self.nodes
+        ]
+        self.meta += [(b.code, b.name, b.points, "bonus", 0, specs[b.code]) for b in scheme.bonus]
+        self.meta += [(d.code, d.name, d.points, "deduction", 0, specs[d.code]) for d in scheme.deductions]
+        # Formulas read by the scheme, and the computed items they need (transitively), in order.
+        reads: dict[str, set[int]] = {}  # name -> leaf indices reading it
+        for i, ind in enumerate(leaves):
+            assert ind.rule is not None
+            for f in ind.rule.formulas():
+                for n in f.names:
+                    reads.setdefault(n, set()).add(i)
+        needed: set[str] = set()
+        formulas: list[Formula] = [f for ind in leaves if ind.rule for f in ind.rule.formulas()]
+        formulas += [f for b in (*scheme.bonus, *scheme.deductions) if b.rule for f in b.rule.formulas()]
+        formulas += [c.when for c in (*scheme.vetoes, *scheme.caps)]
+        stack = [n for f in formulas for n in f.names]
+        while stack:
+            n = stack.pop()
+            if n in needed:
+                continue
+            needed.add(n)
+            definition = scheme.formula_of(n)
+            if definition is not None:
+                stack.extend(definition.names)
+        defs = {n: d.names for n in needed if (d := scheme.formula_of(n)) is not None}
+        self.computed: list[tuple[str, Formula]] = []
+        for n in dependency_order(defs):
+            ordered = scheme.formula_of(n)
+            if ordered is not None:
+                self.computed.append((n, ordered))
+        self.computed_names = {n for n, _ in self.computed}
+        self.computed_fns = [(n, f.fn) for n, f in self.computed]
+        self.computed_map = dict(self.computed)
+        self.leaf_reads = reads
+        self.grade_index = {g.code: i for i, g in enumerate(scheme.grades)}
+        self.caps = {c.code: c for c in scheme.caps}
+
+    def _add_node(self, ind: Indicator, depth: int) -> int:
+        pos = len(self.nodes)
+        self.nodes.append(_Node(ind.code, ind.name, ind.points, depth, -1, ()))
+        if ind.is_leaf:
+            self.nodes[pos] = _Node(ind.code, ind.name, ind.points, depth, self.leaves.index(ind), ())
+        else:
+            kids = tuple(self._add_node(c, depth + 1) for c in ind.children)
+            self.nodes[pos] = _Node(ind.code, ind.name, ind.points, depth, -1, kids)
+        return pos
+
+    # ------------------------------------------------------------------------------------ scoring
+    def score(self, regions: Sequence[RegionInput]) -> list[RegionResult]:
+        """Score regions together (rank rules rank among exactly these regions)."""
+        # Scoring allocates hundreds of thousands of small acyclic tuples and dicts; the cyclic garbage
+        # collector would walk the growing result set again and again for nothing (measured: ~45 % of the
+        # run time for 2,850 regions), so it is paused for the call and restored after.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            with localcontext() as ctx:
+                ctx.prec = 28
+                states = [self._evaluate(r) for r in regions]
+                for plan in self.ranks:
+                    self._rank(plan, states)
+                return [self._total(s) for s in states]
+        finally:
+            if paused:
+                gc.enable()
+
+    def rescore(
+        self,
+        results: list[RegionResult],
+        region: str,
+        values: Mapping[str, Decimal | None] | None = None,
+        previous: Mapping[str, Decimal | None] | None = None,
+        manual: Mapping[str, ManualScore | None] | None = None,
+    ) -> RegionResult:
+        """Change some values (None removes one) of one region in `results` (updated in place); return it."""
+        # As in score(): a full collection over thousands of held results costs far more than the re-score.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._rescore(results, region, values, previous, manual)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _rescore(
+        self,
+        results: list[RegionResult],
+        region: str,
+        values: Mapping[str, Decimal | None] | None,
+        previous: Mapping[str, Decimal | None] | None,
+        manual: Mapping[str, ManualScore | None] | None,
+    ) -> RegionResult:
+        with localcontext() as ctx:
+            ctx.prec = 28
+            pos = next((i for i, r in enumerate(results) if r.region == region), -1)
+            if pos < 0:
+                raise KeyError(region)
+            state: _State = results[pos].state
+            inp = state.input
+            new_values = dict(inp.values)
+            new_prev = dict(inp.previous)
+            new_manual = dict(inp.manual)
+            changed: set[str] = set()
+            for target, source in ((new_values, values), (new_prev, previous)):
+                for k, v in (source or {}).items():
+                    changed.add(k)
+                    if v is None:
+                        target.pop(k, None)
+                    else:
+                        target[k] = v
+            manual_changed: set[str] = set()
+            for k, m in (manual or {}).items():
+                manual_changed.add(k)
+                if m is None:
+                    new_manual.pop(k, None)
+                else:
+                    new_manual[k] = m
+            state.input = RegionInput(inp.region, inp.name, new_values, new_prev, new_manual)
+            # Fresh dicts: results handed out before keep showing the values they were scored on.
+            state.cur, state.prv = dict(state.cur), dict(state.prv)
+            # Computed items downstream of the change, recomputed in dependency order.
+            affected = set(changed)
+            for n, f in self.computed:
+                if f.names & affected:
+                    affected.add(n)
+            for env, stated, other in ((state.prv, new_prev, _EMPTY), (state.cur, new_values, state.prv)):
+                for k in changed:
+                    if k in stated:
+                        env[k] = stated[k]
+                    else:
+                        env.pop(k, None)
+                for n, f in self.computed:
+                    if n in affected and n not in stated:
+                        env.pop(n, None)
+                        self._compute(n, f, env, other, state.reasons if env is state.cur else None)
+            leaves = {i for n in affected for i in self.leaf_reads.get(n, ())}
+            leaves |= {self.leaf_index[c] for c in manual_changed if c in self.leaf_index}
+            for i in leaves:
+                fn = self.leaf_fns[i]
+                if fn is not None:
+                    state.leaves[i] = fn(state.cur, state.prv, new_manual, state.reasons)
+            self._extras(state)
+            touched_ranks = [p for p in self.ranks if p.index in leaves]
+            if touched_ranks:
+                states = [r.state for r in results]
+                for plan in touched_ranks:
+                    state.rank_values[plan.index] = self._rank_value(plan, state)
+                    before = [s.leaves[plan.index][0] for s in states]
+                    self._rank(plan, states, evaluate=False)
+                    for i, s in enumerate(states):
+                        if i != pos and s.leaves[plan.index][0] != before[i]:
+                            results[i] = self._total(s)
+            results[pos] = self._total(state)
+            return results[pos]
+
+    def _compute(
+        self, name: str, f: Formula, env: Env, other: Env, reasons: dict[str, Unavailable] | None
+    ) -> None:
+        try:
+            v = f.evaluate(env, other)
+        except Unavailable as exc:
+            if reasons is not None:
+                reasons[name] = exc
+            return
+        except DecimalException as exc:
+            if reasons is not None:
+                zh = "除数为零" if isinstance(exc, ZeroDivisionError) else "数值超出可计算范围"
+                reasons[name] = Unavailable(zh, zh)
+            return
+        env[name] = v if type(v) is Decimal else Decimal(v)
+        if reasons is not None:
+            reasons.pop(name, None)
+
+    def _evaluate(self, region: RegionInput) -> _State:
+        prv: Env = dict(region.previous)
+        cur: Env = dict(region.values)
+        reasons: dict[str, Unavailable] = {}
+        # Inlined _compute (this loop runs for every computed item of every region).
+        for n, fn in self.computed_fns:
+            if n not in prv:  # a stated figure wins over the computed one
+                try:
+                    v = fn(prv, _EMPTY)
+                except (KeyError, Unavailable, DecimalException):
+                    continue
+                prv[n] = v if type(v) is Decimal else Decimal(v)
+        for n, fn in self.computed_fns:
+            if n not in cur:
+                try:
+                    v = fn(cur, prv)
+                except (KeyError, Unavailable, DecimalException):
+                    self._compute(n, self.computed_map[n], cur, prv, reasons)  # again, to record why
+                    continue
+                cur[n] = v if type(v) is Decimal else Decimal(v)
+        manual = region.manual
+        try:
+            # Fast path: no per-leaf try. Most regions have every figure; when one is missing anywhere, the
+            # region is evaluated again leaf by leaf, each leaf catching its own trouble.
+            leaves = [fn(cur, prv, manual) for fn in self.fast_fns]
+        except (KeyError, Unavailable, DecimalException):
+            leaves = [fn(cur, prv, manual, reasons) if fn is not None else _PENDING for fn in self.leaf_fns]
+        state = _State(region, cur, prv, reasons, leaves, {}, [], [], [])
+        self._extras(state)
+        for plan in self.ranks:
+            state.rank_values[plan.index] = self._rank_value(plan, state)
+        return state
+
+    def _extras(self, state: _State) -> None:
+        cur, prv, manual, reasons = state.cur, state.prv, state.input.manual, state.reasons
+        state.bonus = [fn(cur, prv, manual, reasons) for fn in self.bonus_fns]
+        state.deductions = [fn(cur, prv, manual, reasons) for fn in self.deduction_fns]
+        state.conditions = [self._condition(c, state) for c in (*self.scheme.vetoes, *self.scheme.caps)]
+
+    def _condition(self, c: Condition, state: _State) -> ConditionResult:
+        try:
+            hit = bool(c.when.evaluate(state.cur, state.prv))
+        except Unavailable as exc:
+            reason = self.explain.unavailable(exc, state.reasons).replace("无法评分", "无法判断")
+            return ConditionResult(c.code, c.name, c.kind, None, f"{c.name}：{reason}")
+        return ConditionResult(
+            c.code, c.name, c.kind, hit, None, (self._condition_text, (c, hit, state.cur, state.prv))
+        )
+
+    def _condition_text(self, c: Condition, hit: bool, cur: Env, prv: Env) -> str:
+        if not hit:
+            effect = "未触发"
+        elif c.kind == "veto":
+            effect = "一票否决，评为最低等次"
+        elif c.kind == "max_grade":
+            effect = f"不得高于 {c.max_grade}"
+        else:
+            effect = f"降低 {c.demote} 个等次"
+        return f"{c.name}：{self.explain.describe(c.when, hit, cur, prv)} → {effect}"
+
+    def _rank_value(self, plan: _RankPlan, state: _State) -> Decimal | Unavailable:
+        try:
+            return _dec(plan.expr.evaluate(state.cur, state.prv))
+        except Unavailable as exc:
+            return exc
+
+    def _rank(self, plan: _RankPlan, states: Sequence[_State], evaluate: bool = True) -> None:
+        rule = plan.indicator.rule
+        assert rule is not None
+        points = plan.indicator.points
+        pts = fmt(points)
+        values = [s.rank_values[plan.index] for s in states]
+        known = sorted((v for v in values if isinstance(v, Decimal)), reverse=rule.order == "desc")
+        n = len(known)
+        first: dict[Decimal, int] = {}
+        for i, v in enumerate(known):
+            first.setdefault(v, i + 1)  # ties share the best rank (1, 2, 2, 4)
+        average = sum(known, ZERO) / n if n else ZERO
+        better = "≥" if rule.order == "desc" else "≤"
+        worse = "<" if rule.order == "desc" else ">"
+        label, unit = plan.label, plan.unit
+
+        def average_text(value: Decimal, ok: bool, score: Decimal) -> str:
+            return (
+                f"{label} {fmt(value)}{unit} {better if ok else worse} {n} 个地区平均 "
+                f"{fmt(average)}{unit} → {fmt(score)}/{pts}"
+            )
+
+        def rank_text(value: Decimal, rank: int, score: Decimal) -> str:
+            return f"{label} {fmt(value)}{unit}，在 {n} 个地区中排第 {rank} → {fmt(score)}/{pts}"
+
+        table = rule.points_by_rank
+        rest = rule.rest if rule.rest is not None else (table[-1] if table else ZERO)
+        for s, value in zip(states, values, strict=True):
+            if not isinstance(value, Decimal):
+                text = self.explain.unavailable(value, s.reasons)
+                s.leaves[plan.index] = (None, UNSCORED, text, None)
+                continue
+            recipe: tuple[Callable[..., str], tuple[Any, ...]]
+            if rule.mode == "peer_average":
+                ok = value >= average if rule.order == "desc" else value <= average
+                score = points if ok else rule.below * points
+                recipe = (average_text, (value, ok, score))
+            else:
+                rank = first[value]
+                score = table[rank - 1] if rank <= len(table) else rest
+                recipe = (rank_text, (value, rank, score))
+            s.leaves[plan.index] = (score, SCORED, None, recipe)
+
+    def _total(self, s: _State) -> RegionResult:
+        leaves = s.leaves
+        groups: list[Outcome] = [_PENDING] * len(self.groups)
+        opens = [0] * len(self.groups)
+        for g, points, leaf_kids, group_kids in self.groups:  # children before parents
+            total = ZERO
+            status = SCORED
+            open_items = 0
+            for i in leaf_kids:
+                score, st, _, _ = leaves[i]
+                if st != SCORED:
+                    open_items += 1
+                    if status != UNSCORED:
+                        status = st  # unscored outranks manual-pending
+                if score is not None:
+                    total += score
+            for c in group_kids:
+                score, st, _, _ = groups[c]
+                open_items += opens[c]
+                if st != SCORED and status != UNSCORED:
+                    status = st
+                total += score or ZERO
+            groups[g] = (total, status, None, (_group_text, (total, points, open_items)))
+            opens[g] = open_items
+        outcomes = [leaves[x] if x >= 0 else groups[~x] for x in self.layout]
+        base = sum((outcomes[r][0] or ZERO for r in self.roots), ZERO)
+        complete = all(outcomes[r][1] == SCORED for r in self.roots)
+        bonus_raw = ZERO
+        for b in s.bonus:
+            if b[0] is not None:
+                bonus_raw += b[0]
+            complete = complete and b[1] == SCORED
+        cap = self.scheme.bonus_cap
+        bonus = min(bonus_raw, cap) if cap is not None else bonus_raw
+        deductions = ZERO
+        for d in s.deductions:
+            if d[0] is not None:
+                deductions += d[0]
+            complete = complete and d[1] == SCORED
+        total = max(ZERO, base + bonus - deductions)
+        grade_pos: int | None = None
+        grades = self.scheme.grades
+        if grades:
+            grade_pos = next((i for i, g in enumerate(grades) if total >= g.min), len(grades) - 1)
+        vetoed = False
+        for cond in s.conditions:
+            if cond.triggered is None:
+                complete = False
+            elif cond.triggered and grade_pos is not None:
+                if cond.kind == "veto":
+                    vetoed = True
+                elif cond.kind == "max_grade":
+                    limit = self.caps[cond.code].max_grade or grades[-1].code
+                    grade_pos = max(grade_pos, self.grade_index[limit])
+                else:
+                    grade_pos = min(len(grades) - 1, grade_pos + self.caps[cond.code].demote)
+        if vetoed:
+            grade_pos = len(grades) - 1
+        elif not complete:
+            grade_pos = None  # unknown until every item is scored and every condition judged
+        grade = grades[grade_pos] if grade_pos is not None else None
+        return RegionResult(
+            s.input.region,
+            s.input.name,
+            total,
+            grade.code if grade else None,
+            grade.name if grade else None,
+            complete,
+            bonus,
+            deductions,
+            s.conditions,
+            self.meta,
+            [*outcomes, *s.bonus, *s.deductions],
+            s,
+        )
+
+
+_PENDING: Outcome = (None, UNSCORED, "", None)
+_NO_REASONS: dict[str, Unavailable] = {}
+
+
+def _rank_pending(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
+    return _PENDING  # rank leaves are scored across all regions afterwards
+
+
+def _group_text(total: Decimal, points: Decimal, open_items: int) -> str:
+    note = f"（{open_items} 项未评分，按 0 计）" if open_items else ""
+    return f"下级指标合计 {fmt(total)}/{fmt(points)}{note}"
+
+
+def compile_scheme(scheme: Scheme) -> Scorer:
+    """Compile a scheme once into a scorer plan."""
+    return Scorer(scheme)

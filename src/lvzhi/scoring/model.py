@@ -1,0 +1,224 @@
+"""Plain data in and out of the scoring engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+SCORED = "scored"
+UNSCORED = "unscored"
+MANUAL_PENDING = "manual-pending"
+
+
+@dataclass(frozen=True, slots=True)
+class ManualScore:
+    """A judgement for a `manual` leaf: a rubric level or a number of points, with a justification."""
+
+    level: str | None = None
+    score: Decimal | None = None
+    justification: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInput:
+    """One region's statistics for the year (and the previous year) and its manual scores."""
+
+    region: str
+    name: str = ""
+    values: Mapping[str, Decimal] = field(default_factory=dict)
+    previous: Mapping[str, Decimal] = field(default_factory=dict)
+    manual: Mapping[str, ManualScore] = field(default_factory=dict)
+
+
+class InputValue(NamedTuple):
+    """A value a rule read: code, Chinese name, value (None when missing), unit, and whether last year's."""
+
+    code: str
+    name: str
+    value: Decimal | None
+    unit: str
+    previous: bool
+
+
+InputSpec = tuple[tuple[str, str, str, bool], ...]  # (code, name, unit, previous) per input
+Recipe = tuple[Callable[..., str], tuple[Any, ...]]
+# What the engine keeps per item while scoring: (score, status, text or None, recipe or None). Objects are
+# only made when someone reads `RegionResult.items`: scoring thousands of regions formats only what is read.
+Outcome = tuple[Decimal | None, str, str | None, Recipe | None]
+# Per item position, what does not depend on the region: code, name, points, kind, depth, inputs spec.
+ItemMeta = tuple[str, str, Decimal, str, int, InputSpec]
+
+
+class ItemResult:
+    """The outcome of one indicator (leaf, group subtotal, bonus or deduction item).
+
+    `explanation` is formatted when first read; `inputs` are read from the values the item was scored on.
+    """
+
+    __slots__ = (
+        "_cur",
+        "_prv",
+        "_recipe",
+        "_spec",
+        "_text",
+        "code",
+        "depth",
+        "kind",
+        "name",
+        "points",
+        "score",
+        "status",
+    )
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        points: Decimal,
+        score: Decimal | None,
+        status: str,
+        text: str | None = None,
+        kind: str = "leaf",  # leaf | group | bonus | deduction
+        depth: int = 0,
+        recipe: Recipe | None = None,
+        spec: InputSpec = (),
+        cur: Mapping[str, Decimal] | None = None,
+        prv: Mapping[str, Decimal] | None = None,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.points = points
+        self.score = score
+        self.status = status
+        self.kind = kind
+        self.depth = depth
+        self._text = text
+        self._recipe = recipe
+        self._spec = spec
+        self._cur = cur or {}
+        self._prv = prv or {}
+
+    @property
+    def explanation(self) -> str:
+        """E.g. `公办园在园幼儿占比 39.66% < 50% → 0/3`, or why the item is unscored."""
+        if self._text is None:
+            fn, args = self._recipe if self._recipe is not None else (str, ("",))
+            self._text = fn(*args)
+        return self._text
+
+    @property
+    def inputs(self) -> tuple[InputValue, ...]:
+        """The values the rule read, with names and units (value None: missing)."""
+        return tuple(
+            InputValue(c, n, (self._prv if p else self._cur).get(c), u, p) for c, n, u, p in self._spec
+        )
+
+    def __repr__(self) -> str:
+        return f"ItemResult({self.code!r}, score={self.score}, status={self.status!r}, {self.explanation!r})"
+
+
+class ConditionResult:
+    """A veto or cap condition: triggered (True/False) or None when it cannot be judged."""
+
+    __slots__ = ("_recipe", "_text", "code", "kind", "name", "triggered")
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        kind: str,  # veto | max_grade | demote
+        triggered: bool | None,
+        text: str | None = None,
+        recipe: Recipe | None = None,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.triggered = triggered
+        self._text = text
+        self._recipe = recipe
+
+    @property
+    def explanation(self) -> str:
+        """E.g. `弄虚作假：弄虚作假 = 是 → 一票否决，评为最低等次` (formatted when first read)."""
+        if self._text is None:
+            fn, args = self._recipe if self._recipe is not None else (str, ("",))
+            self._text = fn(*args)
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"ConditionResult({self.code!r}, triggered={self.triggered}, {self.explanation!r})"
+
+
+class RegionResult:
+    """Everything the engine says about one region. `items` lists the tree (pre-order), bonus, deductions."""
+
+    __slots__ = (
+        "_items",
+        "_meta",
+        "_outcomes",
+        "bonus",
+        "complete",
+        "conditions",
+        "deductions",
+        "grade",
+        "grade_name",
+        "name",
+        "region",
+        "state",
+        "total",
+    )
+
+    def __init__(
+        self,
+        region: str,
+        name: str,
+        total: Decimal,
+        grade: str | None,
+        grade_name: str | None,
+        complete: bool,
+        bonus: Decimal,
+        deductions: Decimal,
+        conditions: list[ConditionResult],
+        meta: Sequence[ItemMeta],
+        outcomes: Sequence[Outcome],
+        state: Any = None,  # engine-private, for rescore()
+    ) -> None:
+        self.region = region
+        self.name = name
+        self.total = total
+        self.grade = grade
+        self.grade_name = grade_name
+        self.complete = complete
+        self.bonus = bonus
+        self.deductions = deductions
+        self.conditions = conditions
+        self.state = state
+        self._meta = meta
+        self._outcomes = outcomes
+        self._items: list[ItemResult] | None = None
+
+    @property
+    def items(self) -> list[ItemResult]:
+        """Every item's result, built on first access."""
+        if self._items is None:
+            cur = getattr(self.state, "cur", None)
+            prv = getattr(self.state, "prv", None)
+            self._items = [
+                ItemResult(code, name, points, o[0], o[1], o[2], kind, depth, o[3], spec, cur, prv)
+                for (code, name, points, kind, depth, spec), o in zip(self._meta, self._outcomes, strict=True)
+            ]
+        return self._items
+
+    def item(self, code: str) -> ItemResult:
+        """The result of the indicator with this code."""
+        for it in self.items:
+            if it.code == code:
+                return it
+        raise KeyError(code)
+
+    def __repr__(self) -> str:
+        return f"RegionResult({self.region!r}, total={self.total}, grade={self.grade!r})"

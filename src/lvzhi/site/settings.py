@@ -1,0 +1,122 @@
+"""Django settings. SQLite by default; PostgreSQL (or any database) through DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Runtime state (the SQLite database, uploaded evidence, backups) lives outside the package.
+VAR_DIR = Path(os.environ.get("LVZHI_VAR_DIR", Path.cwd() / "var"))
+
+SECRET_KEY = os.environ.get("LVZHI_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+DEBUG = os.environ.get("LVZHI_DEBUG", "0") == "1"
+ALLOWED_HOSTS = os.environ.get("LVZHI_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",  # serves the bundled Swagger UI files (offline docs, no CDN)
+    "lvzhi.audit",
+    "lvzhi.regions",
+    "lvzhi.accounts",
+    "lvzhi.evaluations",
+    "lvzhi.evidence",
+    "lvzhi.api",
+    "lvzhi.rectification",
+    "lvzhi.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "lvzhi.site.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "lvzhi.web.roles.context",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "lvzhi.site.wsgi.application"
+
+_default_sqlite = f"sqlite:///{VAR_DIR / 'lvzhi.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE avoids lock upgrades mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+AUTH_USER_MODEL = "accounts.User"
+# Django's model backend behind a per-username+IP lock (LVZHI_LOGIN_MAX_FAILURES within LVZHI_LOGIN_LOCK_SECONDS).
+AUTHENTICATION_BACKENDS = ["lvzhi.accounts.security.ThrottledModelBackend"]
+LVZHI_LOGIN_MAX_FAILURES = int(os.environ.get("LVZHI_LOGIN_MAX_FAILURES", "5"))
+LVZHI_LOGIN_LOCK_SECONDS = int(os.environ.get("LVZHI_LOGIN_LOCK_SECONDS", "900"))
+# Database sessions, listed per user through accounts.UserSession so each can be revoked.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "lvzhi.accounts.security.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "lvzhi.accounts.security.CharacterClassValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+# Front-end libraries come from npm (package-lock.json, `npm ci` in scripts/setup.sh) and are served by us: no CDN.
+_NODE_MODULES = BASE_DIR.parent.parent / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", _NODE_MODULES / "echarts" / "dist"),
+]
+CSRF_FAILURE_VIEW = "lvzhi.web.views.csrf_failure"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; the cookie may stay JS-readable.
+X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,39 @@
+"""URLs of the web interface (namespace `web`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from lvzhi.web import views, views_eval, views_files, views_report
+
+app_name = "web"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("schemes/", views.schemes, name="schemes"),
+    path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
+    path("e/<int:pk>/", views_eval.evaluation, name="evaluation"),
+    path("e/<int:pk>/data/", views_eval.data, name="data"),
+    path("e/<int:pk>/data/<str:code>/", views_eval.save_value, name="save_value"),
+    path("e/<int:pk>/scores/", views_eval.scores, name="scores"),
+    path("e/<int:pk>/scores/<str:code>/", views_eval.save_self_score, name="save_self_score"),
+    path("e/<int:pk>/review/", views_eval.review, name="review"),
+    path("e/<int:pk>/review/<str:code>/", views_eval.save_review, name="save_review"),
+    path("e/<int:pk>/transition/", views_eval.transition, name="transition"),
+    path("e/<int:pk>/report/", views_report.report, name="report"),
+    path("e/<int:pk>/report/preview/", views_report.report_preview, name="report_preview"),
+    path("e/<int:pk>/report/download.<str:fmt>", views_report.report_download, name="report_download"),
+    path("e/<int:pk>/prefill/", views_files.prefill_from_report, name="prefill"),
+    path("e/<int:pk>/evidence/<str:code>/", views_files.evidence_upload, name="evidence_upload"),
+    path("evidence/<int:evidence_id>/", views_files.evidence_download, name="evidence_download"),
+    path("evidence/<int:evidence_id>/remove/", views_files.evidence_remove, name="evidence_remove"),
+    path("rounds/<int:round_id>/template.xlsx", views_files.workbook_template, name="workbook_template"),
+    path("rounds/<int:round_id>/import/", views_files.workbook_import, name="workbook_import"),
+    path("reader/", views_report.reader, name="reader"),
+    path("analysis/", views.analysis, name="analysis"),
+    path("audit/", views.audit, name="audit"),
+    path("public/", views.public, name="public"),
+]

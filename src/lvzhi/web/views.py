@@ -1,0 +1,276 @@
+"""Views of the web interface: thin; they read through the scoping helper and write through action functions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from lvzhi.accounts import scoping
+from lvzhi.accounts.models import Role
+from lvzhi.accounts.scoping import Perm
+from lvzhi.evaluations.engine import catalogue
+from lvzhi.evaluations.fields import canonical
+from lvzhi.evaluations.models import Evaluation, SchemeVersion, State
+from lvzhi.web import pagecache, queries
+from lvzhi.web.templatetags.lvzhi_web import ACTIONS
+
+# Lists of evaluations never need the engine's result blob nor the scheme text: leaving them out keeps
+# 工作台 and 对比分析 fast with hundreds of rows.
+LIST_DEFER = ("result", "return_reasons", "round__scheme_version__yaml_text")
+
+SORT_KEYS = {"region": "地区", "parent": "上级", "total": "总分", "grade": "等次", "state": "状态"}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """工作台: the signed-in user's tasks, deadlines, states and recent changes."""
+    key = pagecache.page_key(request, "home")
+    ctx = {
+        **pagecache.cached(key, lambda: _home_context(request)),
+        "page_key": key,
+        "import_errors": request.session.pop("import_errors", None),
+    }
+    return render(request, "web/home.html", ctx)
+
+
+def _home_context(request: HttpRequest) -> dict[str, Any]:
+    """What 工作台 lists for this user (cached by pagecache until the next audited change)."""
+    user = request.user
+    ctx: dict[str, Any] = {"title": "工作台"}
+    if scoping.has_role(user, Role.FILLER):
+        ctx["fill"] = list(
+            scoping.evaluations_for(user, Perm.FILL)
+            .defer(*LIST_DEFER)
+            .order_by("-round__year", "region__code")[:50]
+        )
+    if scoping.has_role(user, Role.EXPERT):
+        ctx["review"] = list(
+            scoping.evaluations_for(user, Perm.REVIEW)
+            .defer(*LIST_DEFER)
+            .order_by("-round__year", "region__code")[:50]
+        )
+    if scoping.has_role(user, Role.OFFICE) or scoping.is_admin(user):
+        rounds = list(
+            scoping.rounds_for(user, Perm.MANAGE).defer("scheme_version__yaml_text").order_by("-year")[:12]
+        )
+        counts = (
+            Evaluation.objects.filter(round__in=rounds).values("round_id", "state").annotate(n=Count("pk"))
+        )
+        by_round: dict[int, dict[str, int]] = {}
+        for row in counts:
+            by_round.setdefault(row["round_id"], {})[row["state"]] = row["n"]
+        ctx["rounds"] = [
+            (r, [(s.value, by_round.get(r.pk, {}).get(s.value, 0)) for s in State]) for r in rounds
+        ]
+        ctx["to_act"] = list(
+            scoping.evaluations_for(user, Perm.MANAGE)
+            .defer(*LIST_DEFER)
+            .filter(state__in=[State.SUBMITTED, State.REVIEWING, State.APPROVED])
+            .order_by("state_changed_at")[:30]
+        )
+    if not any(k in ctx for k in ("fill", "review", "rounds")):
+        ctx["visible"] = list(
+            scoping.evaluations_for(user, Perm.VIEW)
+            .defer(*LIST_DEFER)
+            .order_by("-round__year", "region__code")[:50]
+        )
+    ctx["changes"] = list(scoping.audit_records_for(user).defer("before", "after").order_by("-seq")[:12])
+    return ctx
+
+
+@login_required
+def schemes(request: HttpRequest) -> HttpResponse:
+    """方案: the scheme versions in use (schemes are documents, readable by every signed-in user)."""
+    versions = SchemeVersion.objects.annotate(n_rounds=Count("rounds")).order_by("scheme_id", "-version")
+    return render(request, "web/schemes.html", {"title": "评价方案", "versions": versions})
+
+
+@login_required
+def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """方案: the indicator tree with points and rules."""
+    version = get_object_or_404(SchemeVersion, pk=pk)
+    data = queries.scheme_data(version)
+    cat = catalogue()
+    return render(
+        request,
+        "web/scheme_detail.html",
+        {
+            "title": version.title,
+            "version": version,
+            "scheme": data,
+            "item_names": {
+                code: f"{spec.name}（{spec.unit}）" if spec.unit else spec.name for code, spec in cat.items()
+            },
+        },
+    )
+
+
+def _sorted_league(evals: list[Evaluation], key: str, desc: bool) -> list[Evaluation]:
+    def k(e: Evaluation) -> Any:
+        if key == "total":
+            return (e.total is not None, e.total if e.total is not None else Decimal(0))
+        if key == "parent":
+            return e.region.parent.name if e.region.parent else ""
+        if key == "grade":
+            return e.grade or "~"
+        if key == "state":
+            return list(State.values).index(e.state)
+        return e.region.code
+
+    return sorted(evals, key=k, reverse=desc)
+
+
+@login_required
+def analysis(request: HttpRequest) -> HttpResponse:
+    """对比分析: league table, radar, spending trends and grade distribution of a round."""
+    key = pagecache.page_key(request, "analysis")
+    ctx = {**pagecache.cached(key, lambda: _analysis_context(request)), "page_key": key}
+    if request.htmx and request.htmx.target == "league":
+        return render(request, "web/_league.html", ctx)
+    return render(request, "web/analysis.html", ctx)
+
+
+def _analysis_context(request: HttpRequest) -> dict[str, Any]:
+    """What 对比分析 shows, as plain data (cached by pagecache until the next audited change)."""
+    user = request.user
+    rounds = list(
+        scoping.rounds_for(user, Perm.VIEW).defer("scheme_version__yaml_text").order_by("-year", "name")
+    )
+    ctx: dict[str, Any] = {"title": "对比分析", "rounds": rounds}
+    if not rounds:
+        return ctx
+    rid = request.GET.get("round") or rounds[0].pk
+    rnd = scoping.get_round_for(user, rid)
+    evals = queries.league(rnd, user)
+    q = (request.GET.get("q") or "").strip()
+    grade = request.GET.get("grade") or ""
+    shown = [
+        e
+        for e in evals
+        if (not q or q in e.region.name or q in (e.region.parent.name if e.region.parent else ""))
+        and (not grade or (e.grade or "未评定") == grade)
+    ]
+    key = request.GET.get("sort") if request.GET.get("sort") in SORT_KEYS else "total"
+    desc = request.GET.get("dir", "desc" if key == "total" else "asc") == "desc"
+    shown = _sorted_league(shown, key, desc)
+    ranked = sorted((e for e in evals if e.total is not None), key=lambda e: e.total, reverse=True)
+    rank = {e.pk: i for i, e in enumerate(ranked, start=1)}
+    # Rows as plain tuples: rendering 100+ rows with per-row {% url %} and filters dominated the page time.
+    rows = [
+        (
+            rank.get(e.pk) or "—",
+            e.region_id,
+            e.region.name,
+            e.region.parent.name if e.region.parent else "",
+            "" if e.total is None else canonical(e.total),
+            e.grade or "未评定",
+            e.state,
+        )
+        for e in shown
+    ]
+    ctx.update(
+        {
+            "round": rnd,
+            "rows": rows,
+            "q": q,
+            "grade": grade,
+            "sort": key,
+            "desc": desc,
+            "sort_keys": SORT_KEYS,
+            "grades": [g for g, _ in queries.grade_distribution(evals)],
+            "n_all": len(evals),
+        }
+    )
+    focus_id = request.GET.get("region")
+    focus = next((e for e in evals if str(e.region_id) == str(focus_id)), None) or (
+        ranked[0] if ranked else evals[0] if evals else None
+    )
+    charts: dict[str, Any] = {"grades": queries.grade_distribution(evals)}
+    if focus is not None:
+        charts["radar"] = {"region": focus.region.name, "axes": queries.radar(focus)}
+        trends = queries.spending_trends(user, focus.region_id)
+        cat = catalogue()
+        charts["trends"] = {
+            "years": trends["years"],
+            "series": [
+                {
+                    "name": f"{cat[c].name}（{cat[c].unit}）" if c in cat else c,
+                    "data": [None if v is None else float(v) for v in vals],
+                }
+                for c, vals in trends["series"].items()
+            ],
+        }
+    ctx.update(
+        {
+            "focus": {"region_id": focus.region_id, "name": focus.region.name} if focus else None,
+            "charts": charts,
+            "region_options": [(e.region_id, e.region.name) for e in evals],
+        }
+    )
+    return ctx
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    """审计日志: who changed what, filterable, within the user's scope."""
+    qs = scoping.audit_records_for(request.user).order_by("-seq")
+    f = {
+        k: (request.GET.get(k) or "").strip()
+        for k in ("actor", "action", "region", "object", "since", "until")
+    }
+    if f["actor"]:
+        qs = qs.filter(actor_username__icontains=f["actor"])
+    if f["action"]:
+        qs = qs.filter(action=f["action"])
+    if f["region"]:
+        qs = qs.filter(region_code__startswith=f["region"])
+    if f["object"]:
+        qs = qs.filter(Q(object_repr__icontains=f["object"]) | Q(object_type__icontains=f["object"]))
+    if f["since"]:
+        qs = qs.filter(at__date__gte=f["since"])
+    if f["until"]:
+        qs = qs.filter(at__date__lte=f["until"])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+    tpl = "web/_audit_rows.html" if request.htmx else "web/audit.html"
+    actions = sorted(ACTIONS.items(), key=lambda kv: kv[1])
+    return render(
+        request, tpl, {"title": "审计日志", "page": page, "f": f, "query": query, "actions": actions}
+    )
+
+
+def public(request: HttpRequest) -> HttpResponse:
+    """公开: published results of every round, no login needed."""
+    rounds = queries.published_rounds()
+    rid = request.GET.get("round")
+    rnd = next((r for r in rounds if str(r.pk) == rid), rounds[0] if rounds else None)
+    rows: list[Evaluation] = []
+    if rnd is not None:
+        rows = list(
+            Evaluation.objects.filter(round=rnd, state=State.PUBLISHED)
+            .select_related("region__parent")
+            .order_by("region__code")
+        )
+        rows.sort(key=lambda e: (e.total is None, -(e.total or 0)))
+    return render(
+        request, "web/public.html", {"title": "公开结果", "rounds": rounds, "round": rnd, "rows": rows}
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The CSRF refusal page, in Chinese, saying what to do."""
+    return render(
+        request,
+        "403.html",
+        {
+            "title": "请求已过期",
+            "exception": "表单已过期或来源无法验证（可能页面打开太久或已在别处退出登录）。请刷新页面后重新操作。",
+        },
+        status=403,
+    )

@@ -1,0 +1,126 @@
+"""报告: generate, preview and download an evaluation's report; read any uploaded report and show findings."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from lvzhi.accounts import scoping
+from lvzhi.evaluations import scoring
+from lvzhi.reader.extract import ExtractError, extract
+from lvzhi.web import reporting
+from lvzhi.web.annotate import annotated_html, marks_for
+from lvzhi.web.views_eval import _base, _score_rows
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@login_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """报告: the self-evaluation report drafted from the evaluation, previewed, downloadable as docx/pdf."""
+    ev = scoping.get_evaluation_for(request.user, pk)
+    ctx = _base(request, ev, "report")
+    ctx.update({"rows": _score_rows(ev), "summary": scoring.summary_for(ev)})
+    return render(request, "web/eval_report.html", ctx)
+
+
+@login_required
+@xframe_options_sameorigin
+def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The drafted report as HTML, shown in a frame of the 报告 page."""
+    ev = scoping.get_evaluation_for(request.user, pk)
+    return HttpResponse(reporting.render(ev, "html"), content_type="text/html; charset=utf-8")
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The drafted report as a docx or pdf file."""
+    ev = scoping.get_evaluation_for(request.user, pk)
+    if fmt not in CONTENT_TYPES:
+        raise Http404("只能下载 docx 或 pdf 格式")
+    data = reporting.render(ev, fmt)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    filename = f"{ev.region.name}{ev.round.year}年度履行教育职责自评报告.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+REPORT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+
+
+class ReportUnreadable(ValueError):
+    """The uploaded file cannot be turned into text; the message says what to do."""
+
+
+def report_text(upload: UploadedFile) -> str:
+    """The plain text of an uploaded report, through the reader's extractor (any encoding, docx, pdf, html)."""
+    name = upload.name or "report"
+    suffix = Path(name).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise ReportUnreadable(
+            f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 txt、docx、pdf 或 html 格式的报告。"
+        )
+    if upload.size and upload.size > MAX_REPORT_BYTES:
+        raise ReportUnreadable(
+            f"文件 {upload.size // 1024 // 1024} MB，超过 20 MB 上限：请压缩图片或只上传正文。"
+        )
+    with tempfile.TemporaryDirectory(prefix="lvzhi-report-") as tmp:
+        path = Path(tmp) / f"report{suffix}"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        try:
+            return extract(path).text
+        except ExtractError as exc:
+            # The extractor names the temporary file; the person knows the file by its own name.
+            raise ReportUnreadable(
+                str(exc).replace(str(path), name) + "。请确认文件未损坏、未加密，或另存为 txt 后上传。"
+            ) from exc
+
+
+@login_required
+def reader(request: HttpRequest) -> HttpResponse:
+    """报告阅读: upload any report and see the reader's findings on its text."""
+    ctx: dict[str, Any] = {"title": "报告阅读"}
+    if request.method == "POST":
+        upload = request.FILES.get("report")
+        try:
+            if upload is None:
+                raise ReportUnreadable("请先选择要上传的报告文件。")
+            text = report_text(upload)
+            if not text.strip():
+                raise ReportUnreadable("文件中没有可读取的文字（可能是扫描件）：请上传文字版报告。")
+            from lvzhi.reader.pipeline import analyse
+
+            analysis = analyse(text)
+            marks = marks_for(analysis)
+            ctx.update(
+                {
+                    "name": upload.name,
+                    "analysis": analysis,
+                    "html": annotated_html(text, marks),
+                    "n_claims": len(analysis.claims),
+                    "n_checks": len(analysis.checks),
+                    "bad_checks": [c for c in analysis.checks if not c.consistent],
+                    # Inconsistent checks are listed on their own above; the other findings follow.
+                    "findings": [f for f in analysis.findings if not f.kind.startswith("inconsistent_")],
+                    "n_chars": len(text),
+                }
+            )
+        except ReportUnreadable as exc:
+            ctx["error"] = str(exc)
+        if request.htmx:
+            return render(request, "web/_reader_result.html", ctx)
+    return render(request, "web/reader.html", ctx)

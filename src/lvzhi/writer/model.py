@@ -1,0 +1,251 @@
+"""The writer's input: a plain `ReportContext`, and `context_from` connecting it to the scheme and scoring engines.
+
+The writer never reads the database: the platform (or the CLI, from files) gathers an evaluation into a
+ReportContext — the scheme's metadata, this year's and last year's statistics, the scores and their
+explanations, the staff's narrative per indicator, problems and rectification plans — and the builder turns
+it into a document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from lvzhi.schemes.model import Indicator, Scheme
+from lvzhi.scoring.model import SCORED, ItemResult, RegionInput, RegionResult
+from lvzhi.writer import numbers
+
+# An explanation naming formula identifiers (`party_committee_edu_sessions >= 2`) is for the analyst, not
+# for a report an office signs: such texts are replaced by a sentence made from the rule's inputs.
+_IDENTIFIER = re.compile(r"[a-z]+_[a-z_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """One statistic: this year's value and, when known, last year's, in the catalogue's unit."""
+
+    code: str
+    name: str
+    unit: str
+    value: Decimal
+    previous: Decimal | None = None
+    growth: Decimal | None = (
+        None  # a stated growth rate (%) when the data holds one, used instead of computing
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorPart:
+    """A top-level indicator of the scheme as the report covers it."""
+
+    code: str
+    name: str
+    points: Decimal | None
+    score: Decimal | None
+    complete: bool
+    narrative: str = ""
+    stats: tuple[str, ...] = ()  # codes of the statistics stated under this indicator, in order
+    sub: tuple[tuple[str, str], ...] = ()  # (code, name) of its second-level indicators
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemItem:
+    """A problem for 存在的主要问题 and the 问题清单: what, under which indicator, on what evidence, what to do."""
+
+    indicator: str  # "code 名称"
+    text: str
+    evidence: str = ""
+    measure: str = ""
+    deadline: date | None = None
+    lost: Decimal | None = None
+    codes: tuple[
+        str, ...
+    ] = ()  # the statistics it rests on, so that two rules on one figure give one problem
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """Everything the report writer needs for one region's self-evaluation report."""
+
+    region_code: str
+    region_name: str
+    year: int
+    scheme_id: str
+    scheme_title: str
+    scheme_document: str | None
+    issuer: str
+    indicators: tuple[IndicatorPart, ...]
+    stats: Mapping[str, Stat]
+    profile: tuple[str, ...] = ()  # codes stated in 一、基本情况
+    total_points: Decimal | None = None
+    score_total: Decimal | None = None
+    grade_name: str | None = None
+    complete: bool = False
+    problems: tuple[ProblemItem, ...] = ()
+    plans: tuple[str, ...] = ()
+    addressee: str = ""
+    signer: str = ""
+    date: date = field(default_factory=date.today)
+    report_limit: int | None = None
+
+
+# What 一、基本情况 states first, when the data holds it: schools, students, teachers, spending.
+PROFILE_CODES = (
+    "schools_total",
+    "kindergartens",
+    "primary_schools",
+    "junior_schools",
+    "secondary_schools",
+    "vocational_schools",
+    "special_schools",
+    "teaching_points",
+    "students_total",
+    "kg_enrolment",
+    "staff_total",
+    "edu_gpb_spending",
+    "edu_gpb_budget_share",
+    "edu_fiscal_spending",
+    "per_student_gpb_overall",
+    "per_student_gpb_kg",
+    "per_student_gpb_primary",
+    "per_student_gpb_junior",
+    "per_student_gpb_senior",
+    "per_student_gpb_vocational",
+)
+
+
+def _stats(scheme: Scheme, region: RegionInput) -> dict[str, Stat]:
+    out: dict[str, Stat] = {}
+    for code, value in region.values.items():
+        item = scheme.catalogue.get(code)
+        if item is None or code.endswith("_growth"):
+            continue
+        growth = region.values.get(code + "_growth")
+        out[code] = Stat(code, item.name, item.unit, value, region.previous.get(code), growth)
+    return out
+
+
+def _under(result: RegionResult | None, top: Indicator) -> list[ItemResult]:
+    if result is None:
+        return []
+    codes = {n.code for n in top.walk()}
+    return [it for it in result.items if it.code in codes]
+
+
+def _shown(code: str, value: Decimal, stats: Mapping[str, Stat]) -> Decimal:
+    """A datum exactly; a figure the engine computed (a rate) rounded half up to two decimals."""
+    if code in stats:
+        return value
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if numbers.decimals(value) > 2 else value
+
+
+def _lost_problem(it: ItemResult, top: Indicator, stats: Mapping[str, Stat]) -> ProblemItem:
+    lost = it.points - (it.score or Decimal(0))
+    said = [
+        f"{'上年' if v.previous else ''}{v.name}为{numbers.quantity(_shown(v.code, v.value, stats), v.unit)}"
+        for v in it.inputs
+        if v.value is not None and v.unit != "是否"
+    ]
+    detail = "，".join(dict.fromkeys(said))
+    text = f"“{it.name}”未达标" + (f"，{detail}" if detail else "") + "。"
+    evidence = it.explanation if not _IDENTIFIER.search(it.explanation) else detail
+    codes = tuple(dict.fromkeys(v.code for v in it.inputs))
+    return ProblemItem(
+        f"{top.code} {top.name}",
+        text,
+        evidence,
+        f"对照“{it.name}”要求制定整改措施，限期整改到位。",
+        None,
+        lost,
+        codes,
+    )
+
+
+def _issuer_name(issuer: str) -> str:
+    """The first issuing body, without a note in brackets: the report's addressee by default."""
+    first = issuer.split()[0] if issuer.strip() else ""
+    return re.sub(r"[（(][^）)]*[)）]", "", first)
+
+
+def context_from(
+    scheme: Scheme,
+    result: RegionResult | None,
+    region: RegionInput,
+    year: int,
+    narratives: Mapping[str, str] | None = None,
+    problems: Sequence[ProblemItem] = (),
+    plans: Sequence[str] = (),
+    statutory: RegionResult | None = None,
+    addressee: str = "",
+    signer: str = "",
+    when: date | None = None,
+) -> ReportContext:
+    """Gather a scheme, its scoring result and a region's data (plus staff texts) into a ReportContext.
+
+    Problems are drafted from the points a scored leaf lost and from failed statutory checks, after the
+    ones staff wrote (`problems`). Each statistic is stated once: under the first top-level indicator whose
+    rules read it, the rest in 基本情况.
+    """
+    narratives = narratives or {}
+    stats = _stats(scheme, region)
+    used: set[str] = set()
+    parts: list[IndicatorPart] = []
+    drafted: list[ProblemItem] = list(problems)
+    profile = [c for c in PROFILE_CODES if c in stats]
+    used.update(profile)
+    for top in scheme.indicators:
+        items = _under(result, top)
+        codes: list[str] = []
+        for it in items:
+            for v in it.inputs:
+                if v.code in stats and v.code not in used and v.value is not None:
+                    used.add(v.code)
+                    codes.append(v.code)
+            if it.kind == "leaf" and it.status == SCORED and it.score is not None and it.score < it.points:
+                drafted.append(_lost_problem(it, top, stats))
+        head = next((it for it in items if it.code == top.code), None)
+        parts.append(
+            IndicatorPart(
+                top.code,
+                top.name,
+                top.points if scheme.total is not None else None,
+                head.score if head is not None else None,
+                head is not None and head.status == SCORED,
+                narratives.get(top.code, "").strip(),
+                tuple(codes),
+                tuple((c.code, c.name) for c in top.children),
+            )
+        )
+    if statutory is not None:
+        for it in statutory.items:
+            if it.kind == "leaf" and it.status == SCORED and it.score is not None and it.score < it.points:
+                read = {v.code for v in it.inputs}
+                if not any(read <= set(p.codes) for p in drafted):
+                    drafted.append(_lost_problem(it, Indicator("法定", "法定底线要求", it.points), stats))
+    # Figures no indicator reads still belong in the report: they complete the profile.
+    profile += [c for c in stats if c not in used]
+    return ReportContext(
+        region_code=region.region,
+        region_name=region.name or region.region,
+        year=year,
+        scheme_id=scheme.id,
+        scheme_title=scheme.title,
+        scheme_document=scheme.document,
+        issuer=scheme.issuer,
+        indicators=tuple(parts),
+        stats=stats,
+        profile=tuple(profile),
+        total_points=scheme.total,
+        score_total=result.total if result is not None else None,
+        grade_name=result.grade_name if result is not None else None,
+        complete=bool(result is not None and result.complete),
+        problems=tuple(drafted),
+        plans=tuple(plans),
+        addressee=addressee or _issuer_name(scheme.issuer),
+        signer=signer or f"{region.name or region.region}人民政府",
+        date=when or date.today(),
+        report_limit=scheme.report_limit,
+    )

@@ -1,0 +1,212 @@
+"""The main journeys in headless chromium, one role after another, screenshotting every page.
+
+Each test fails on any console error or request to a non-local host (see conftest.open_page).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from lvzhi.demo.builder import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")  # the keyboard is enough to sign in
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def evaluation_of(region_code: str, year: int = 2024):
+    from lvzhi.evaluations.models import Evaluation
+
+    return Evaluation.objects.select_related("region", "round").get(
+        region__code=region_code, round__year=year
+    )
+
+
+def by_id(prefix: str, code: str) -> str:
+    """A CSS selector for the element id `prefix-code` (indicator codes contain dots)."""
+    return "#" + prefix + "-" + re.sub(r"[^A-Za-z0-9_-]", "_", code)
+
+
+def click_transition(page, label: str, reason: str | None = None) -> None:
+    if reason is not None:
+        page.fill("textarea[name=reason]", reason)
+    page.get_by_role("button", name=label, exact=True).click()
+    page.wait_for_load_state()
+
+
+def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, open_page, shot, tmp_path):
+    base = live_server.url
+    ev = evaluation_of("239901", year=2023)
+    data_url = f"{base}/e/{ev.pk}/data/"
+
+    # 填报员: the workbench lists the task; prefilled values show their sentences and are confirmed one by one.
+    filler = open_page()
+    login(filler, base, "hlj_filler")
+    assert "我的填报任务" in filler.content() and ev.region.name in filler.content()
+    shot(filler, "01-filler-workbench")
+    filler.goto(data_url)
+    assert filler.locator(".source").count() >= 10
+    shot(filler, "02-filler-data-prefilled")
+    prefilled = [r.get_attribute("id") for r in filler.locator("tr.prefill").all()]
+    assert len(prefilled) >= 10
+    for row_id in prefilled:
+        filler.locator(f"#{row_id}").get_by_role("button", name="确认").click()
+        filler.wait_for_selector(f"#{row_id}:not(.prefill)")
+    assert "待确认" not in filler.locator("tbody").inner_text()
+    # Excel: download the template from the page, fill it offline, import it back.
+    with filler.expect_download() as download:
+        filler.get_by_role("link", name="下载 Excel 填报模板").click()
+    template = tmp_path / download.value.suggested_filename
+    assert template.suffix == ".xlsx"
+    download.value.save_as(template)
+    workbook = load_workbook(template)
+    for row in workbook["数据填报"].iter_rows(min_row=2):
+        if row[0].value == "kg_gross_enrolment_rate":
+            row[4].value = 93.5
+    filled = tmp_path / "某县填报.xlsx"
+    workbook.save(filled)
+    filler.set_input_files("#wb-file", str(filled))
+    filler.get_by_role("button", name="导入", exact=True).click()
+    filler.wait_for_load_state()
+    assert "已导入" in filler.content()
+    assert filler.locator("#v-kg_gross_enrolment_rate").input_value() == "93.5"
+    # Inline validation: an impossible share is refused in place, with what to do.
+    field = filler.locator("#v-kg_public_share")
+    field.fill("156.1")
+    field.press("Tab")
+    filler.wait_for_selector("#s-kg_public_share .err")
+    assert "不能大于 100" in filler.locator("#s-kg_public_share").inner_text()
+    shot(filler, "03-filler-data-inline-error")
+    field = filler.locator("#v-kg_public_share")
+    field.fill("56.1")
+    field.press("Tab")
+    filler.wait_for_selector("#s-kg_public_share .ok")
+
+    # 自评打分: every manual indicator gets a level and a justification.
+    filler.goto(f"{base}/e/{ev.pk}/scores/")
+    forms = filler.locator("form[hx-post*='/scores/']")
+    codes = [f.get_attribute("hx-post").rstrip("/").rsplit("/", 1)[1] for f in forms.all()]
+    assert len(codes) == 5
+    for code in codes:
+        row = filler.locator(by_id("score", code) + "")
+        row.locator("select").select_option("良")
+        row.locator("textarea").fill(f"{code}：已按方案要求落实，佐证材料见附件。")
+        row.get_by_role("button", name="保存自评").click()
+        filler.wait_for_selector(by_id("score", code) + " .ok")
+    # Evidence: the scheme requires a file for every manual indicator.
+    evidence_file = tmp_path / "会议纪要.pdf"
+    evidence_file.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    for code in codes:
+        filler.set_input_files(by_id("ef", code), str(evidence_file))
+        filler.locator(by_id("score", code)).get_by_role("button", name="上传", exact=True).click()
+        filler.wait_for_load_state()
+        assert "已上传" in filler.content()
+    assert filler.get_by_role("link", name="会议纪要.pdf").count() == len(codes)
+    shot(filler, "04-filler-self-scores-evidence")
+    filler.goto(data_url)
+    click_transition(filler, "提交")
+    assert "当前状态：已提交" in filler.content()
+    shot(filler, "05-filler-submitted")
+
+    # 专家: opens the review, scores one item lower than the self-score, returns it with a reason.
+    expert = open_page()
+    login(expert, base, "expert")
+    expert.goto(f"{base}/e/{ev.pk}/review/")
+    click_transition(expert, "开始审核")
+    expert.goto(f"{base}/e/{ev.pk}/review/")
+    row = expert.locator(by_id("rev", codes[0]) + "")
+    row.locator("input[name=score]").fill("0")
+    row.locator("textarea").fill("未见会议纪要，请补充。")
+    row.get_by_role("button", name="保存评审").click()
+    expert.wait_for_selector(by_id("rev", codes[0]) + ".discrepancy")
+    shot(expert, "06-expert-review-discrepancy")
+    click_transition(expert, "退回修改", reason="1.1 缺少会议纪要，请补充后重新提交。")
+    assert "当前状态：退回修改" in expert.content()
+
+    # 填报员: sees the reasons, corrects the self-score, resubmits.
+    filler.goto(data_url)
+    assert "缺少会议纪要" in filler.content()
+    shot(filler, "07-filler-returned")
+    filler.goto(f"{base}/e/{ev.pk}/scores/")
+    row = filler.locator(by_id("score", codes[0]) + "")
+    row.locator("select").select_option("中")
+    row.locator("textarea").fill("已补充会议纪要三份。")
+    row.get_by_role("button", name="保存自评").click()
+    filler.wait_for_selector(by_id("score", codes[0]) + " .ok")
+    click_transition(filler, "提交")
+    assert "当前状态：已提交" in filler.content()
+
+    # 督导办: starts the review, approves, publishes.
+    office = open_page()
+    login(office, base, "hlj_office")
+    office.goto(f"{base}/e/{ev.pk}/review/")
+    click_transition(office, "开始审核")
+    shot(office, "08-office-review")
+    click_transition(office, "审核通过")
+    click_transition(office, "发布结果")
+    assert "当前状态：已发布" in office.content()
+    office.goto(f"{base}/audit/?object={ev.region.name}")
+    assert office.locator("td[title='evaluation.transition']", has_text="状态变更").count() >= 4
+    shot(office, "09-office-audit")
+
+    # 公开: no login; the published result is there.
+    public = open_page()
+    public.goto(f"{base}/public/")
+    public.select_option("#p-round", label=ev.round.name)
+    public.get_by_role("button", name="查看").click()
+    assert ev.region.name in public.locator("table").inner_text()
+    shot(public, "10-public")
+
+
+def test_county_user_cannot_open_another_countys_pages(live_server, fresh_demo, open_page, shot):
+    base = live_server.url
+    own, other = evaluation_of("990101"), evaluation_of("990102")
+    page = open_page(allow=("status of 404",))  # the refusals below are expected 404s
+    login(page, base, "xian1_filler")
+    response = page.goto(f"{base}/e/{own.pk}/data/")
+    assert response.status == 200
+    for path in ("data", "scores", "review", "report"):
+        response = page.goto(f"{base}/e/{other.pk}/{path}/")
+        assert response.status == 404
+        assert "不在您的权限范围内" in page.content()
+    shot(page, "11-filler-other-county-404")
+
+
+def test_office_pages_charts_keyboard_and_tablet(live_server, fresh_demo, open_page, shot):
+    base = live_server.url
+    for tablet in (False, True):
+        page = open_page(tablet=tablet)
+        login(page, base, "sheng_office")
+        suffix = "tablet" if tablet else "desktop"
+        shot(page, f"12-office-workbench-{suffix}")
+        page.goto(f"{base}/analysis/")
+        page.wait_for_selector("#chart-radar canvas")
+        page.wait_for_selector("#chart-grades canvas")
+        page.wait_for_selector("#chart-trends canvas")
+        shot(page, f"13-office-analysis-{suffix}")
+        # Sort the league table by region name with the keyboard only.
+        page.locator("th button.sort", has_text="地区").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("th[aria-sort=ascending]")
+        names = page.locator("#league tbody tr td:nth-child(2)").all_inner_texts()
+        assert names[0] == "示范省甲市一县" and names[-1] == "示范省甲市八县"  # by region code
+        page.locator("th button.sort", has_text="地区").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("th[aria-sort=descending]")
+        names = page.locator("#league tbody tr td:nth-child(2)").all_inner_texts()
+        assert names[0] == "示范省甲市八县"
+        page.goto(f"{base}/schemes/")
+        page.get_by_role("link", name=re.compile("法定与国家规定")).click()
+        assert "S1.1" in page.content() and "分" in page.content()
+        shot(page, f"14-scheme-tree-{suffix}")
+        page.goto(f"{base}/audit/")
+        shot(page, f"15-audit-{suffix}")
