@@ -146,7 +146,12 @@ class _Builder:
             Check(
                 start=stated.claim.start,
                 kind=kind,
-                quote=self.quote(first, last),
+                # A quote spans from the first figure involved to the stated one; a duplicate may sit
+                # pages after its first statement, and quoting everything between would make the output
+                # (and the time to build it) grow with the square of the text: quote the stated clause.
+                quote=self.quote(first, last)
+                if last - first <= _MAX_QUOTE_SPAN
+                else self.quote(stated.claim.start, stated.claim.end),
                 inputs=names,
                 stated=stated.written,
                 recomputed=shown,
@@ -156,6 +161,8 @@ class _Builder:
             )
         )
 
+
+_MAX_QUOTE_SPAN = 600  # characters; ample for one paragraph
 
 _KIND_ZH = {
     "share": "占比",
