@@ -77,6 +77,30 @@ def do_create_user(
         return user
 
 
+def do_create_first_admin(*, username: str, password: str, full_name: str = "") -> User:
+    """Create the first system administrator of an empty installation (the server operator's CLI only)."""
+    # Nobody can act before an administrator exists, so this one action has no acting user; it refuses
+    # as soon as any administrator exists, so it cannot be used to gain rights later.
+    username = username.strip()
+    if not username:
+        raise ActionError("用户名不能为空")
+    _check_password(password, User(username=username, full_name=full_name))
+    with transaction.atomic():
+        if (
+            User.objects.filter(is_superuser=True).exists()
+            or RoleAssignment.objects.filter(role=Role.ADMIN).exists()
+        ):
+            raise ActionError("已有系统管理员；请以管理员身份（--as）创建用户")
+        if User.objects.filter(username__iexact=username).exists():
+            raise ActionError(f"用户名 {username} 已存在")
+        user = User.objects.create_user(username=username, password=password, full_name=full_name)
+        record(
+            actor=None, action="user.create", obj=user, after={"username": username, "full_name": full_name}
+        )
+        _grant(None, user, Role.ADMIN, None)
+        return user
+
+
 def _grant(acting_user: Any, user: User, role: str, region: Region | None) -> RoleAssignment:
     if role not in Role.values:
         raise ActionError(f"未知角色 {role!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def setup_django() -> None:
@@ -11,3 +12,7 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # The SQLite file and evidence files live under VAR_DIR; a new installation has none yet.
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)

@@ -48,8 +48,10 @@ def list_cmd() -> None:
     from lvzhi.schemes import SchemeError, list_builtin, load_builtin
 
     table = Table(title="内置评价方案")
-    for col in ("id", "名称", "层级", "年份", "文件", "总分", "来源"):
-        table.add_column(col)
+    # The id is what every other command takes: never cut it, let the long texts wrap instead.
+    table.add_column("id", no_wrap=True)
+    for col in ("名称", "层级", "年份", "文件", "总分", "来源"):
+        table.add_column(col, overflow="fold")
     for sid in list_builtin():
         try:
             s = load_builtin(sid)

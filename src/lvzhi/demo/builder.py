@@ -55,7 +55,7 @@ SEEDS = [
         "name": "海东市",
         "level": Level.CITY,
         "parents": [("630000", "青海省", Level.PROVINCE)],
-        "scheme": None,
+        "scheme": "qinghai-2020-city",
         "data": "qinghai-haidong-2020.json",
         "report": "001_",
         "office": "qh_office",

@@ -1,0 +1,218 @@
+"""CLI commands for running an installation: `lvzhi init`, `lvzhi serve` and `lvzhi user …`.
+
+The demo builds a throwaway database; these are for a real one (SQLite file or `DATABASE_URL`). User
+changes go through the account actions like the web pages do (password policy, role rules, audit record in
+the same transaction), acting as the administrator named by `--as`; only the very first administrator of an
+empty installation is created without one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+ROLE_HELP = "角色：admin 系统管理员 / office 督导办 / expert 专家 / filler 填报员 / viewer 查看"
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the root app."""
+    app.command("init")(init)
+    app.command("serve")(serve)
+    users = typer.Typer(help="用户与角色 (users and roles)。", no_args_is_help=True)
+    users.command("add")(user_add)
+    users.command("list")(user_list)
+    users.command("grant")(user_grant)
+    users.command("deactivate")(user_deactivate)
+    app.add_typer(users, name="user")
+
+
+def _django() -> None:
+    from lvzhi.cli.django_env import setup_django
+
+    setup_django()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def _actor(username: str | None) -> Any:
+    """The administrator (or office) the command acts as."""
+    from lvzhi.accounts.models import User
+
+    if not username:
+        raise _fail("请用 --as 指定执行操作的管理员用户名 (the acting administrator)")
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise _fail(f"用户 {username} 不存在或已停用")
+    return user
+
+
+def _region(code: str | None) -> Any:
+    from lvzhi.regions.models import Region
+
+    if code is None:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise _fail(f"区划代码 {code} 不存在；先运行 lvzhi init 或 lvzhi regions update")
+    return region
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    env = os.environ.get("LVZHI_PASSWORD")
+    if env:
+        return env
+    return str(typer.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"))
+
+
+def _explain(exc: Exception) -> typer.Exit:
+    """Turn an action's refusal into a Chinese message and exit code 1."""
+    from lvzhi.evaluations.errors import ValidationFailed
+
+    if isinstance(exc, ValidationFailed):
+        return _fail("；".join(i.message.rstrip("。") for i in exc.issues) + "。")
+    return _fail(str(exc))
+
+
+def init() -> None:
+    """建立或升级数据库结构，收集静态文件，首次载入全国行政区划 (migrate, collect static files, load regions)."""
+    _django()
+    from django.core.management import call_command
+
+    from lvzhi.regions import registry
+    from lvzhi.regions.models import Region
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    typer.echo("数据库结构已是最新；静态文件已收集。")
+    if not Region.objects.exists():
+        result = registry.load(None)
+        typer.echo(f"已载入全国行政区划：{result.created} 个。")
+    from lvzhi.accounts.models import RoleAssignment, User
+
+    if not (
+        User.objects.filter(is_superuser=True).exists()
+        or RoleAssignment.objects.filter(role="admin").exists()
+    ):
+        typer.echo("还没有系统管理员：运行 lvzhi user add 用户名 --role admin 创建第一个。")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址 (listen address)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 (port)")] = 8000,
+    workers: Annotated[int, typer.Option(help="gunicorn 进程数 (worker processes)")] = 2,
+) -> None:
+    """以 gunicorn 启动网站（先运行 lvzhi init） (serve the site with gunicorn)."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvzhi.site.settings")
+    args = [str(gunicorn), "lvzhi.site.wsgi:application", "--bind", f"{host}:{port}"]
+    args += ["--workers", str(workers), "--threads", "4", "--access-logfile", "-"]
+    os.execv(args[0], args)
+
+
+def user_add(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
+    region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
+    full_name: Annotated[str, typer.Option(help="姓名")] = "",
+    acting: Annotated[str | None, typer.Option("--as", help="执行操作的管理员用户名")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读密码")] = False,
+) -> None:
+    """创建用户并授予角色；空系统的第一个系统管理员无需 --as (create a user with a role)."""
+    _django()
+    from lvzhi.accounts import actions
+    from lvzhi.accounts.models import Role, RoleAssignment, User
+    from lvzhi.accounts.scoping import Forbidden
+    from lvzhi.evaluations.errors import ActionError, ValidationFailed
+
+    if role not in Role.values:
+        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
+    no_admin_yet = not (
+        User.objects.filter(is_superuser=True).exists()
+        or RoleAssignment.objects.filter(role=Role.ADMIN).exists()
+    )
+    where = _region(region)
+    password = _password(password_stdin)
+    try:
+        if role == Role.ADMIN and acting is None and no_admin_yet:
+            user = actions.do_create_first_admin(username=username, password=password, full_name=full_name)
+        else:
+            user = actions.do_create_user(
+                acting_user=_actor(acting),
+                username=username,
+                password=password,
+                full_name=full_name,
+                roles=[(role, where)],
+            )
+    except (ActionError, ValidationFailed, Forbidden) as exc:
+        raise _explain(exc) from exc
+    typer.echo(f"已创建用户 {user.username}（{Role(role).label}{'，' + where.name if where else ''}）。")
+
+
+def user_grant(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
+    acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
+    region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
+) -> None:
+    """给已有用户增加一个角色 (grant a role)."""
+    _django()
+    from lvzhi.accounts import actions
+    from lvzhi.accounts.models import Role, User
+    from lvzhi.accounts.scoping import Forbidden
+    from lvzhi.evaluations.errors import ActionError
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise _fail(f"用户 {username} 不存在")
+    try:
+        actions.do_grant_role(acting_user=_actor(acting), user=user, role=role, region=_region(region))
+    except (ActionError, Forbidden) as exc:
+        raise _explain(exc) from exc
+    typer.echo(f"已授予 {username} 角色 {Role(role).label}。")
+
+
+def user_deactivate(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
+) -> None:
+    """停用用户：不能登录，令牌和会话全部失效 (deactivate a user)."""
+    _django()
+    from lvzhi.accounts import actions
+    from lvzhi.accounts.models import User
+    from lvzhi.accounts.scoping import Forbidden
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise _fail(f"用户 {username} 不存在")
+    try:
+        actions.do_deactivate_user(acting_user=_actor(acting), user=user)
+    except Forbidden as exc:
+        raise _explain(exc) from exc
+    typer.echo(f"已停用用户 {username}。")
+
+
+def user_list(
+    acting: Annotated[str, typer.Option("--as", help="以该用户的可见范围列出")],
+) -> None:
+    """列出（该用户可见范围内的）用户和角色 (list users within the acting user's scope)."""
+    _django()
+    from lvzhi.accounts.scoping import users_visible_to
+
+    table = Table(title="用户")
+    for col in ("用户名", "姓名", "状态", "角色"):
+        table.add_column(col, overflow="fold")
+    for u in users_visible_to(_actor(acting)).prefetch_related("roles__region").order_by("username"):
+        roles = "、".join(str(r) for r in u.roles.all()) or "—"
+        table.add_row(u.username, u.full_name, "启用" if u.is_active else "停用", roles)
+    Console().print(table)
