@@ -6,7 +6,7 @@ jionlp's ``ner.extract_money`` on the same texts, their ratio, and for money fig
 both tools' precision/recall/F1 against ``../shared/seeds/gold`` — a predicted figure matches a gold one when
 the spans overlap and the value in 元 is equal. No timed asserts: figures measured in one run.
 
-jionlp is a benchmark-only dependency (pyproject extra ``bench``): ``.venv/bin/pip install jionlp==1.5.31``.
+jionlp is a benchmark-only dependency (pyproject extra ``bench``): ``bash scripts/setup-bench.sh`` installs it.
 
     .venv/bin/python bench/bench_reader.py [SEEDS_DIR] [--repeat N]
 """

@@ -6,6 +6,7 @@ write one county report (巴南区) as docx (target < 0.5 s) and as pdf (target 
 report, and — where LibreOffice is installed — LibreOffice headless converting the same .docx to PDF, as the
 baseline, with the ratio ours / LibreOffice. No timed asserts: times and ratios measured here, on this machine.
 
+    bash scripts/setup-bench.sh   # once: LibreOffice for the baseline (opt-in, not part of CI)
     .venv/bin/python bench/bench_writer.py [--batch 100]
 """
 

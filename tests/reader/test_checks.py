@@ -171,3 +171,35 @@ def test_absurdly_long_figures_do_not_break_the_arithmetic() -> None:
     text = f"全县共有学校{big}所,其中小学{big}所、初中{big}所。增长率比上年{big}元增长{big}.5%。"
     for k in _checks(text):
         assert k.quote in text
+
+
+def test_an_average_is_the_total_over_the_number_of_groups() -> None:
+    (k,) = _checks("全县小学一年级新生3950人,分91个班,平均班额43.4人。")
+    assert (k.kind, k.recomputed, k.consistent) == ("average", Decimal("43.4"), True)
+
+
+def test_a_wrong_average_is_flagged() -> None:
+    (k,) = _checks("全县初中新生2400人,分50个班,平均班额52.6人。")
+    assert (k.kind, k.recomputed, k.consistent) == ("average", Decimal("48.0"), False)
+
+
+def test_an_average_without_its_inputs_in_the_sentence_is_not_checked() -> None:
+    assert _checks("全县新建学校6所。平均班额43.4人。") == []
+
+
+def test_a_fall_from_last_years_figure_is_checked_as_a_decrease() -> None:
+    (k,) = _checks("辍学学生由上年的58人减少至12人,下降79.3%。")
+    assert (k.kind, k.recomputed, k.consistent) == ("growth", Decimal("79.3"), True)
+    assert "(58-12)/58" in k.message
+
+
+def test_parts_listed_on_circled_number_lines_add_up_to_the_total() -> None:
+    text = "全年招聘教师386人,具体为:\n①公开招聘248人\n②特岗教师96人\n③定向培养40人\n二、存在问题"
+    (k,) = _checks(text)
+    assert (k.kind, k.recomputed, k.consistent) == ("sum", Decimal(384), False)
+    assert k.quote in text
+
+
+def test_a_list_line_with_two_figures_of_the_unit_stops_the_list() -> None:
+    text = "全年招聘教师386人,具体为:\n①公开招聘248人,其中男教师100人\n②特岗教师96人\n"
+    assert [k for k in _checks(text) if k.kind == "sum"] == []

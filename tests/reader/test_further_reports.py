@@ -122,13 +122,7 @@ def test_the_annotations_point_at_their_surfaces() -> None:
 
 
 # Known gaps of the reader core, kept visible: strict, so the marker must go once the reader catches them.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    (
-        "204_hunan_city_2021.txt",
-        "checks",
-    ): "reader core: no 'average' check (平均班额43.4人 from 3950人/91个班), "
-    "no growth check on a decrease (由58人减少至12人,下降79.3%), and no sum over ①②③ items on their own lines",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}  # (report, aspect) → why the reader misses it
 
 
 def cases(aspect: str) -> list[Any]:

@@ -177,6 +177,13 @@ _RATE_WORD = re.compile(r"(开工|完工|完成|建成|竣工|办结|整改|达�
 _REMAINING = re.compile(r"(?:正在整改|尚未完成|未完成|剩余|还有|仍有|尚有|待整改)\s*$")
 _NAMED_WHOLE = re.compile(r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的)?(?:比例|比重)?(?:为|达|约)?\s*$")
 _PREV_YEAR = re.compile(r"(?:比|较)(?:上年|去年|上一年)(?:同期)?\s*$")
+_FROM_PREV_YEAR = re.compile(r"(?:由|从)(?:上年|去年|上一年)(?:同期|底|末)?的?\s*$")
+# `平均班额43.4人`, `平均每班43.4人` — but not 人均 (per head of population: its inputs are rarely stated).
+_AVERAGE_WORD = re.compile(r"平均[\u4e00-\u9fff]{0,4}(?:为|达|约)?\s*$")
+# `招聘教师386人,具体为:` at the end of a line, its parts on the following ①②③ lines.
+_LIST_LEAD = re.compile(r"[,:]?(?:具体为|分别为|包括|其中)[:]?[ \t]*\n")
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
 _EXHAUSTIVE = re.compile(r"各级各类|总计|合计|共计")
 _PARTS_START = re.compile(r"其中[,:]?")
 
@@ -203,7 +210,10 @@ def find_checks(ctx: Context, claims: list[Claim]) -> list[Check]:
                 _growth(b, f)
         elif c.unit == "百分点" and c.kind == "gap":
             _gap(b, f)
+        elif c.kind == "value" and _AVERAGE_WORD.search(b.norm, max(0, c.start - 10), c.start):
+            _average(b, f)
     _sums(b)
+    _listed_parts(b)
     _score_total(b)
     _continued_parts(b)
     _duplicates(b)
@@ -369,6 +379,8 @@ def _growth(b: _Builder, f: Figure) -> None:
         return
     if _PREV_YEAR.search(b.norm[max(0, a.claim.start - 6) : a.claim.start]):
         new, old = c, a
+    elif _FROM_PREV_YEAR.search(b.norm[max(0, c.claim.start - 8) : c.claim.start]):
+        new, old = a, c  # 由上年的58人减少至12人
     elif isinstance(a.claim.year, int) and isinstance(c.claim.year, int) and a.claim.year != c.claim.year:
         new, old = (a, c) if a.claim.year > c.claim.year else (c, a)
     else:
@@ -376,15 +388,17 @@ def _growth(b: _Builder, f: Figure) -> None:
     if old.claim.value == 0:
         return
     change = (new.claim.value - old.claim.value) / old.claim.value * _HUNDRED
-    if f.claim.direction == "down":
+    formula = f"({_fmt(new.written)}-{_fmt(old.written)})/{_fmt(old.written)}×100"
+    if f.claim.direction == "down":  # 下降79.3%: the stated figure is the size of the fall
         change = -change
+        formula = f"({_fmt(old.written)}-{_fmt(new.written)})/{_fmt(old.written)}×100"
     b.add(
         "growth",
         f,
         [(_dated_label(new, "本期"), new), (_dated_label(old, "上期"), old)],
         change,
         f.half_unit,
-        f"({_fmt(new.written)}-{_fmt(old.written)})/{_fmt(old.written)}×100",
+        formula,
     )
 
 
@@ -411,6 +425,56 @@ def _gap(b: _Builder, f: Figure) -> None:
         f.half_unit,
         f"{_fmt(bench.written)}-{_fmt(value.written)}",
     )
+
+
+def _average(b: _Builder, f: Figure) -> None:
+    """`新生3950人,分91个班,平均班额43.4人`: the mean is the total over the number of groups."""
+    prev = [g for g in b.same_sentence_before(f) if g.claim.kind == "value"]  # nearest first
+    groups = next((i for i, g in enumerate(prev) if g.claim.unit not in (f.claim.unit, "%", "百分点")), None)
+    if groups is None:
+        return
+    count = prev[groups]
+    total = next((g for g in prev[groups + 1 :] if g.claim.unit == f.claim.unit), None)
+    if total is None or count.claim.value == 0:
+        return
+    b.add(
+        "average",
+        f,
+        [(_label(total), total), (_label(count), count)],
+        total.claim.value / count.claim.value,
+        f.half_unit,
+        f"{_fmt(total.written)}/{_fmt(count.written)}",
+    )
+
+
+def _skip_blank(text: str, pos: int) -> int:
+    """The next position that is not blank (line breaks, indents of \u3000 included)."""
+    while pos < len(text) and text[pos] in " \t\n\r\u3000":
+        pos += 1
+    return pos
+
+
+def _listed_parts(b: _Builder) -> None:
+    """A total ending its line with `具体为:`, its parts on the following ①②③ lines."""
+    for m in _LIST_LEAD.finditer(b.norm):
+        before = b.figs_in(b.ctx.layout.sentence_start(m.start()), m.start() + 1)
+        if not before or before[-1].claim.kind != "value":
+            continue
+        total = before[-1]
+        if b.norm[total.claim.end : m.start()].strip(" ,"):
+            continue  # words between the figure and 具体为: it is not what the list breaks down
+        parts: list[Figure] = []
+        pos = _skip_blank(b.norm, m.end())
+        while pos < len(b.norm) and b.norm[pos] in _CIRCLED:
+            end = b.norm.find("\n", pos)
+            end = len(b.norm) if end < 0 else end
+            line = [g for g in b.figs_in(pos, end) if g.claim.unit == total.claim.unit]
+            if len(line) != 1 or line[0].claim.kind != "value":
+                break  # a line with no figure of that unit, or several: not a plain list of parts
+            parts.append(line[0])
+            pos = _skip_blank(b.norm, end)
+        exhaustive = "其中" not in m.group(0)
+        _sum_check(b, total, parts, exhaustive=exhaustive and len(parts) >= 2)
 
 
 def _sum_check(b: _Builder, total: Figure, parts: list[Figure], exhaustive: bool = False) -> None:
