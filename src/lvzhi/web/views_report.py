@@ -14,9 +14,8 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from lvzhi.accounts import scoping
-from lvzhi.evaluations import scoring
+from lvzhi.evaluations import reporting, scoring
 from lvzhi.reader.extract import ExtractError, extract
-from lvzhi.web import reporting
 from lvzhi.web.annotate import annotated_html, marks_for
 from lvzhi.web.views_eval import _base, _score_rows
 

@@ -1,0 +1,121 @@
+"""From an evaluation in the database to the report writer's plain input (lvzhi.writer.ReportContext).
+
+The writer never reads the database; this module gathers one evaluation — its statistics, last year's, the
+manual judgements (reviewer's over the self-assessment) and their justifications as narrative — scores it
+with its round's peers (rank rules need them) and hands the result to the writer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from lvzhi.evaluations import engine, scoring
+from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
+
+
+def _inputs(evaluations: list[Evaluation]) -> dict[int, Any]:
+    from lvzhi.scoring.model import ManualScore, RegionInput
+
+    values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for ev_id, code, value in DataValue.objects.filter(
+        evaluation__in=evaluations, value__isnull=False
+    ).values_list("evaluation_id", "item_code", "value"):
+        values[ev_id][code] = value
+    manual: dict[int, dict[str, Any]] = defaultdict(dict)
+    for s in ItemScore.objects.filter(evaluation__in=evaluations, rule_kind="manual"):
+        chosen = s.review_score if s.review_score is not None else s.self_score
+        if chosen is not None:
+            manual[s.evaluation_id][s.indicator_code] = ManualScore(
+                level=None if s.review_score is not None else (s.self_level or None),
+                score=chosen,
+                justification=s.self_justification,
+            )
+    return {
+        e.pk: RegionInput(
+            region=e.region.code,
+            name=e.region.name,
+            values=values[e.pk],
+            # Every peer's last year too: a rank on growth() ranks everyone's growth.
+            previous=scoring.previous_values(e),
+            manual=manual[e.pk],
+        )
+        for e in evaluations
+    }
+
+
+def _narratives(evaluations: list[Evaluation]) -> dict[int, dict[str, str]]:
+    """Staff's justifications per top-level indicator: the narrative of each 履职情况 section."""
+    parts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for ev_id, code, text in (
+        ItemScore.objects.filter(evaluation__in=evaluations)
+        .exclude(self_justification="")
+        .order_by("evaluation_id", "indicator_code")
+        .values_list("evaluation_id", "indicator_code", "self_justification")
+    ):
+        parts[ev_id][code.split(".")[0]].append(text.strip().rstrip("。") + "。")
+    return {ev_id: {k: "".join(v) for k, v in by_top.items()} for ev_id, by_top in parts.items()}
+
+
+def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
+    """The writer's ReportContext for each evaluation (by id), each scored among its round's regions."""
+    from lvzhi.scoring.engine import compile_scheme
+    from lvzhi.writer.model import context_from
+
+    by_round: dict[int, list[Evaluation]] = defaultdict(list)
+    for e in evaluations:
+        by_round[e.round_id].append(e)
+    out: dict[int, Any] = {}
+    for wanted in by_round.values():
+        rnd = wanted[0].round
+        text = rnd.scheme_version.yaml_text
+        scheme = engine.load(text)
+        peers = wanted
+        if engine.scheme_info(text).has_rank:
+            # Ranks are among every region of the round, whether or not the caller may see them;
+            # only the reports asked for (already scoped by the caller) are built.
+            peers = list(Evaluation.objects.filter(round=rnd).select_related("region").order_by("pk"))
+        inputs = _inputs(peers)
+        ordered = [inputs[e.pk] for e in peers]
+        results = compile_scheme(scheme).score(ordered)
+        narratives = _narratives(wanted)
+        wanted_ids = {e.pk for e in wanted}
+        for e, inp, result in zip(peers, ordered, results, strict=True):
+            if e.pk not in wanted_ids:
+                continue
+            out[e.pk] = context_from(
+                scheme,
+                result,
+                inp,
+                rnd.year,
+                narratives=narratives.get(e.pk, {}),
+                addressee=rnd.owner_region.name + "人民政府教育督导委员会办公室",
+                signer=e.region.name + "人民政府",
+            )
+    return out
+
+
+def report_context(evaluation: Evaluation) -> Any:
+    """The writer's ReportContext for one evaluation, scored among its round's regions."""
+    return report_contexts([evaluation])[evaluation.pk]
+
+
+def render(evaluation: Evaluation, fmt: str) -> bytes | str:
+    """The self-evaluation report as html (str), docx or pdf (bytes)."""
+    from lvzhi.writer.builder import build_report
+
+    document = build_report(report_context(evaluation), charts=fmt != "html")
+    if fmt == "html":
+        from lvzhi.writer.html import render_html
+
+        return render_html(document)
+    if fmt == "docx":
+        from lvzhi.writer.docx import render_docx
+
+        return render_docx(document)
+    if fmt == "pdf":
+        from lvzhi.writer.pdf import render_pdf
+
+        return render_pdf(document)
+    raise ValueError(f"unknown report format {fmt!r}")
