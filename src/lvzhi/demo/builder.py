@@ -12,6 +12,7 @@ Contents:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -225,7 +226,8 @@ class Builder:
                 continue
             sv = self.scheme(seed["scheme"])
             year = int(data["year"])
-            name = sv.title.split("(")[0].split("（")[0].removesuffix("方案")
+            # Drop the trailing provenance note `(据…重构)` only: 对市(州) inside the title stays.
+            name = re.sub(r"[(（][^()（）]*[)）]$", "", sv.title).removesuffix("方案").removesuffix("指标体系")
             rnd = actions.do_open_round(
                 acting_user=self.users[seed["office"]],
                 scheme_version=sv,

@@ -24,6 +24,7 @@ from lvzhi.schemes.model import Catalogue, DataItem
 # Measure words that count the same thing as the catalogue unit (key).
 COUNT_UNITS: dict[str, frozenset[str]] = {
     "人": frozenset({"人", "名", "位"}),
+    "名": frozenset({"名", "人"}),  # 编制 are counted in 名
     "所": frozenset({"所", "家"}),
     "个": frozenset({"个", "处", "项"}),
     "班": frozenset({"班", "个"}),
