@@ -23,7 +23,7 @@ PY
 then
   echo "== pytest on PostgreSQL ($pg_url): every test that uses the database"
   rc=0
-  DATABASE_URL="$pg_url" pytest -p no:cacheprovider -n 2 --dist loadfile -m "django_db and not browser" "$@" || rc=$?
+  DATABASE_URL="$pg_url" pytest -p no:cacheprovider -n 2 --dist loadfile -m "db and not browser" "$@" || rc=$?
   # 5 = no test selected (only possible while no test uses the database); anything else is a failure.
   [ "$rc" = 0 ] || [ "$rc" = 5 ] || exit "$rc"
 fi

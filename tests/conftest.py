@@ -16,3 +16,15 @@ def seeds_dir() -> Path:
     if not SEEDS.is_dir():
         pytest.skip(f"../shared/seeds not found beside the repository ({SEEDS})")
     return SEEDS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database `db`, however it asks for it (marker or fixture).
+
+    The PostgreSQL pass of scripts/test.sh selects `-m db`: a test reaching the database only through a
+    fixture such as `cast` must run there too, not only the ones that carry pytest.mark.django_db.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("django_db") or "db" in names or "transactional_db" in names:
+            item.add_marker(pytest.mark.db)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import operator
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException, localcontext
@@ -103,6 +104,72 @@ class _State:
     bonus: list[Outcome]
     deductions: list[Outcome]
     conditions: list[ConditionResult]
+    peers: _Peers | None = None  # the regions scored together with this one (rank rules), set by score()
+
+
+@dataclass(slots=True)
+class _Standing:
+    """One rank rule over one peer set: the known values in ascending order and their running sum.
+
+    Ranks come from bisect over `values` (ties share the best rank: 1, 2, 2, 4). The sum is kept running
+    while every partial sum of the values ever seen is exact at 28 digits (`exact`, judged from the widest
+    exponent range seen); otherwise it is summed again in the order a full score sums it, so the average
+    — and every explanation that shows it — is exactly what a full score gives.
+    """
+
+    values: list[Decimal]
+    total: Decimal
+    low_exp: int  # smallest exponent ever seen
+    high_adj: int  # largest adjusted exponent (magnitude) ever seen
+    size: int  # at most this many values are summed (the number of regions)
+    desc: bool
+
+    @property
+    def exact(self) -> bool:
+        return self.high_adj + 1 + len(str(self.size)) - self.low_exp <= 28
+
+    def widen(self, v: Decimal) -> None:
+        exp = v.as_tuple().exponent
+        if not isinstance(exp, int):  # NaN / Infinity: never trust the running sum again
+            self.low_exp, self.high_adj = -(10**6), 10**6
+            return
+        self.low_exp = min(self.low_exp, exp)
+        self.high_adj = max(self.high_adj, v.adjusted())
+
+    def ordered_sum(self) -> Decimal:
+        return sum(reversed(self.values) if self.desc else self.values, ZERO)
+
+    def average(self) -> Decimal:
+        n = len(self.values)
+        return self.total / n if n else ZERO
+
+    def rank(self, v: Decimal) -> int:
+        if self.desc:
+            return len(self.values) - bisect_right(self.values, v) + 1
+        return bisect_left(self.values, v) + 1
+
+    def move(self, old: Decimal | None, new: Decimal | None) -> None:
+        """One region's value changed from `old` to `new` (None: not known)."""
+        if old is not None:
+            del self.values[bisect_left(self.values, old)]
+        if new is not None:
+            insort(self.values, new)
+            self.widen(new)
+        if not self.exact:
+            self.total = self.ordered_sum()
+            return
+        if old is not None:
+            self.total -= old
+        if new is not None:
+            self.total += new
+
+
+@dataclass(slots=True)
+class _Peers:
+    """The regions of one score() call: where each sits in the results list, and each rank rule's standing."""
+
+    index: dict[str, int]
+    standings: dict[int, _Standing]  # by leaf index of the rank rule
 
 
 class _Explain:
