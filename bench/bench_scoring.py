@@ -3,7 +3,9 @@
 The scheme has every formula-driven rule kind, computed items (shares), prev()/growth() and two rank rules;
 it is written as YAML and read through the real loader. Prints, from one run: the time to score all
 regions (end to end from loaded values to results), the time per region, the ratio to merely iterating over
-the same input values, and the time to re-score one region after one value changed (incremental).
+the same input values, and the time to re-score one region after one value changed (incremental), separately
+for a value that feeds no rank rule, one that feeds a points-by-rank rule, one that feeds a peers'-average
+rule, and a rank value removed and given again (median and 95th percentile).
 No timed asserts: the figures are ratios and times measured here, on this machine.
 
     .venv/bin/python bench/bench_scoring.py
@@ -132,18 +134,28 @@ def main() -> None:
 
     # Incremental: one value of one region changes; many different regions and items. CPU time of this
     # process (what one core spent) and wall clock, which includes waiting for a busy machine.
-    plain_cpu, plain_wall, ranked_cpu = [], [], []
-    for k in range(300):
-        region = regions[rng.randrange(REGIONS)].region
-        item = f"x{rng.randrange(6, ITEMS)}"  # x6.. do not feed the growth(x0) rank
-        t, c = time.perf_counter(), time.process_time()
-        scorer.rescore(results, region, values={item: Decimal(rng.randint(0, 10000)) / 100})
-        plain_cpu.append(time.process_time() - c)
-        plain_wall.append(time.perf_counter() - t)
-        if k < 30:
-            c = time.process_time()
-            scorer.rescore(results, region, values={"x0": Decimal(rng.randint(0, 10000)) / 100})
-            ranked_cpu.append(time.process_time() - c)
+    def rescore_times(n: int, change) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+        cpu, wall = [], []
+        for k in range(n):
+            region, values = change(k)
+            t, c = time.perf_counter(), time.process_time()
+            scorer.rescore(results, region, values=values)
+            cpu.append(time.process_time() - c)
+            wall.append(time.perf_counter() - t)
+        return cpu, wall
+
+    def any_value() -> Decimal:
+        return Decimal(rng.randint(0, 10000)) / 100
+
+    def pick() -> str:
+        return regions[rng.randrange(REGIONS)].region
+
+    # x8.. feed no rank rule (x0 feeds growth(x0), x6 and x7 the share s6)
+    plain = rescore_times(300, lambda k: (pick(), {f"x{rng.randrange(8, ITEMS)}": any_value()}))
+    by_rank = rescore_times(200, lambda k: (pick(), {"x0": any_value()}))
+    by_average = rescore_times(200, lambda k: (pick(), {f"x{rng.choice((6, 7))}": any_value()}))
+    gone = [pick() for _ in range(100)]  # removed, then given again: the number of ranked regions changes
+    count_moves = rescore_times(200, lambda k: (gone[k // 2], {"x0": None if k % 2 == 0 else any_value()}))
     leaves = len(scheme.leaves())
     statuses = {
         s: sum(1 for r in results for it in r.items if it.status == s)
@@ -160,16 +172,20 @@ def main() -> None:
         f"merely iterating over the same input values: {iterate_time * 1000:.2f} ms "
         f"→ scoring/iteration ratio {score_time / iterate_time:.1f}×"
     )
-    p95 = sorted(plain_cpu)[int(len(plain_cpu) * 0.95)]
-    print(
-        f"incremental re-score after one value changed: median {statistics.median(plain_cpu) * 1000:.3f} ms CPU "
-        f"(95th percentile {p95 * 1000:.3f} ms; wall clock median {statistics.median(plain_wall) * 1000:.3f} ms) "
-        "(target < 5 ms)"
-    )
-    print(
-        f"incremental re-score of a value feeding a rank rule (re-ranks all {REGIONS}): "
-        f"median {statistics.median(ranked_cpu) * 1000:.2f} ms CPU"
-    )
+
+    def line(what: str, times: tuple[list[float], list[float]]) -> str:
+        cpu, wall = times
+        p95 = sorted(cpu)[int(len(cpu) * 0.95)]
+        return (
+            f"incremental re-score, {what} ({len(cpu)} changes): median {statistics.median(cpu) * 1000:.3f} ms CPU, "
+            f"95th percentile {p95 * 1000:.3f} ms CPU; wall clock median {statistics.median(wall) * 1000:.3f} ms "
+            "(target < 5 ms)"
+        )
+
+    print(line("one value feeding no rank rule", plain))
+    print(line(f"a value feeding a points-by-rank rule among {REGIONS}", by_rank))
+    print(line(f"a value feeding a peers'-average rule among {REGIONS}", by_average))
+    print(line("a rank value removed or given again (every peer's count changes)", count_moves))
     print(f"item outcomes: {statuses}")
     builtin_run(rng)
 

@@ -8,17 +8,22 @@ together (ties share a rank: 1, 2, 2, 4), then subtotals, bonus (capped), deduct
 
 `Scorer.rescore(results, region, values=…, previous=…, manual=…)` changes a few values of one region and
 re-evaluates only the computed items, leaves and conditions that read them (transitively), then that
-region's totals. Rank rules need the peer set: when a changed value feeds a rank leaf, that leaf is
-re-ranked across all regions of `results` (one sort) and every region whose rank score moved is
-re-totalled, so the list stays consistent; the other leaves of other regions are never touched.
+region's totals. Rank rules need the peer set: score() keeps, per rank rule, the known values in order (with
+the region of each) and, for a peers'-average rule, their running sum. When a changed value feeds a rank
+leaf, the value is moved in that order by bisect; only the peers whose outcome moves are touched — for a
+points-by-rank rule those between the old and the new value (every ranked peer when the number of ranked
+regions changes, as each explanation names it), for a peers'-average rule every peer only when the average
+moved. A peer whose score stays has its explanation replaced in place; one whose score changed is
+re-totalled. The list is left exactly as a full score() of the changed data would give it (proved by the
+property test in tests/scoring/test_incremental_rescore.py).
 """
 
 from __future__ import annotations
 
 import gc
 import operator
-from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException, localcontext
 from typing import Any
@@ -105,6 +110,7 @@ class _State:
     deductions: list[Outcome]
     conditions: list[ConditionResult]
     peers: _Peers | None = None  # the regions scored together with this one (rank rules), set by score()
+    slot: int = -1  # its position among them
 
 
 @dataclass(slots=True)
@@ -118,11 +124,13 @@ class _Standing:
     """
 
     values: list[Decimal]
+    owners: list[int]  # the slot of the region of each value
     total: Decimal
     low_exp: int  # smallest exponent ever seen
     high_adj: int  # largest adjusted exponent (magnitude) ever seen
     size: int  # at most this many values are summed (the number of regions)
     desc: bool
+    summed: bool  # the rule needs the average (peer_average mode); else `total` is not kept
 
     @property
     def exact(self) -> bool:
@@ -143,18 +151,21 @@ class _Standing:
         n = len(self.values)
         return self.total / n if n else ZERO
 
-    def rank(self, v: Decimal) -> int:
-        if self.desc:
-            return len(self.values) - bisect_right(self.values, v) + 1
-        return bisect_left(self.values, v) + 1
-
-    def move(self, old: Decimal | None, new: Decimal | None) -> None:
-        """One region's value changed from `old` to `new` (None: not known)."""
+    def move(self, slot: int, old: Decimal | None, new: Decimal | None) -> None:
+        """The value of the region in `slot` changed from `old` to `new` (None: not known)."""
+        values, owners = self.values, self.owners
         if old is not None:
-            del self.values[bisect_left(self.values, old)]
+            j = bisect_left(values, old)
+            while owners[j] != slot:  # past the ties
+                j += 1
+            del values[j], owners[j]
         if new is not None:
-            insort(self.values, new)
+            j = bisect_right(values, new)
+            values.insert(j, new)
+            owners.insert(j, slot)
             self.widen(new)
+        if not self.summed:
+            return
         if not self.exact:
             self.total = self.ordered_sum()
             return
@@ -168,8 +179,9 @@ class _Standing:
 class _Peers:
     """The regions of one score() call: where each sits in the results list, and each rank rule's standing."""
 
-    index: dict[str, int]
+    index: dict[str, int]  # region code -> position in the results list
     standings: dict[int, _Standing]  # by leaf index of the rank rule
+    size: int
 
 
 class _Explain:
@@ -545,6 +557,7 @@ class Scorer:
             for pos in sorted(group_of, key=group_of.__getitem__)
         ]
         self.layout = [n.leaf if n.leaf >= 0 else ~group_of[pos] for pos, n in enumerate(self.nodes)]
+        self.leaf_position = {leaf: pos for pos, leaf in enumerate(self.layout) if leaf >= 0}
         specs = {
             ind.code: _inputs_spec(scheme, ind.rule.formulas())
             for ind in (*leaves, *scheme.bonus, *scheme.deductions)
@@ -611,8 +624,7 @@ class Scorer:
             with localcontext() as ctx:
                 ctx.prec = 28
                 states = [self._evaluate(r) for r in regions]
-                for plan in self.ranks:
-                    self._rank(plan, states)
+                self._rank_all(states)
                 return [self._total(s) for s in states]
         finally:
             if paused:
@@ -646,9 +658,7 @@ class Scorer:
     ) -> RegionResult:
         with localcontext() as ctx:
             ctx.prec = 28
-            pos = next((i for i, r in enumerate(results) if r.region == region), -1)
-            if pos < 0:
-                raise KeyError(region)
+            pos = self._position(results, region)
             state: _State = results[pos].state
             inp = state.input
             new_values = dict(inp.values)
@@ -696,16 +706,116 @@ class Scorer:
             self._extras(state)
             touched_ranks = [p for p in self.ranks if p.index in leaves]
             if touched_ranks:
-                states = [r.state for r in results]
-                for plan in touched_ranks:
-                    state.rank_values[plan.index] = self._rank_value(plan, state)
-                    before = [s.leaves[plan.index][0] for s in states]
-                    self._rank(plan, states, evaluate=False)
-                    for i, s in enumerate(states):
-                        if i != pos and s.leaves[plan.index][0] != before[i]:
-                            results[i] = self._total(s)
+                peers = state.peers
+                if (
+                    peers is None
+                    or peers.size != len(results)
+                    or any(r.state.peers is not peers for r in results)
+                ):
+                    # Not the list one score() call returned (e.g. joined from several): rank among exactly
+                    # these regions, every rank rule, as a full score of them would.
+                    self._rank_again(results, pos, state)
+                elif not all(
+                    [self._rerank(p, results, pos, state, refresh_all=False) for p in touched_ranks]
+                ):
+                    self._rank_again(results, pos, state)
             results[pos] = self._total(state)
             return results[pos]
+
+    def _rank_again(self, results: list[RegionResult], pos: int, state: _State) -> None:
+        """Make `results` a peer set of its own and bring every rank outcome in it up to date."""
+        self._peer_set([r.state for r in results])
+        for plan in self.ranks:
+            self._rerank(plan, results, pos, state, refresh_all=True)
+
+    def _position(self, results: Sequence[RegionResult], region: str) -> int:
+        """Where `region` is in `results`: from the index of its score() call, else by a scan."""
+        peers: _Peers | None = getattr(results[0].state, "peers", None) if results else None
+        if peers is not None:
+            i = peers.index.get(region)
+            if i is not None and i < len(results) and results[i].region == region:
+                return i
+        for i, r in enumerate(results):
+            if r.region == region:
+                return i
+        raise KeyError(region)
+
+    def _rerank(
+        self, plan: _RankPlan, results: list[RegionResult], pos: int, state: _State, refresh_all: bool
+    ) -> bool:
+        """Move one region's value in a rank rule's standing; re-score only the peers whose outcome moves.
+
+        Ranks: a peer's rank changes only if its value lies between the old and the new value; every peer's
+        explanation changes when the number of ranked regions does. Peer average: every peer changes only
+        when the average moves. A peer whose score is unchanged gets its explanation replaced in place; one
+        whose score changed is re-totalled. False: `results` is not in the order score() gave (nothing is
+        consistent until the caller re-ranks it as a new peer set).
+        """
+        idx = plan.index
+        assert state.peers is not None
+        standing = state.peers.standings[idx]
+        old = state.rank_values.get(idx)
+        new = self._rank_value(plan, state)
+        state.rank_values[idx] = new
+        old_d = old if isinstance(old, Decimal) else None
+        new_d = new if isinstance(new, Decimal) else None
+        count, average = len(standing.values), standing.average() if standing.summed else ZERO
+        standing.move(state.slot, old_d, new_d)
+        score_one = self._rank_scorer(plan, standing)
+        state.leaves[idx] = score_one(new_d) if new_d is not None else self._rank_unscored(new, state)
+        rule = plan.indicator.rule
+        assert rule is not None
+        every = refresh_all or len(standing.values) != count
+        if not every and rule.mode == "peer_average":
+            if standing.average() == average:
+                return True
+            every = True
+        where = self.leaf_position[idx]
+        if every and rule.mode != "peer_average":
+            for slot, out in self._ranked(plan, standing):  # every ranked peer, in order: no bisect each
+                if slot >= len(results) or results[slot].state.slot != slot:
+                    return False
+                s = results[slot].state
+                if s is not state:
+                    self._reoutcome(results, slot, s, idx, where, out)
+            return True
+        if every:  # _reoutcome() inlined: this loop runs for every peer
+            for i, r in enumerate(results):
+                s = r.state
+                v = s.rank_values[idx]
+                if type(v) is not Decimal or s is state:
+                    continue
+                out = score_one(v)
+                leaves = s.leaves
+                before = leaves[idx]
+                leaves[idx] = out
+                if before[0] == out[0] and before[1] == out[1]:
+                    r.replace_outcome(where, out)
+                else:
+                    results[i] = self._total(s)
+            return True
+        if old_d is None or new_d is None or old_d == new_d:
+            return True  # not ranked before and after (or not moved): no peer moves
+        # Ranks: only the peers between the old and the new value move (found by bisect, not by a scan).
+        lo, hi = (old_d, new_d) if old_d < new_d else (new_d, old_d)
+        values = standing.values
+        for slot in standing.owners[bisect_left(values, lo) : bisect_right(values, hi)]:
+            if slot >= len(results) or results[slot].state.slot != slot:
+                return False
+            s = results[slot].state
+            if s is not state:
+                self._reoutcome(results, slot, s, idx, where, score_one(s.rank_values[idx]))
+        return True
+
+    def _reoutcome(
+        self, results: list[RegionResult], i: int, s: _State, idx: int, where: int, out: Outcome
+    ) -> None:
+        before = s.leaves[idx]
+        s.leaves[idx] = out
+        if before[0] == out[0] and before[1] == out[1]:
+            results[i].replace_outcome(where, out)  # same score: only the explanation moves
+        else:
+            results[i] = self._total(s)
 
     def _compute(
         self, name: str, f: Formula, env: Env, other: Env, reasons: dict[str, Unavailable] | None
@@ -791,48 +901,123 @@ class Scorer:
         except Unavailable as exc:
             return exc
 
-    def _rank(self, plan: _RankPlan, states: Sequence[_State], evaluate: bool = True) -> None:
+    def _rank_all(self, states: Sequence[_State]) -> None:
+        """Rank every rank rule among exactly these regions (one peer set), setting each region's outcome."""
+        peers = self._peer_set(states)
+        for plan in self.ranks:
+            score_one = self._rank_scorer(plan, peers.standings[plan.index])
+            for s in states:
+                value = s.rank_values[plan.index]
+                if isinstance(value, Decimal):
+                    s.leaves[plan.index] = score_one(value)
+                else:
+                    s.leaves[plan.index] = self._rank_unscored(value, s)
+
+    def _peer_set(self, states: Sequence[_State]) -> _Peers:
+        """Make these regions one peer set: their positions and each rank rule's standing."""
+        peers = _Peers({}, {}, len(states))
+        for i, s in enumerate(states):
+            peers.index.setdefault(s.input.region, i)
+            s.peers = peers
+            s.slot = i
+        for plan in self.ranks:
+            rule = plan.indicator.rule
+            assert rule is not None
+            known_at = {
+                i: v for i, s in enumerate(states) if isinstance(v := s.rank_values[plan.index], Decimal)
+            }
+            owners = sorted(known_at, key=known_at.__getitem__)  # stable: ties in slot order
+            known = [known_at[i] for i in owners]
+            summed = rule.mode == "peer_average"
+            standing = _Standing(known, owners, ZERO, 0, 0, len(states), rule.order == "desc", summed)
+            if summed:
+                for v in known:
+                    standing.widen(v)
+                standing.total = standing.ordered_sum()
+            peers.standings[plan.index] = standing
+        return peers
+
+    def _rank_unscored(self, value: Decimal | Unavailable, s: _State) -> Outcome:
+        assert isinstance(value, Unavailable)
+        return None, UNSCORED, self.explain.unavailable(value, s.reasons), None
+
+    def _rank_scorer(self, plan: _RankPlan, standing: _Standing) -> Callable[[Decimal], Outcome]:
+        """The outcome of one known value in the standing as it is now (ties share a rank: 1, 2, 2, 4)."""
         rule = plan.indicator.rule
         assert rule is not None
         points = plan.indicator.points
         pts = fmt(points)
-        values = [s.rank_values[plan.index] for s in states]
-        known = sorted((v for v in values if isinstance(v, Decimal)), reverse=rule.order == "desc")
-        n = len(known)
-        first: dict[Decimal, int] = {}
-        for i, v in enumerate(known):
-            first.setdefault(v, i + 1)  # ties share the best rank (1, 2, 2, 4)
-        average = sum(known, ZERO) / n if n else ZERO
-        better = "≥" if rule.order == "desc" else "≤"
-        worse = "<" if rule.order == "desc" else ">"
+        n = len(standing.values)
+        desc = rule.order == "desc"
+        better = "≥" if desc else "≤"
+        worse = "<" if desc else ">"
         label, unit = plan.label, plan.unit
 
-        def average_text(value: Decimal, ok: bool, score: Decimal) -> str:
-            return (
-                f"{label} {fmt(value)}{unit} {better if ok else worse} {n} 个地区平均 "
-                f"{fmt(average)}{unit} → {fmt(score)}/{pts}"
-            )
+        if rule.mode == "peer_average":
+            below = rule.below * points
+            average = standing.average()
+
+            def average_text(value: Decimal, ok: bool, score: Decimal) -> str:
+                return (
+                    f"{label} {fmt(value)}{unit} {better if ok else worse} {n} 个地区平均 "
+                    f"{fmt(average)}{unit} → {fmt(score)}/{pts}"
+                )
+
+            def by_average(value: Decimal) -> Outcome:
+                ok = value >= average if desc else value <= average
+                score = points if ok else below
+                return score, SCORED, None, (average_text, (value, ok, score))
+
+            return by_average
+
+        at = self._rank_at(plan, n)
+        values = standing.values  # the standing does not move while this is used
+
+        def by_rank(value: Decimal) -> Outcome:
+            return at(value, n - bisect_right(values, value) + 1 if desc else bisect_left(values, value) + 1)
+
+        return by_rank
+
+    def _rank_at(self, plan: _RankPlan, n: int) -> Callable[[Decimal, int], Outcome]:
+        """The outcome of a value at a rank among `n` ranked regions (points-by-rank rules)."""
+        rule = plan.indicator.rule
+        assert rule is not None
+        pts = fmt(plan.indicator.points)
+        label, unit = plan.label, plan.unit
+        table = rule.points_by_rank
+        rest = rule.rest if rule.rest is not None else (table[-1] if table else ZERO)
+        size = len(table)
 
         def rank_text(value: Decimal, rank: int, score: Decimal) -> str:
             return f"{label} {fmt(value)}{unit}，在 {n} 个地区中排第 {rank} → {fmt(score)}/{pts}"
 
-        table = rule.points_by_rank
-        rest = rule.rest if rule.rest is not None else (table[-1] if table else ZERO)
-        for s, value in zip(states, values, strict=True):
-            if not isinstance(value, Decimal):
-                text = self.explain.unavailable(value, s.reasons)
-                s.leaves[plan.index] = (None, UNSCORED, text, None)
-                continue
-            recipe: tuple[Callable[..., str], tuple[Any, ...]]
-            if rule.mode == "peer_average":
-                ok = value >= average if rule.order == "desc" else value <= average
-                score = points if ok else rule.below * points
-                recipe = (average_text, (value, ok, score))
-            else:
-                rank = first[value]
-                score = table[rank - 1] if rank <= len(table) else rest
-                recipe = (rank_text, (value, rank, score))
-            s.leaves[plan.index] = (score, SCORED, None, recipe)
+        def at(value: Decimal, rank: int) -> Outcome:
+            score = table[rank - 1] if rank <= size else rest
+            return score, SCORED, None, (rank_text, (value, rank, score))
+
+        return at
+
+    def _ranked(self, plan: _RankPlan, standing: _Standing) -> Iterator[tuple[int, Outcome]]:
+        """(slot, outcome) of every ranked region of a points-by-rank rule: ranks from the positions in
+        the order, walked once from the best (a tie has the rank of the first of its run), no bisect each."""
+        rule = plan.indicator.rule
+        assert rule is not None
+        values, owners = standing.values, standing.owners
+        n = len(values)
+        at = self._rank_at(plan, n)
+        rank = 0
+        if rule.order == "desc":
+            for j in range(n - 1, -1, -1):
+                v = values[j]
+                if j == n - 1 or v != values[j + 1]:
+                    rank = n - j
+                yield owners[j], at(v, rank)
+        else:
+            for j in range(n):
+                v = values[j]
+                if j == 0 or v != values[j - 1]:
+                    rank = j + 1
+                yield owners[j], at(v, rank)
 
     def _total(self, s: _State) -> RegionResult:
         leaves = s.leaves

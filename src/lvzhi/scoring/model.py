@@ -213,6 +213,27 @@ class RegionResult:
             ]
         return self._items
 
+    def replace_outcome(self, position: int, outcome: Outcome) -> None:
+        """Engine use (rescore): a peer's rank item got a new explanation with the same score and status."""
+        self._outcomes[position] = outcome  # type: ignore[index]  # always the list _total() made
+        if self._items is not None:
+            code, name, points, kind, depth, spec = self._meta[position]
+            o = outcome
+            self._items[position] = ItemResult(
+                code,
+                name,
+                points,
+                o[0],
+                o[1],
+                o[2],
+                kind,
+                depth,
+                o[3],
+                spec,
+                self._items[position]._cur,
+                self._items[position]._prv,
+            )
+
     def item(self, code: str) -> ItemResult:
         """The result of the indicator with this code."""
         for it in self.items:
