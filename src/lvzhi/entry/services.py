@@ -22,6 +22,7 @@ from lvzhi.entry.workbook import (
 )
 from lvzhi.evaluations import engine
 from lvzhi.evaluations.actions import do_import_values, do_save_value
+from lvzhi.evaluations.bulk import gc_paused
 from lvzhi.evaluations.errors import ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
 
@@ -95,6 +96,7 @@ def template_for(user: Any, round_id: Any, region_code: str | None = None) -> tu
     return build_template(spec), f"{rnd.name}-{suffix}-填报模板.xlsx"
 
 
+@gc_paused
 def parse_for_round(user: Any, rnd: Round, data: bytes, name: str) -> ParsedWorkbook:
     """Validate a filled workbook against the round and the regions this user may fill (nothing written)."""
     regions = {e.region.code: e.region.name for e in _fillable(user, rnd)}

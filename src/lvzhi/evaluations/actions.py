@@ -19,7 +19,7 @@ from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.accounts.scoping import Forbidden, Perm, can, evaluations_for, is_admin, office_regions, rounds_for
 from lvzhi.audit.services import record, record_many
 from lvzhi.evaluations import engine, scoring
-from lvzhi.evaluations.bulk import insert_many, update_many
+from lvzhi.evaluations.bulk import gc_paused, insert_many, update_many
 from lvzhi.evaluations.errors import (
     ActionError,
     EditConflict,
@@ -515,6 +515,7 @@ def do_confirm_value(
         return dv
 
 
+@gc_paused
 def do_import_values(
     *,
     acting_user: Any,

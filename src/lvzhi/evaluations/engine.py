@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from lvzhi.evaluations.bulk import gc_paused
+
 
 class SchemeInvalid(ValueError):
     """The scheme text failed the engine's validation; the message lists file:line errors."""
@@ -199,6 +201,7 @@ def _plain(v: Decimal | None) -> str | None:
     return None if v is None else format(v, "f")
 
 
+@gc_paused
 def score_regions(text: str, inputs: list[RegionInput]) -> dict[int, RegionResult]:
     """Score regions of one round together with the scoring engine; results keyed by RegionInput.key."""
     from lvzhi.scoring.model import ManualScore

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 
 from lvzhi.evaluations import engine
-from lvzhi.evaluations.bulk import insert_many, update_many
+from lvzhi.evaluations.bulk import gc_paused, insert_many, update_many
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Round
 
 EvidenceProvider = Callable[[list[int]], Mapping[tuple[int, str], tuple[str, ...]]]
@@ -89,6 +89,7 @@ def rescore_round(round: Round) -> None:
     _score(round, list(Evaluation.objects.filter(round=round).select_related("region")), whole_round=True)
 
 
+@gc_paused
 def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = False) -> None:
     if not evaluations:
         return
