@@ -132,8 +132,6 @@ def user_add(
     _django()
     from lvzhi.accounts import actions
     from lvzhi.accounts.models import Role, RoleAssignment, User
-    from lvzhi.accounts.scoping import Forbidden
-    from lvzhi.evaluations.errors import ActionError, ValidationFailed
 
     if role not in Role.values:
         raise _fail(f"未知角色 {role}。{ROLE_HELP}")
@@ -143,20 +141,39 @@ def user_add(
     )
     where = _region(region)
     password = _password(password_stdin)
-    try:
-        if role == Role.ADMIN and acting is None and no_admin_yet:
-            user = actions.do_create_first_admin(username=username, password=password, full_name=full_name)
-        else:
-            user = actions.do_create_user(
-                acting_user=_actor(acting),
-                username=username,
-                password=password,
-                full_name=full_name,
-                roles=[(role, where)],
-            )
-    except (ActionError, ValidationFailed, Forbidden) as exc:
-        raise _explain(exc) from exc
+    if role == Role.ADMIN and acting is None and no_admin_yet:
+        user = _act(actions.do_create_first_admin, username=username, password=password, full_name=full_name)
+    else:
+        actor = _actor(acting)
+        user = _act(
+            actions.do_create_user,
+            acting_user=actor,
+            username=username,
+            password=password,
+            full_name=full_name,
+            roles=[(role, where)],
+        )
     typer.echo(f"已创建用户 {user.username}（{Role(role).label}{'，' + where.name if where else ''}）。")
+
+
+def _user(username: str) -> Any:
+    from lvzhi.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise _fail(f"用户 {username} 不存在")
+    return user
+
+
+def _act(action: Any, **kwargs: Any) -> Any:
+    """Run an account action; its refusal becomes the Chinese message and exit code 1."""
+    from lvzhi.accounts.scoping import Forbidden
+    from lvzhi.evaluations.errors import ActionError
+
+    try:
+        return action(**kwargs)
+    except (ActionError, Forbidden) as exc:  # ValidationFailed is an ActionError
+        raise _explain(exc) from exc
 
 
 def user_grant(
@@ -168,17 +185,12 @@ def user_grant(
     """给已有用户增加一个角色 (grant a role)."""
     _django()
     from lvzhi.accounts import actions
-    from lvzhi.accounts.models import Role, User
-    from lvzhi.accounts.scoping import Forbidden
-    from lvzhi.evaluations.errors import ActionError
+    from lvzhi.accounts.models import Role
 
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise _fail(f"用户 {username} 不存在")
-    try:
-        actions.do_grant_role(acting_user=_actor(acting), user=user, role=role, region=_region(region))
-    except (ActionError, Forbidden) as exc:
-        raise _explain(exc) from exc
+    if role not in Role.values:
+        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
+    user, actor, where = _user(username), _actor(acting), _region(region)
+    _act(actions.do_grant_role, acting_user=actor, user=user, role=role, region=where)
     typer.echo(f"已授予 {username} 角色 {Role(role).label}。")
 
 
@@ -189,16 +201,8 @@ def user_deactivate(
     """停用用户：不能登录，令牌和会话全部失效 (deactivate a user)."""
     _django()
     from lvzhi.accounts import actions
-    from lvzhi.accounts.models import User
-    from lvzhi.accounts.scoping import Forbidden
 
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise _fail(f"用户 {username} 不存在")
-    try:
-        actions.do_deactivate_user(acting_user=_actor(acting), user=user)
-    except Forbidden as exc:
-        raise _explain(exc) from exc
+    _act(actions.do_deactivate_user, acting_user=_actor(acting), user=_user(username))
     typer.echo(f"已停用用户 {username}。")
 
 
