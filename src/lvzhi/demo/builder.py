@@ -219,11 +219,6 @@ class Builder:
             region = Region.objects.get(code=seed["code"])
             province = Region.objects.get(code=seed["parents"][0][0])
             data = _seed_data(seed["data"])
-            if seed["scheme"] is None:
-                self.notes.append(
-                    f"{province.name}{region.name}：没有重构的市级方案（法定底线要求按县级写成），只建了地区和用户，未开评价轮次。"
-                )
-                continue
             sv = self.scheme(seed["scheme"])
             year = int(data["year"])
             # Drop the trailing provenance note `(据…重构)` only: 对市(州) inside the title stays.
@@ -399,8 +394,7 @@ def build_demo(
         region = Region.objects.get(code=seed["code"])
         province_region = Region.objects.get(code=seed["parents"][0][0])
         b.user(DemoUser(seed["office"], Role.OFFICE, province_region, f"{province_region.name}督导办"))
-        note = "报告预填的数值待确认" if seed["scheme"] else "无评价轮次（没有重构的市级方案）"
-        b.user(DemoUser(seed["filler"], Role.FILLER, region, f"{region.name}填报员", note))
+        b.user(DemoUser(seed["filler"], Role.FILLER, region, f"{region.name}填报员", "报告预填的数值待确认"))
     log("  地区与用户已建立；五个种子地区的评价轮次…")
     b.seed_rounds(report_dir)
     log("  合成省份四个年度的评价轮次…")
