@@ -149,3 +149,12 @@ def small_demo(small_demo_module: dict[str, object], db: None) -> dict[str, obje
 def fresh_demo(transactional_db: None) -> dict[str, object]:
     """The small demo built for one transactional (live-server) test; the tables are emptied afterwards."""
     return build_small_demo()
+
+
+@pytest.fixture
+def unchecked_page(browser: object) -> Iterator[tuple[object, PageGuard]]:
+    """A guarded page whose problems the test reads itself: to prove that the guard catches them."""
+    guard = PageGuard()
+    page = _new_page(browser, guard)
+    yield page, guard
+    page.context.close()  # type: ignore[attr-defined]
