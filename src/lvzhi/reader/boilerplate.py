@@ -29,7 +29,11 @@ _LINE_PATTERNS = [
 ]
 _LINE_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS), re.IGNORECASE)
 # Chrome that sits inside a body paragraph (pagination links pasted into the text).
-_INLINE_RE = re.compile(r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[?下一页\]?(?=\s)")
+# Every alternative starts with a literal, so the engine scans for those characters instead of trying
+# a match at every position (an optional `\[?` in front would defeat that).
+_INLINE_RE = re.compile(
+    r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[下一页\]?(?=\s)|下一页\]?(?=\s)"
+)
 _MAX_CHROME_LINE = 90  # longer lines are report prose even if they mention 来源 or 举报
 
 

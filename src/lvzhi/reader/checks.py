@@ -10,25 +10,77 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from lvzhi.reader.claims import Context
 from lvzhi.reader.model import Check, Claim
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
+_LEAD_HEDGE = re.compile(r"^[ \xa0]*[余多]?")
+_TAIL_HEDGE = re.compile(r"(?:余|多|以上|以下|及以上|及以下|左右)$")
+_QUOTE_CUT = re.compile(r"[,;。:!?\n]")
+_OTHER_RATE = re.compile(r"^[、,]?[^,;。、]{0,4}率")
+_SHARE_WORD = re.compile(r"占比(?:为|达|约)?\s*$|占\s*$")
+_COMMA = re.compile(r"[,;]")
+_IN_N_NOUNS = re.compile(r"在(\d+)\s*[个项所名人类条件]?([\u4e00-\u9fff]{2,6}?)中")
+_TOTAL_SCORE = re.compile(r"(?:合计|总|自评)得分(?:为)?\s*$")
+_BONUS = re.compile(r"加分[^,;。]{0,6}得\s*$|加\s*$")
+_TOPIC_END = re.compile(r"[,;:]")
+_DIGITS_RUN = re.compile(r"[\d.]+")
+_AREA_LEAD = re.compile(r"^(?:全市|全区|全县|全州|全省|辖区)")
+_OTHER_PARTS = re.compile(r"另有|此外|另外")
+_PAREN = re.compile(r"[()]")
 _HUNDRED = Decimal(100)
 
 
-@dataclass(frozen=True)
 class Figure:
     """A claim together with the number as written and the scale of its written unit."""
 
-    index: int
-    claim: Claim
-    written: Decimal  # as written: 62.99 for 62.99万
-    decimals: int
-    scale: Decimal  # value = written × scale
+    # A plain slotted class whose written form is read on first use: one Figure is built per claim,
+    # but only the few that take part in a check ever need it.
+    __slots__ = ("_decimals", "_scale", "_written", "claim", "index")
+
+    def __init__(self, index: int, claim: Claim) -> None:
+        self.index = index
+        self.claim = claim
+        self._written: Decimal | None = None
+
+    def _read(self) -> None:
+        c = self.claim
+        surface = (
+            c.surface.replace("．", ".") if "．" in c.surface else c.surface
+        )  # \d and Decimal read ０-９
+        m = _NUM.search(surface)
+        if m is None:  # Chinese numeral: 百分之四点五 is stated to one decimal
+            _, _, frac = c.surface.partition("点")
+            self._written, self._decimals, self._scale = c.value, len(frac), Decimal(1)
+            return
+        written = Decimal(m.group(0))
+        _, _, frac = m.group(0).partition(".")
+        self._written, self._decimals = written, len(frac)
+        self._scale = c.value / written if written else Decimal(1)
+
+    @property
+    def written(self) -> Decimal:
+        """The number as written: 62.99 for 62.99万."""
+        if self._written is None:
+            self._read()
+        assert self._written is not None
+        return self._written
+
+    @property
+    def decimals(self) -> int:
+        """How many decimals the number is written with."""
+        if self._written is None:
+            self._read()
+        return self._decimals
+
+    @property
+    def scale(self) -> Decimal:
+        """value = written × scale."""
+        if self._written is None:
+            self._read()
+        return self._scale
 
     @property
     def half_unit(self) -> Decimal:
@@ -40,21 +92,9 @@ class Figure:
         """The unit as written, for input names: 亿元, 人, %."""
         m = _NUM.search(self.claim.surface)
         rest = self.claim.surface[m.end() :] if m else self.claim.unit
-        rest = re.sub(r"^[ \xa0]*[余多]?", "", rest)
-        rest = re.sub(r"(?:余|多|以上|以下|及以上|及以下|左右)$", "", rest).replace("余", "")
+        rest = _LEAD_HEDGE.sub("", rest)
+        rest = _TAIL_HEDGE.sub("", rest).replace("余", "")
         return rest.strip() or self.claim.unit
-
-
-def _figure(i: int, c: Claim) -> Figure:
-    surface = c.surface.replace("．", ".") if "．" in c.surface else c.surface  # \d and Decimal read ０-９
-    m = _NUM.search(surface)
-    if m is None:  # Chinese numeral: 百分之四点五 is stated to one decimal
-        _, _, frac = c.surface.partition("点")
-        return Figure(i, c, c.value, len(frac), Decimal(1))
-    written = Decimal(m.group(0))
-    _, _, frac = m.group(0).partition(".")
-    scale = c.value / written if written else Decimal(1)
-    return Figure(i, c, written, len(frac), scale)
 
 
 def _round(x: Decimal, decimals: int) -> Decimal:
@@ -73,14 +113,16 @@ class _Builder:
     def __init__(self, ctx: Context, claims: list[Claim]) -> None:
         self.ctx = ctx
         self.norm = ctx.norm
-        self.figs = [_figure(i, c) for i, c in enumerate(claims)]
+        self.figs = [Figure(i, c) for i, c in enumerate(claims)]
         self.starts = [c.start for c in claims]
+        sentence_start = ctx.layout.sentence_start
+        self.sentences = [sentence_start(c.start) for c in claims]  # asked for many times per figure
         self.checks: list[Check] = []
         self.done: set[tuple[str, int]] = set()
 
     # -- passage helpers ---------------------------------------------------------------------
     def sentence_of(self, f: Figure) -> int:
-        return self.ctx.layout.sentence_start(f.claim.start)
+        return self.sentences[f.index]
 
     def same_sentence_before(self, f: Figure) -> list[Figure]:
         lo = bisect.bisect_left(self.starts, self.sentence_of(f), 0, f.index)
@@ -101,7 +143,7 @@ class _Builder:
     def quote(self, first: int, last: int) -> str:
         lo = max(self.ctx.layout.sentence_start(first), first - 20)
         clause = lo
-        for m in re.finditer(r"[,;。:!?\n]", self.norm[lo:first]):
+        for m in _QUOTE_CUT.finditer(self.norm[lo:first]):
             clause = lo + m.end()
         return self.ctx.text[clause:last].strip()
 
@@ -181,7 +223,11 @@ _FROM_PREV_YEAR = re.compile(r"(?:由|从)(?:上年|去年|上一年)(?:同期|�
 # `平均班额43.4人`, `平均每班43.4人` — but not 人均 (per head of population: its inputs are rarely stated).
 _AVERAGE_WORD = re.compile(r"平均[\u4e00-\u9fff]{0,4}(?:为|达|约)?\s*$")
 # `招聘教师386人,具体为:` at the end of a line, its parts on the following ①②③ lines.
-_LIST_LEAD = re.compile(r"[,:]?(?:具体为|分别为|包括|其中)[:]?[ \t]*\n")
+# Spelled as alternatives that each start with a literal (an optional `[,:]?` in front would make the
+# engine try every position of the text).
+_LIST_LEAD = re.compile(
+    r"(?:,(?:具体为|分别为|包括|其中)|:(?:具体为|分别为|包括|其中)|具体为|分别为|包括|其中)[:]?[ \t]*\n"
+)
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 _EXHAUSTIVE = re.compile(r"各级各类|总计|合计|共计")
@@ -210,7 +256,11 @@ def find_checks(ctx: Context, claims: list[Claim]) -> list[Check]:
                 _growth(b, f)
         elif c.unit == "百分点" and c.kind == "gap":
             _gap(b, f)
-        elif c.kind == "value" and _AVERAGE_WORD.search(b.norm, max(0, c.start - 10), c.start):
+        elif (
+            c.kind == "value"
+            and "平均" in b.norm[max(0, c.start - 10) : c.start]
+            and _AVERAGE_WORD.search(b.norm, max(0, c.start - 10), c.start)
+        ):
             _average(b, f)
     _sums(b)
     _listed_parts(b)
@@ -238,7 +288,7 @@ def _completion(b: _Builder, f: Figure) -> bool:
     for g in prev[1:]:
         if g.claim.unit != num.claim.unit:
             continue
-        if re.match(r"^[、,]?[^,;。、]{0,4}率", b.between(g.claim.end, g.claim.end + 8)):
+        if _OTHER_RATE.match(b.between(g.claim.end, g.claim.end + 8)):
             continue  # the numerator of another rate (开工34项、开工率…)
         if g.claim.value >= num.claim.value:
             den = g
@@ -277,7 +327,7 @@ def _matching_paren(norm: str, open_pos: int) -> int:
     depth = 0
     line_end = norm.find("\n", open_pos, open_pos + 400)
     limit = line_end if line_end != -1 else min(len(norm), open_pos + 400)
-    for m in re.compile(r"[()]").finditer(norm, open_pos, limit):
+    for m in _PAREN.finditer(norm, open_pos, limit):
         depth += 1 if m.group(0) == "(" else -1
         if depth == 0:
             return m.start()
@@ -328,7 +378,7 @@ def _share(b: _Builder, f: Figure) -> bool:
             ),
             None,
         )
-    elif re.search(r"占比(?:为|达|约)?\s*$|占\s*$", before):
+    elif _SHARE_WORD.search(before):
         part = next((g for g in prev if b.depth(sent, g.claim.start) == 0), None)
         if part is None:
             return False
@@ -405,7 +455,7 @@ def _growth(b: _Builder, f: Figure) -> None:
 def _gap(b: _Builder, f: Figure) -> None:
     prev = b.same_sentence_before(f)
     clause_start = f.claim.start
-    for m in re.finditer(r"[,;]", b.norm[b.sentence_of(f) : f.claim.start]):
+    for m in _COMMA.finditer(b.norm[b.sentence_of(f) : f.claim.start]):
         clause_start = b.sentence_of(f) + m.end()
     bench = next((g for g in prev if g.claim.unit == "%" and g.claim.start >= clause_start), None)
     if bench is None:
@@ -512,7 +562,7 @@ def _sums(b: _Builder) -> None:
             end = _matching_paren(b.norm, pos - 1)
         else:
             end = b.ctx.layout.sentence_end(pos)
-            extra = re.compile(r"另有|此外|另外").search(b.norm, pos, end)
+            extra = _OTHER_PARTS.search(b.norm, pos, end)
             if extra:
                 end = extra.start()
         nested = _PARTS_START.search(b.norm, m.end(), end)
@@ -540,7 +590,7 @@ def _sums(b: _Builder) -> None:
                 continue
             break
     # `在24项测评点中,有22个测评点…,2个测评点…`: parts named by the same noun as the whole.
-    for m in re.finditer(r"在(\d+)\s*[个项所名人类条件]?([\u4e00-\u9fff]{2,6}?)中", b.norm):
+    for m in _IN_N_NOUNS.finditer(b.norm):
         whole = next(
             (g for g in b.figs_in(m.start(), m.end()) if g.claim.start <= m.start(1) < g.claim.end), None
         )
@@ -556,9 +606,7 @@ def _sums(b: _Builder) -> None:
 def _score_total(b: _Builder) -> None:
     """Self-evaluation totals: 满分 100 − 扣分 + 加分 = 合计得分 (the 100 is implicit)."""
     for f in b.figs:
-        if f.claim.unit != "分" or not re.search(
-            r"(?:合计|总|自评)得分(?:为)?\s*$", b.norm[max(0, f.claim.start - 8) : f.claim.start]
-        ):
+        if f.claim.unit != "分" or not _TOTAL_SCORE.search(b.norm[max(0, f.claim.start - 8) : f.claim.start]):
             continue
         s = b.sentence_of(f)
         if "满分" not in b.norm[s : f.claim.start]:
@@ -571,10 +619,7 @@ def _score_total(b: _Builder) -> None:
         plus = [
             g
             for g in b.same_sentence_before(f)
-            if g.claim.unit == "分"
-            and re.search(
-                r"加分[^,;。]{0,6}得\s*$|加\s*$", b.norm[max(0, g.claim.start - 10) : g.claim.start]
-            )
+            if g.claim.unit == "分" and _BONUS.search(b.norm[max(0, g.claim.start - 10) : g.claim.start])
         ]
         if not minus and not plus:
             continue
@@ -597,9 +642,11 @@ def _score_total(b: _Builder) -> None:
 
 def _continued_parts(b: _Builder) -> None:
     """`…公办园20所…。公办园县城内8所,农场3所,乡镇9所`: a sentence breaking down an earlier figure."""
+    sentences, starts = b.sentences, b.starts
     for f in b.figs:
-        sent = b.sentence_of(f)
-        if f.index > 0 and b.figs[f.index - 1].claim.start >= sent:
+        i = f.index
+        sent = sentences[i]
+        if i > 0 and starts[i - 1] >= sent:
             continue  # only the first figure of each sentence
         prefix = b.norm[sent : f.claim.start].strip()
         if len(prefix) < 3:
@@ -627,19 +674,19 @@ def _continued_parts(b: _Builder) -> None:
 def _topic(b: _Builder, f: Figure) -> str:
     """The opening clause of a figure's sentence with numbers removed: what the sentence is about."""
     sent = b.sentence_of(f)
-    m = re.compile(r"[,;:]").search(b.norm, sent, _sentence_end(b, f))
+    m = _TOPIC_END.search(b.norm, sent, _sentence_end(b, f))
     head = b.norm[sent : m.start() if m else f.claim.start]
-    return re.sub(r"[\d.]+", "#", head).strip()
+    return _DIGITS_RUN.sub("#", head).strip()
 
 
 # Totals that describe the place itself (population, area, all schools) have one value per year
 # anywhere in the report, so two different statements contradict each other even across sections.
-_STOCK_METRIC = re.compile(r"总人口|常住人口|户籍人口|总面积|辖区面积|国土面积")
+_STOCK_METRIC = re.compile(r"总人口|常住人口|户籍人口|总面积|辖区面积|国土面积")  # each holds 人口 or 面积
 
 
 def _stock_duplicate(b: _Builder, f: Figure, stock: dict[tuple[str, str], Figure]) -> None:
     c = f.claim
-    key = (re.sub(r"^(?:全市|全区|全县|全州|全省|辖区)", "", c.metric), c.unit)
+    key = (_AREA_LEAD.sub("", c.metric), c.unit)
     first = stock.get(key)
     stock.setdefault(key, f)
     if first is None or first.claim.value == c.value or first.claim.year != c.year:
@@ -661,11 +708,12 @@ def _duplicates(b: _Builder) -> None:
     """The same metric stated twice in one paragraph, in sentences about the same thing, with different values."""
     seen: dict[tuple[int, str, str], list[Figure]] = {}
     stock: dict[tuple[str, str], Figure] = {}
+    line_start = b.ctx.layout.line_start
     for f in b.figs:
         c = f.claim
         if c.kind != "value" or len(c.metric) < 3 or c.qualifier:
             continue
-        earlier = seen.setdefault((b.ctx.layout.line_start(c.start), c.metric, c.unit), [])
+        earlier = seen.setdefault((line_start(c.start), c.metric, c.unit), [])
         if earlier:
             topic = _topic(b, f)  # computed only for repeated metrics: most figures never get here
             first = next(
@@ -683,5 +731,5 @@ def _duplicates(b: _Builder) -> None:
                     scale=f.scale,
                 )
         earlier.append(f)
-        if _STOCK_METRIC.search(c.metric):
+        if ("人口" in c.metric or "面积" in c.metric) and _STOCK_METRIC.search(c.metric):
             _stock_duplicate(b, f, stock)

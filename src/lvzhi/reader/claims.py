@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
-from lvzhi.reader.text import Layout
+from lvzhi.reader.text import MAX_SENTENCE, Layout
 
 # --- exclusions ---------------------------------------------------------------------------------
 # Ordinals and ranks: 第五届, 首批, 全省排名41, 位列第3.
-_RANK_BEFORE = re.compile(r"(?:第|排名|排第|名列|位列|位居|排在)\s*$")
+_RANK_BEFORE = ("第", "排名", "排第", "名列", "位列", "位居", "排在")  # ending the text before, spaces aside
 # Grade and school names and other labels where a numeral is part of a name.
 _NAME_AFTER = re.compile(r"^(?:年级|级|届|轮|号|月|日|时|点|中(?![心小])|小(?!学)|高|职|校区)")
 
@@ -29,25 +29,35 @@ _PER_DENOMINATOR = re.compile(r"(?:每)?(\d+)(万|千)(?:名)?(生|人)")
 _RANGE_DASH = "—–-~至到"
 
 # --- qualifiers (verbs before the number stay out of the surface) ------------------------------
+# Each verb must end the text before the figure (trailing spaces aside), first listed first.
 _VERB_QUALIFIER = (
-    (re.compile(r"(?:不低于|不少于)\s*$"), "不低于"),
-    (re.compile(r"(?:不足|不到|低于)\s*$"), "以下"),
-    (re.compile(r"(?:接近|将近)\s*$"), "近"),
-    (re.compile(r"(?:超过|多于)\s*$"), "超过"),
-    (re.compile(r"逾\s*$"), "逾"),
-    (re.compile(r"(?:达到|达)\s*$"), "达"),
-    (re.compile(r"约占[^,;。]{0,20}$"), "约"),
+    (("不低于", "不少于"), "不低于"),
+    (("不足", "不到", "低于"), "以下"),
+    (("接近", "将近"), "近"),
+    (("超过", "多于"), "超过"),
+    (("逾",), "逾"),
+    (("达到", "达"), "达"),
 )
+_VERB_LAST = frozenset(w[-1] for words, _ in _VERB_QUALIFIER for w in words)
+_ABOUT_SHARE = re.compile(r"约占[^,;。]{0,20}$")  # 约占全县…的: the hedge sits before the words
 
 # --- kinds ---------------------------------------------------------------------------------------
-_GROWTH_BEFORE = re.compile(r"(增长|增加|提高|提升|上升|下降|减少|降低|增幅|降幅|减幅|回落)(?:了)?\s*$")
+# Ending the text before the figure (了 and spaces aside); every word has two characters.
+_GROWTH_WORDS = ("增长", "增加", "提高", "提升", "上升", "下降", "减少", "降低", "增幅", "降幅", "减幅", "回落")  # fmt: skip
+_FALL_AND = re.compile(r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$")  # 下降81%和82%
+_RISE_AND = re.compile(r"(?:同比)?(?:增长|增加|提高)\d+(?:\.\d+)?%和$")
+_DOWN_WORDS = ("下降", "减少", "降低", "降幅", "减幅", "回落")
 _GAP_BEFORE = re.compile(
     r"(?:相差|差距|差|高出|高于|低于|超出|落后)(?:全国|全省|全市|全县|省|市|县|国家)?[^,;。]{0,4}$"
 )
 _TARGET_SENTENCE = re.compile(
-    r"力争|(?<![^年月,;。\n])拟|规划(?:投资|用地|建设|新建|到|在)|预计|计划(?:于|到|在|用)|目标(?:是|为)|确保到|到20\d\d年(?:底|末)?[,前]"
+    # 拟 only at the start of a clause; the lookbehind sits after the 拟 so that every alternative starts
+    # with a literal and the engine scans for those characters rather than trying every position.
+    r"力争|拟(?<![^年月,;。\n]拟)|规划(?:投资|用地|建设|新建|到|在)|预计|计划(?:于|到|在|用)|目标(?:是|为)|确保到"
+    r"|到20\d\d年(?:底|末)?[,前]"
 )
-_TARGET_BEFORE = re.compile(r"保底|补足|不足$|标准为$|门槛")
+# 保底, 补足, 门槛 anywhere in the clause before the figure, or ending it (a clause holds no line break):
+_TARGET_END = ("不足", "标准为")
 _SHARE_CLAUSE = re.compile(r"占|比例|比重|覆盖率|占比")
 _RATE_CLAUSE = re.compile(r"率|进度|每(?:千|万|百|十万)人|每\d+(?:万|千)|万生|千人")
 _BOUND_ACHIEVED = re.compile(r"(?:控制在|保持在|稳定在|维持在)\s*$")
@@ -55,7 +65,8 @@ _PLAN_TITLE = re.compile(r"打算|下步|下一步|今后|展望|努力方向|�
 _PROBLEM_TITLE = re.compile(r"问题|不足|困难|短板|差距|挑战|薄弱")
 
 # --- years ---------------------------------------------------------------------------------------
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:[-—~至]((?:19|20)\d\d))?(?:学年|年度|年)(?![级轮届])")
+# `(?<!\d)` checked after the first digit (same positions, but the pattern starts with a literal).
+_YEAR = re.compile(r"((?:1(?<!\d1)9|2(?<!\d2)0)\d\d)(?:[-—~至]((?:19|20)\d\d))?(?:学年|年度|年)(?![级轮届])")
 _RELATIVE_TIME = re.compile(
     r"今年|全年|本年|去年|截至目前|截止目前|目前|近[一二三四五六七八九十\d]+年|至今|以来|每年|年均|历年|累计"
 )
@@ -63,7 +74,6 @@ _PREVIOUS_YEAR_BEFORE = re.compile(r"(?:比|较|同比)?(?:上年|去年|上一�
 _ITEM_OPENER = re.compile(r"[一二三四五六七八九十]是")
 
 # --- metric phrase -------------------------------------------------------------------------------
-_CLAUSE_BOUNDARY = re.compile(r"[,;。:!?\n、]")
 _METRIC_LEAD = re.compile(
     r"^(?:[一二三四五六七八九十]是|其中|另有|成功|申报|立项|全市|全区|全县|全省|全州|全盟|我市|我区|我县|我省|共计|总计|累计|共|先后|已|"
     r"20\d\d年(?:度)?|比上年|较上年)+"
@@ -123,13 +133,21 @@ _TAIL_WORDS = tuple(
 )
 
 
+# The tail words by their last character, longest first (the order of _TAIL_WORDS).
+_TAIL_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _w in _TAIL_WORDS:
+    _TAIL_BY_LAST[_w[-1]] = (*_TAIL_BY_LAST.get(_w[-1], ()), _w)
+
+
 def _strip_tail(phrase: str) -> str:
     """Remove trailing verbs and particles (达到, 比上年增长, 为 …) from a metric phrase."""
-    while phrase.endswith(_TAIL_WORDS):
-        for w in _TAIL_WORDS:
+    while phrase and phrase[-1] in _TAIL_BY_LAST:
+        for w in _TAIL_BY_LAST[phrase[-1]]:
             if phrase.endswith(w):
                 phrase = phrase[: -len(w)]
                 break
+        else:
+            break
     return phrase
 
 
@@ -146,16 +164,23 @@ class Context:
     times: TimeIndex
 
 
-def _in(spans: list[Span], pos: int) -> bool:
-    i = bisect.bisect_right(spans, pos, key=lambda s: s.start) - 1
-    return i >= 0 and spans[i].start <= pos < spans[i].end
-
-
 def find_claims(ctx: Context) -> list[Claim]:
     """All quantitative mentions in the report body, in text order."""
     tokens = lex(ctx.norm)
     kept: list[Token] = []
+    # Tokens come in text order, so whether each lies in chrome or in a 《title》 is one walk along
+    # those (sorted, disjoint) spans rather than a search per token.
+    chrome = [(s.start, s.end) for s in ctx.boilerplate]
+    books = ctx.layout.books
+    ci = bi = 0
     for i, tok in enumerate(tokens):
+        p = tok.num_start
+        while ci < len(chrome) and chrome[ci][1] <= p:
+            ci += 1
+        while bi < len(books) and books[bi][1] <= p:
+            bi += 1
+        if (ci < len(chrome) and chrome[ci][0] <= p) or (bi < len(books) and books[bi][0] <= p):
+            continue
         if _excluded(ctx, tok):
             continue
         tok = _infer_unit(ctx, tok, tokens, i)
@@ -180,9 +205,24 @@ def _inherit_metrics(ctx: Context, claims: list[Claim]) -> list[Claim]:
             and prev.metric
             and ctx.layout.sentence_start(c.start) <= prev.start
         ):
-            c = replace(c, metric=prev.metric)
+            # (dataclasses.replace costs ten times a direct construction)
+            c = Claim(
+                c.start,
+                c.end,
+                c.surface,
+                c.value,
+                c.unit,
+                c.qualifier,
+                prev.metric,
+                c.year,
+                c.kind,
+                c.direction,
+            )
         out.append(c)
     return out
+
+
+_LIST_JOINER = re.compile(r"[、和及与]\s*[\u4e00-\u9fff]{0,2}")
 
 
 def _continue_lists(norm: str, claims: list[Claim]) -> list[Claim]:
@@ -196,7 +236,7 @@ def _continue_lists(norm: str, claims: list[Claim]) -> list[Claim]:
             and c.kind != prev.kind
             and prev.unit == c.unit
             and c.start - prev.end <= 4
-            and re.fullmatch(r"[、和及与]\s*[\u4e00-\u9fff]{0,2}", norm[prev.end : c.start])
+            and _LIST_JOINER.fullmatch(norm[prev.end : c.start])
         ):
             c = replace(c, kind=prev.kind, direction=prev.direction)
         out.append(c)
@@ -204,44 +244,46 @@ def _continue_lists(norm: str, claims: list[Claim]) -> list[Claim]:
 
 
 def _excluded(ctx: Context, tok: Token) -> bool:
+    """Whether a token is not a figure (chrome and 《titles》 are left out before, in find_claims)."""
+    # Every rule below excludes on its own; the cheap and frequent ones come first.
+    if tok.written_unit == "年" and not tok.bound:
+        return True  # 近3年, 2023年: time, not a quantity
+    num_start = tok.num_start
+    if num_start in ctx.marker_starts:
+        return True
     norm = ctx.norm
-    if _in(ctx.boilerplate, tok.num_start) or tok.num_start in ctx.marker_starts:
-        return True
-    before = norm[max(0, tok.start - 6) : tok.start]
-    after = norm[tok.end : tok.end + 3]
-    if _RANK_BEFORE.search(before):
-        return True
-    if ctx.layout.in_book_title(tok.num_start):
-        return True
-    nxt = norm[tok.num_start + len_num(norm, tok) : tok.num_start + len_num(norm, tok) + 1]
-    if (nxt in "+×*xX" and nxt) or (before.endswith(("+", "×")) and tok.unit is None):
-        return True
-    if before.endswith("+"):
+    start = tok.start
+    before = norm[start - 6 if start > 6 else 0 : start]
+    if before.rstrip().endswith(_RANK_BEFORE) or before.endswith("+"):
         return True
     if tok.chinese:
-        if tok.value == 1 or ctx.layout.in_quote(tok.num_start):
+        if tok.value == 1 or ctx.layout.in_quote(num_start):
             return True
         # 四个一批, 五个一: a count followed by another numeral is a slogan.
-        if after[:1] == "一":
+        if norm[tok.end : tok.end + 1] == "一":
             return True
         if before.endswith(("星期", "周", "年")):
             return True
-    if tok.unit is None and _NAME_AFTER.match(norm[tok.end : tok.end + 2]):
+        nxt = norm[num_start + 1 : num_start + 2]  # Chinese numerals are never followed by + or ×
+    else:
+        num_end = tok.num_end
+        if norm[num_end : num_end + 1] == ".":  # 1.2.3: the figure is 1, but 1.2 is what is followed by +
+            m = _DIGITS.match(norm, num_start)
+            num_end = m.end() if m else num_start + 1
+        nxt = norm[num_end : num_end + 1]
+    if nxt and nxt in "+×*xX":
         return True
-    if tok.written_unit == "年" and not tok.bound:
-        return True  # 近3年, 2023年: time, not a quantity
+    if tok.unit is None and (before.endswith("×") or _NAME_AFTER.match(norm[tok.end : tok.end + 2])):
+        return True
     if tok.written_unit in ("个月", "天") and before.endswith(("近", "前", "每", "后")):
         return True
-    return bool(tok.unit == "%" and tok.value > 1000)
+    return tok.unit == "%" and tok.value > 1000
 
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 
-def len_num(norm: str, tok: Token) -> int:
-    """Length of the digits of a token (1 for Chinese numerals, which are never followed by + or ×)."""
-    m = _DIGITS.match(norm, tok.num_start)
-    return m.end() - tok.num_start if m else 1
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 
 
 def _infer_unit(ctx: Context, tok: Token, tokens: list[Token], i: int) -> Token:
@@ -254,7 +296,7 @@ def _infer_unit(ctx: Context, tok: Token, tokens: list[Token], i: int) -> Token:
     if tok.chinese:
         return tok
     # Year-like numbers without a unit are time or codes, never figures.
-    if not tok.magnitude and re.fullmatch(r"(?:19|20)\d\d", norm[tok.num_start : tok.end]):
+    if not tok.magnitude and _YEAR_LIKE.fullmatch(norm[tok.num_start : tok.end]):
         return tok
     if tok.magnitude:
         if after.startswith(("生", "名生", "人口")) and not tok.bound:
@@ -294,19 +336,20 @@ def _infer_unit(ctx: Context, tok: Token, tokens: list[Token], i: int) -> Token:
 
 def _clause_start(norm: str, pos: int, layout: Layout, sent: int | None = None) -> int:
     lo = max(layout.sentence_start(pos) if sent is None else sent, pos - 40)
-    best = lo
-    for m in _CLAUSE_BOUNDARY.finditer(norm, lo, pos):
-        best = m.end()
-    return best
+    return layout.clause_start(pos, lo)
 
 
 def _qualifier(ctx: Context, tok: Token) -> str:
     before = ctx.norm[max(0, tok.start - 24) : tok.start]
     verb = ""
-    for pattern, q in _VERB_QUALIFIER:
-        if pattern.search(before):
-            verb = q
-            break
+    bare = before.rstrip()
+    if bare[-1:] in _VERB_LAST:
+        for words, q in _VERB_QUALIFIER:
+            if bare.endswith(words):
+                verb = q
+                break
+    if not verb and "约占" in before and _ABOUT_SHARE.search(before):
+        verb = "约"
     if tok.bound in ("以上", "及以上"):
         return "以上"
     if tok.bound in ("以下", "及以下"):
@@ -337,6 +380,10 @@ def _section_flags(sections: list[Section]) -> list[tuple[bool, bool]]:
     return flags
 
 
+def _target_before(clause: str) -> bool:
+    return clause.endswith(_TARGET_END) or "保底" in clause or "补足" in clause or "门槛" in clause
+
+
 def _kind(
     ctx: Context, tok: Token, qualifier: str, plan: bool, sent: int, clause_start: int
 ) -> tuple[str, str | None]:
@@ -348,17 +395,20 @@ def _kind(
     pct = tok.unit in ("%", "百分点")
     if tok.unit == "百分点" and _GAP_BEFORE.search(clause[-16:]):
         return "gap", None
-    growth = _GROWTH_BEFORE.search(near)
-    if pct and growth:
-        down = growth.group(1) in ("下降", "减少", "降低", "降幅", "减幅", "回落")
-        return "growth", "down" if down else "up"
-    if pct and re.search(r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$", near):
-        return "growth", "down"
-    if pct and re.search(r"(?:同比)?(?:增长|增加|提高)\d+(?:\.\d+)?%和$", near):
-        return "growth", "up"
+    if pct:
+        bare = near.rstrip()
+        if bare.endswith("了"):
+            bare = bare[:-1]
+        if bare.endswith(_GROWTH_WORDS):
+            return "growth", "down" if bare.endswith(_DOWN_WORDS) else "up"
+        if "%和" in near:
+            if _FALL_AND.search(near):
+                return "growth", "down"
+            if _RISE_AND.search(near):
+                return "growth", "up"
     if plan or ctx.times.has_target(sent, tok.start) or after.startswith("的目标"):
         return "target", None
-    if qualifier == "不低于" or _TARGET_BEFORE.search(clause):
+    if qualifier == "不低于" or _target_before(clause):
         return "target", None
     if (
         tok.bound
@@ -379,7 +429,7 @@ def _kind(
         if after[:1] and "\u4e00" <= after[:1] <= "\u9fff" and not after.startswith(("以", "及")):
             return "share", None  # 98.67%参与…: a proportion of a named population
         return "rate", None
-    if _RATE_CLAUSE.search(clause) and ("每" in clause or "万生" in clause or "千人" in clause):
+    if ("每" in clause or "万生" in clause or "千人" in clause) and _RATE_CLAUSE.search(clause):
         return "rate", None
     if tok.unit is not None and tok.unit.startswith("人/"):
         return "rate", None
@@ -441,6 +491,15 @@ class TimeIndex:
         return self.openers[k] if k >= 0 and self.openers[k] >= lo else -1
 
 
+_RUN_IN_STOP = re.compile(r"[。:\n]")
+
+
+def _previous_year(norm: str, pos: int) -> bool:
+    """Whether the figure at ``pos`` is last year's (上年为 …, 比上年同期 …)."""
+    lo = max(0, pos - 6)
+    return "年" in norm[lo:pos] and _PREVIOUS_YEAR_BEFORE.search(norm, lo, pos) is not None
+
+
 _OPENER_YEAR = re.compile(r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?")
 
 
@@ -449,13 +508,18 @@ def _year(
 ) -> int | str | None:
     norm = ctx.norm
     times = ctx.times
-    i = times.last_year(sent_start, tok.start)
-    rel = times.last_relative(sent_start, tok.start)
+    pos = tok.start
+    # times.last_year and times.last_relative, inlined: this runs for every figure.
+    i = bisect.bisect_right(times.year_ends, pos) - 1
+    if i >= 0 and times.year_starts[i] < sent_start:
+        i = -1
+    k = bisect.bisect_left(times.relative_starts, pos) - 1
+    rel = times.relative_starts[k] if k >= 0 and times.relative_starts[k] >= sent_start else -1
     if i >= 0:
         if rel > times.year_ends[i]:
             return None
         year = times.year_values[i]
-        if isinstance(year, int) and _PREVIOUS_YEAR_BEFORE.search(norm, max(0, tok.start - 6), tok.start):
+        if isinstance(year, int) and _previous_year(norm, tok.start):
             return year - 1
         return year
     if rel >= 0 or restricted:
@@ -467,7 +531,7 @@ def _year(
     if h >= 0 and ctx.sections[h].start >= block_start:
         block_start = ctx.sections[h].start
         # skip the run-in heading: marker and title up to its stop
-        stop = re.compile(r"[。:\n]").search(norm, block_start, min(tok.start, block_start + 200))
+        stop = _RUN_IN_STOP.search(norm, block_start, min(tok.start, block_start + 200))
         block_start = stop.end() if stop else tok.start
     opener = times.last_opener(block_start, tok.start)
     if opener >= 0:
@@ -478,21 +542,36 @@ def _year(
     if times.has_time(m.end(), tok.start):
         return None
     year = int(m.group(1))
-    if _PREVIOUS_YEAR_BEFORE.search(norm, max(0, tok.start - 6), tok.start):
+    if _previous_year(norm, tok.start):
         return year - 1
     return year
 
 
+_SPACES = re.compile(r"\s+")
+_CLAUSE_SPLIT = re.compile(r"[,;:、,;:]")
 _METRIC_AFTER = re.compile(r"[^,;。:、\n(,;:(]{1,12}")
 _HAS_DIGIT = re.compile(r"[\d０-９]")
 _HAS_FIGURE = re.compile(r"[\d０-９][\d.．]*\s*(?:万|亿)?(?:元|%|％|人|所|个|名|项|次|平方)")
 
 
+_LEAD_FIRST = frozenset(
+    "一二三四五六七八九十其另成申立全我共总累先已2比较"
+)  # first characters of _METRIC_LEAD
+
+
+def _strip_lead(phrase: str) -> str:
+    """Remove leading 其中, 全县, 2023年 … (anchored: one match at the start, not a scan of the phrase)."""
+    if not phrase or phrase[0] not in _LEAD_FIRST:
+        return phrase
+    m = _METRIC_LEAD.match(phrase)
+    return phrase[m.end() :] if m else phrase
+
+
 def _metric(ctx: Context, tok: Token, start: int) -> str:
     phrase = ctx.text[start : tok.start]
     if " " in phrase or "\xa0" in phrase or "\u3000" in phrase:
-        phrase = re.sub(r"\s+", "", phrase)
-    phrase = _METRIC_LEAD.sub("", _strip_tail(phrase))
+        phrase = _SPACES.sub("", phrase)
+    phrase = _strip_lead(_strip_tail(phrase))
     phrase = _strip_tail(phrase)
     if _HAS_FIGURE.search(phrase):
         # `比上年14.87亿元增长5.04%`, `每月500元至1000元`: the words belong to the figure before,
@@ -503,20 +582,25 @@ def _metric(ctx: Context, tok: Token, start: int) -> str:
         # no figure of its own; `11 县市区` has it after the number.
         sent = ctx.layout.sentence_start(start)
         prev = ctx.text[max(sent, start - 40) : max(sent, start - 1)]
-        prev = re.split(r"[,;:、,;:]", prev)[-1]
+        prev = _CLAUSE_SPLIT.split(prev)[-1]
         after = _METRIC_AFTER.match(ctx.text, tok.end, tok.end + 16)
         if prev and not _HAS_DIGIT.search(prev):
-            phrase = _strip_tail(_METRIC_LEAD.sub("", prev.strip()))
+            phrase = _strip_tail(_strip_lead(prev.strip()))
         elif after and not _HAS_DIGIT.search(after.group(0)):
             phrase = after.group(0).strip()
     return phrase[-24:]
 
 
 def _claim(ctx: Context, tok: Token, section_starts: list[int], flags: list[tuple[bool, bool]]) -> Claim:
-    h = bisect.bisect_right(section_starts, tok.start) - 1
+    pos = tok.start
+    h = bisect.bisect_right(section_starts, pos) - 1
     plan, restricted = flags[h] if h >= 0 else (False, False)
-    sent = ctx.layout.sentence_start(tok.start)
-    clause_start = _clause_start(ctx.norm, tok.start, ctx.layout, sent)
+    layout = ctx.layout
+    sentence_starts = layout.sentence_starts  # layout.sentence_start, inlined (sentence_starts[0] is 0)
+    sent = sentence_starts[bisect.bisect_right(sentence_starts, pos) - 1]
+    if sent < pos - MAX_SENTENCE:
+        sent = pos - MAX_SENTENCE
+    clause_start = layout.clause_start(pos, sent if sent > pos - 40 else pos - 40)
     qualifier = _qualifier(ctx, tok)
     kind, direction = _kind(ctx, tok, qualifier, plan, sent, clause_start)
     start = tok.start

@@ -136,10 +136,14 @@ _NOT_UNIT_AFTER = {
 _UNITS = ["个百分点", "百分点", "平方公里", "平方米", "平米", "元", "%", "‰", *COUNT_UNITS]
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 
+# A number may carry a fused 约/近 in front. The pattern starts with one character class — the 约/近 or
+# the first digit — and checks the lookbehind `(?<![A-Za-z\d.])` right after it, for the character before
+# that lead: the same positions as a lookbehind in front, but the regex engine can now skip ahead to the
+# next candidate character in one C loop instead of attempting a match at every character.
 ARABIC_RE = re.compile(
-    r"(?<![A-Za-z\d.])"
-    r"(?P<pre>[约近])?"
-    r"(?P<num>\d+(?:\.\d+(?![.\d]))?)"
+    r"(?P<lead>[约近\d])(?<![A-Za-z\d.][约近\d])"
+    r"(?P<digits>(?<=\d)\d*|(?<=[约近])\d+)"
+    r"(?P<frac>\.\d+(?![.\d]))?"
     r"(?P<q0>余|多)?"
     r"(?: ?(?P<mag>万亿|千万|百万|万|亿|千))?"
     r"(?P<q1>余|多)?"
@@ -172,10 +176,12 @@ _CN_UNITS = [
     "套",
     "门",
 ]
+# As for ARABIC_RE: the lead (约/近 or the first numeral) first, then the lookbehind for what precedes it.
+_CN_CLASS = "[" + CN_NUMERAL_CHARS + "]"
 CHINESE_RE = re.compile(
-    r"(?<![\d." + CN_NUMERAL_CHARS + r"第首每初高前周])"
-    r"(?P<pre>[约近])?"
-    r"(?P<num>[" + CN_NUMERAL_CHARS + r"]+)"
+    r"(?P<lead>[约近" + CN_NUMERAL_CHARS + r"])"
+    r"(?<![\d." + CN_NUMERAL_CHARS + r"第首每初高前周][约近" + CN_NUMERAL_CHARS + r"])"
+    r"(?P<rest>(?<=" + _CN_CLASS + r")" + _CN_CLASS + r"*|(?<=[约近])" + _CN_CLASS + r"+)"
     r"(?P<q1>余|多)?"
     r"(?P<unit>大类|大|" + "|".join(_CN_UNITS) + r")"
 )
@@ -201,98 +207,138 @@ class Token(NamedTuple):
     bound: str  # 以上 / 以下 / 左右 / ""
     chinese: bool
     per: str
+    num_end: int  # end of the digits (Arabic figures; num_start + 1 for Chinese numerals)
 
 
-def _unit_ok(norm: str, end: int, unit: str) -> bool:
-    nxt = norm[end : end + 1]
-    return not (unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit])
-
-
-def _finish(norm: str, m: re.Match[str], value: Decimal, chinese: bool, unit: str | None, mag: str) -> Token:
-    end = m.end()
-    bound = m.group("bound") if not chinese else ""
-    per = m.group("per") if not chinese else ""
-    written = unit
-    if unit == "个百分点":
-        unit = "百分点"
-    elif unit == "平米":
-        unit = "平方米"
-    elif unit == "平方公里":
-        unit = "平方米"
-        value *= 10**6
-    elif unit == "大":
-        unit = "个"
-    elif unit == "大类":
-        unit = "类"
-    return Token(
-        start=m.start(),
-        num_start=m.start("num"),
-        end=end,
-        value=value,
-        unit=unit,
-        written_unit=written,
-        magnitude=mag,
-        pre=m.group("pre") or "",
-        many=bool(m.group("q1")) or (not chinese and bool(m.group("q0"))),
-        bound=bound or "",
-        chinese=chinese,
-        per=per or "",
-    )
+# tuple.__new__ builds a Token without the named tuple's Python-level __new__ (a third of the cost).
+_new = tuple.__new__
 
 
 def lex(norm: str) -> list[Token]:
     """All number tokens of a normalised text, in order; one linear regex scan per numeral system."""
     tokens: list[Token] = []
+    append = tokens.append
     for m in ARABIC_RE.finditer(norm):
-        unit = m.group("unit")
-        end_unit = m.end("unit") if unit else -1
-        if unit and not _unit_ok(norm, end_unit, unit):
-            # The "unit" is the first character of a word (分钟, 部门 …): keep the bare number.
-            tokens.append(_bare(norm, m))
-            continue
-        mag = m.group("mag") or ""
-        value = Decimal(m.group("num")) * _MAG.get(mag, 1)
-        tokens.append(_finish(norm, m, value, False, unit, mag))
+        lead, digits, frac, q0, mag, q1, unit, per, bound = m.groups()
+        if lead in "约近":
+            pre, num, num_start = lead, digits + (frac or ""), m.start() + 1
+        else:
+            pre, num, num_start = "", lead + digits + (frac or ""), m.start()
+        num_end = num_start + len(num)
+        mag = mag or ""
+        value = Decimal(num) * _MAG.get(mag, 1)  # × 1 too: the context rounds like every other figure
+        written = unit
+        if unit is not None:
+            nxt = norm[m.end(7) : m.end(7) + 1]
+            if unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit]:
+                # The "unit" is the first character of a word (分钟, 部门 …): keep the bare number.
+                end = max(m.end(3) if frac else m.end(2), m.end(4), m.end(5), m.end(6))
+                append(
+                    _new(
+                        Token,
+                        (
+                            m.start(),
+                            num_start,
+                            end,
+                            value,
+                            None,
+                            None,
+                            mag,
+                            pre,
+                            bool(q0 or q1),
+                            "",
+                            False,
+                            "",
+                            num_end,
+                        ),
+                    )
+                )
+                continue
+            if unit in _UNIT_BASE:
+                unit = _UNIT_BASE[unit]
+                if written == "平方公里":
+                    value *= 10**6
+        many = bool(q1) or bool(q0)
+        append(
+            _new(
+                Token,
+                (
+                    m.start(),
+                    num_start,
+                    m.end(),
+                    value,
+                    unit,
+                    written,
+                    mag,
+                    pre,
+                    many,
+                    bound or "",
+                    False,
+                    per or "",
+                    num_end,
+                ),
+            )
+        )
     for m in CHINESE_RE.finditer(norm):
-        unit = m.group("unit")
-        if not _unit_ok(norm, m.end(), unit):
+        lead, rest, q1, unit = m.groups()
+        nxt = norm[m.end() : m.end() + 1]
+        if unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit]:
             continue
+        if lead in "约近":
+            pre, num, num_start = lead, rest, m.start() + 1
+        else:
+            pre, num, num_start = "", lead + rest, m.start()
         try:
-            value = Decimal(chinese_to_int(m.group("num")))
+            value = Decimal(chinese_to_int(num))
         except ValueError:
             continue
-        tokens.append(_finish(norm, m, value, True, unit, ""))
+        written = unit
+        if unit in _UNIT_BASE:
+            unit = _UNIT_BASE[unit]
+        append(
+            _new(
+                Token,
+                (
+                    m.start(),
+                    num_start,
+                    m.end(),
+                    value,
+                    unit,
+                    written,
+                    "",
+                    pre,
+                    bool(q1),
+                    "",
+                    True,
+                    "",
+                    num_start + 1,
+                ),
+            )
+        )
+    chinese_percent = False
     for m in PERCENT_WORDS_RE.finditer(norm):
         try:
             value = chinese_to_decimal(m.group("num"))
         except ValueError:
             continue
-        tokens.append(Token(m.start(), m.start(), m.end(), value, "%", "%", "", "", False, "", True, ""))
-    tokens.sort(key=lambda t: t.start)
+        chinese_percent = True
+        append(
+            _new(
+                Token,
+                (m.start(), m.start(), m.end(), value, "%", "%", "", "", False, "", True, "", m.start() + 1),
+            )
+        )
+    if chinese_percent or any(t.chinese for t in tokens):
+        tokens.sort(key=_start)
     return tokens
 
 
-def _bare(norm: str, m: re.Match[str]) -> Token:
-    mag = m.group("mag") or ""
-    end = m.end("num")
-    for group in ("q0", "mag", "q1"):
-        if m.group(group):
-            end = m.end(group)
-    value = Decimal(m.group("num")) * _MAG.get(mag, 1)
-    return Token(
-        start=m.start(),
-        num_start=m.start("num"),
-        end=end,
-        value=value,
-        unit=None,
-        written_unit=None,
-        magnitude=mag,
-        pre=m.group("pre") or "",
-        many=bool(m.group("q0") or m.group("q1")),
-        bound="",
-        chinese=False,
-        per="",
-    )
+def _start(t: Token) -> int:
+    return t.start
+
+
+# Units written otherwise than their base unit (平方公里 also scales the value, see lex).
+_UNIT_BASE = {"个百分点": "百分点", "平米": "平方米", "平方公里": "平方米", "大": "个", "大类": "类"}
 
 
 def decimals(stated: str) -> int:

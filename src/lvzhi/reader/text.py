@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # One character in, one character out: every rule runs on the normalised copy and every offset it
 # finds is valid in the original text, so surfaces can be sliced from the text as given.
@@ -32,6 +32,9 @@ MAX_SENTENCE = 400
 MAX_PARAGRAPH = 3000
 
 _SENTENCE_END = re.compile(r"[。!?\n]")
+_LINE_BREAK = re.compile(r"\n")
+# Greedy, then back to the last mark: one C call finds the last clause mark of a window.
+_TO_LAST_CLAUSE_MARK = re.compile(r".*[,;。:!?\n、]", re.DOTALL)
 _QUOTE = re.compile(r"“[^”\n]{1,40}”|\"[^\"\n]{1,40}\"|「[^」\n]{1,40}」")
 _BOOK = re.compile(r"《[^》〉\n]{0,120}[》〉]")
 
@@ -45,6 +48,14 @@ class Layout:
     quotes: list[tuple[int, int]]
     books: list[tuple[int, int]]
     length: int
+    text: str = field(repr=False, compare=False)  # the normalised text the offsets refer to
+    quote_starts: list[int]  # the starts of quotes and books again: bisecting plain offsets is faster
+    book_starts: list[int]
+
+    def clause_start(self, pos: int, lo: int) -> int:
+        """Offset just after the last clause mark (, ; 。 : ! ? 、 line break) in ``[lo, pos)``, else ``lo``."""
+        m = _TO_LAST_CLAUSE_MARK.match(self.text, lo, pos)
+        return m.end() if m else lo
 
     def sentence_start(self, pos: int) -> int:
         """Offset where the sentence holding ``pos`` starts (after 。 ! ? or a line break).
@@ -69,22 +80,26 @@ class Layout:
 
     def in_quote(self, pos: int) -> bool:
         """Whether ``pos`` lies inside a short “quoted” label."""
-        return _inside(self.quotes, pos)
+        return _inside(self.quotes, self.quote_starts, pos)
 
     def in_book_title(self, pos: int) -> bool:
         """Whether ``pos`` lies inside a 《document title》."""
-        return _inside(self.books, pos)
+        return _inside(self.books, self.book_starts, pos)
 
 
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+def _inside(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
+    if not starts or pos < starts[0]:
+        return False
+    i = bisect.bisect_right(starts, pos) - 1
+    return pos < spans[i][1]
 
 
 def layout(norm: str) -> Layout:
     """Compute the boundaries of a normalised text in one pass per pattern."""
     sentences = [0] + [m.end() for m in _SENTENCE_END.finditer(norm)]
-    lines = [0] + [m.end() for m in re.finditer(r"\n", norm)]
+    lines = [0] + [m.end() for m in _LINE_BREAK.finditer(norm)]
     quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(norm)]
     books = [(m.start(), m.end()) for m in _BOOK.finditer(norm)]
-    return Layout(sentences, lines, quotes, books, len(norm))
+    return Layout(
+        sentences, lines, quotes, books, len(norm), norm, [s for s, _ in quotes], [s for s, _ in books]
+    )

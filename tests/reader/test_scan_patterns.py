@@ -1,0 +1,148 @@
+"""The whole-text patterns are written for speed; each must find exactly what its plain spelling finds.
+
+A pattern that opens with a lookbehind or an optional group makes the regex engine attempt a match at
+every character of the report. The reader's patterns therefore open with a character class and check
+the lookbehind right after it. These properties pin each fast pattern to its readable definition.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from lvzhi.reader import boilerplate, checks, claims, numbers, sections
+
+# Pieces the patterns react to, so that random texts hit their edges (units, hedges, lookbehind chars).
+_PIECES = [
+    *"0123456789..约近余多万亿千元%个人所名一二两三十百千点第首每初高前周aZ /-—~至,:;。!?)”“《(\n\t",
+    "٣",  # an Arabic-Indic digit: \d is any Unicode decimal
+    "2023",
+    "1998",
+    "20",
+    "平方公里",
+    "平米",
+    "个百分点",
+    "分钟",
+    "部门",
+    "生·年",
+    "以上",
+    "及以下",
+    "左右",
+    "大类",
+    "万亿",
+    "人次",
+    "学年",
+    "年度",
+    "年级",
+    "年",
+    "力争",
+    "拟",
+    "规划建设",
+    "计划于",
+    "目标是",
+    "确保到",
+    "到2025年底,",
+    "具体为",
+    "其中",
+    "包括",
+    "下一页",
+    "点击浏览下一页",
+    "上一页 下一页",
+    "[下一页]",
+]
+texts = st.lists(st.sampled_from(_PIECES), max_size=14).map("".join)
+
+
+def _found(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+    return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+
+_PLAIN_ARABIC = re.compile(
+    r"(?<![A-Za-z\d.])(?P<pre>[约近])?(?P<num>\d+(?:\.\d+(?![.\d]))?)"
+    + numbers.ARABIC_RE.pattern.split("(?P<frac>\\.\\d+(?![.\\d]))?", 1)[1]
+)
+
+
+@settings(max_examples=400)
+@given(texts)
+@example("a约12万元 .约3% 约5.5亿元 x12 1.2.3 近10余万人 3平方公里 12分钟 ٣约٣")
+def test_arabic_figures_are_found_where_a_lookbehind_in_front_finds_them(text: str) -> None:
+    fast = []
+    for m in numbers.ARABIC_RE.finditer(text):
+        g = m.groupdict()
+        fused = g["lead"] in "约近"
+        num = (g["digits"] if fused else g["lead"] + g["digits"]) + (g["frac"] or "")
+        rest = {k: v for k, v in g.items() if k not in ("lead", "digits", "frac")}
+        fast.append((m.span(), {"pre": g["lead"] if fused else None, "num": num, **rest}))
+    assert fast == _found(_PLAIN_ARABIC, text)
+
+
+_CN = "[" + numbers.CN_NUMERAL_CHARS + "]"
+_PLAIN_CHINESE = re.compile(
+    r"(?<![\d." + numbers.CN_NUMERAL_CHARS + r"第首每初高前周])(?P<pre>[约近])?(?P<num>" + _CN + r"+)"
+    r"(?P<q1>余|多)?(?P<unit>大类|大|" + "|".join(numbers._CN_UNITS) + r")"
+)
+
+
+@settings(max_examples=400)
+@given(texts)
+@example("第三个 约三所 一约两个 五十余人 首批两所 3两个")
+def test_chinese_numerals_are_found_where_a_lookbehind_in_front_finds_them(text: str) -> None:
+    fast = []
+    for m in numbers.CHINESE_RE.finditer(text):
+        g = m.groupdict()
+        fused = g["lead"] in "约近"
+        num = g["rest"] if fused else g["lead"] + g["rest"]
+        fast.append(
+            (m.span(), {"pre": g["lead"] if fused else None, "num": num, "q1": g["q1"], "unit": g["unit"]})
+        )
+    assert fast == _found(_PLAIN_CHINESE, text)
+
+
+_SAME_AS_PLAIN = [
+    (
+        claims._YEAR,
+        r"(?<!\d)((?:19|20)\d\d)(?:[-—~至]((?:19|20)\d\d))?(?:学年|年度|年)(?![级轮届])",
+    ),
+    (
+        claims._TARGET_SENTENCE,
+        r"力争|(?<![^年月,;。\n])拟|规划(?:投资|用地|建设|新建|到|在)|预计|计划(?:于|到|在|用)|目标(?:是|为)|确保到"
+        r"|到20\d\d年(?:底|末)?[,前]",
+    ),
+    (sections._INLINE_L3, r"(?<=[。;:!?)”\d.])(?P<marker>\d{1,2}\.)(?=[ \u4e00-\u9fff“《(])"),
+    (checks._LIST_LEAD, r"[,:]?(?:具体为|分别为|包括|其中)[:]?[ \t]*\n"),
+    (boilerplate._INLINE_RE, r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[?下一页\]?(?=\s)"),
+]
+
+
+@settings(max_examples=300)
+@given(texts)
+@example("52023年,2023年度 1998-2020学年 2023年级 x2023年")
+@example("力争拟,拟 规划拟 年拟 到2025年底,计划于")
+@example("。1.中 a2.中 12.“ 。123.中 5.(")
+@example(",具体为:\n其中 \n包括\n:分别为\n")
+@example("[下一页] 下一页] 上一页 下一页 点击查看下一页")
+def test_fast_whole_text_patterns_find_what_their_plain_spelling_finds(text: str) -> None:
+    for fast, plain in _SAME_AS_PLAIN:
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
+            (m.span(), m.groups()) for m in re.finditer(plain, text)
+        ], fast.pattern
+
+
+def test_the_fast_patterns_start_with_a_character_the_engine_can_scan_for() -> None:
+    # What the tests above protect: each pattern opens with a literal or a class, never an assertion.
+    for pattern in [numbers.ARABIC_RE, numbers.CHINESE_RE, *(p for p, _ in _SAME_AS_PLAIN)]:
+        assert not pattern.pattern.startswith(("(?<", "(?=", "(?!")), pattern.pattern
+        assert not re.match(r"\(\?P<\w+>\[[^]]*\]\)\?|\[[^]]*\]\?", pattern.pattern), pattern.pattern
+
+
+@given(texts, st.integers(0, 30), st.integers(0, 60))
+def test_clause_start_is_just_after_the_last_clause_mark(text: str, back: int, pos_seed: int) -> None:
+    from lvzhi.reader.text import layout
+
+    pos = pos_seed % (len(text) + 1)
+    lo = max(0, pos - back)
+    marks = [i for i in range(lo, pos) if text[i] in ",;。:!?\n、"]
+    assert layout(text).clause_start(pos, lo) == (marks[-1] + 1 if marks else lo)
