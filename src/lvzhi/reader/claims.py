@@ -388,10 +388,10 @@ def _kind(
     ctx: Context, tok: Token, qualifier: str, plan: bool, sent: int, clause_start: int
 ) -> tuple[str, str | None]:
     norm = ctx.norm
-    clause = norm[clause_start : tok.start]
-    near = norm[max(0, tok.start - 12) : tok.start]
+    pos = tok.start
+    clause = norm[clause_start:pos]
+    near = norm[pos - 12 if pos > 12 else 0 : pos]
     after = norm[tok.end : tok.end + 4]
-    sentence = norm[max(sent, tok.start - 40) : tok.start]
     pct = tok.unit in ("%", "百分点")
     if tok.unit == "百分点" and _GAP_BEFORE.search(clause[-16:]):
         return "gap", None
@@ -406,7 +406,9 @@ def _kind(
                 return "growth", "down"
             if _RISE_AND.search(near):
                 return "growth", "up"
-    if plan or ctx.times.has_target(sent, tok.start) or after.startswith("的目标"):
+    targets = ctx.times.targets  # ctx.times.has_target(sent, pos), inlined
+    k = bisect.bisect_left(targets, sent)
+    if plan or (k < len(targets) and targets[k] < pos) or after.startswith("的目标"):
         return "target", None
     if qualifier == "不低于" or _target_before(clause):
         return "target", None
@@ -422,7 +424,7 @@ def _kind(
         return "target", None
     if pct:
         bare_clause = not _strip_tail(clause.strip())
-        if bare_clause and _SHARE_CLAUSE.search(sentence):
+        if bare_clause and _SHARE_CLAUSE.search(norm[max(sent, pos - 40) : pos]):
             return "share", None  # 占比提升约3个百分点,达80.91%
         if _SHARE_CLAUSE.search(clause) or clause.endswith(("其中", "×", "的")):
             return "share", None
