@@ -189,7 +189,8 @@ def find_claims(ctx: Context) -> list[Claim]:
         kept.append(tok)
     section_starts = [s.start for s in ctx.sections]
     flags = _section_flags(ctx.sections)
-    claims = [_claim(ctx, tok, section_starts, flags) for tok in kept]
+    title_stops: dict[int, int] = {}
+    claims = [_claim(ctx, tok, section_starts, flags, title_stops) for tok in kept]
     return _inherit_metrics(ctx, _continue_lists(ctx.norm, claims))
 
 
@@ -502,11 +503,17 @@ def _previous_year(norm: str, pos: int) -> bool:
     return "年" in norm[lo:pos] and _PREVIOUS_YEAR_BEFORE.search(norm, lo, pos) is not None
 
 
+_OPENER_FIRST = frozenset("一二三四五六七八九十12")
 _OPENER_YEAR = re.compile(r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?")
 
 
 def _year(
-    ctx: Context, tok: Token, section_starts: list[int], restricted: bool, sent_start: int
+    ctx: Context,
+    tok: Token,
+    section_starts: list[int],
+    restricted: bool,
+    sent_start: int,
+    title_stops: dict[int, int],
 ) -> int | str | None:
     norm = ctx.norm
     times = ctx.times
@@ -532,12 +539,19 @@ def _year(
     h = bisect.bisect_right(section_starts, tok.start) - 1
     if h >= 0 and ctx.sections[h].start >= block_start:
         block_start = ctx.sections[h].start
-        # skip the run-in heading: marker and title up to its stop
-        stop = _RUN_IN_STOP.search(norm, block_start, min(tok.start, block_start + 200))
-        block_start = stop.end() if stop else tok.start
+        # skip the run-in heading: marker and title up to its stop (the first stop within 200
+        # characters of the heading, looked for once per heading)
+        stop = title_stops.get(block_start)
+        if stop is None:
+            found = _RUN_IN_STOP.search(norm, block_start, block_start + 200)
+            stop = title_stops[block_start] = found.start() if found else -1
+        block_start = stop + 1 if 0 <= stop < tok.start else tok.start
     opener = times.last_opener(block_start, tok.start)
     if opener >= 0:
         block_start = opener
+    lead = norm[block_start : block_start + 1]
+    if not lead or not (lead in _OPENER_FIRST or lead.isspace()):
+        return None  # _OPENER_YEAR cannot match: it starts with a space, 一是 … or 19/20
     m = _OPENER_YEAR.match(norm, block_start, tok.start)
     if not m or "以来" in m.group(0):
         return None
@@ -593,7 +607,13 @@ def _metric(ctx: Context, tok: Token, start: int) -> str:
     return phrase[-24:]
 
 
-def _claim(ctx: Context, tok: Token, section_starts: list[int], flags: list[tuple[bool, bool]]) -> Claim:
+def _claim(
+    ctx: Context,
+    tok: Token,
+    section_starts: list[int],
+    flags: list[tuple[bool, bool]],
+    title_stops: dict[int, int],
+) -> Claim:
     pos = tok.start
     h = bisect.bisect_right(section_starts, pos) - 1
     plan, restricted = flags[h] if h >= 0 else (False, False)
@@ -620,7 +640,7 @@ def _claim(ctx: Context, tok: Token, section_starts: list[int], flags: list[tupl
         unit=tok.unit,
         qualifier=qualifier,
         metric=_metric(ctx, tok, clause_start),
-        year=_year(ctx, tok, section_starts, restricted, sent),
+        year=_year(ctx, tok, section_starts, restricted, sent, title_stops),
         kind=kind,
         direction=direction,
     )
