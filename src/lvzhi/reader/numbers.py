@@ -227,56 +227,22 @@ def lex(norm: str) -> list[Token]:
         num_end = num_start + len(num)
         mag = mag or ""
         value = Decimal(num) * _MAG.get(mag, 1)  # × 1 too: the context rounds like every other figure
-        written = unit
+        end, written, many, bound, per = m.end(), unit, bool(q0 or q1), bound or "", per or ""
         if unit is not None:
             nxt = norm[m.end(7) : m.end(7) + 1]
             if unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit]:
                 # The "unit" is the first character of a word (分钟, 部门 …): keep the bare number.
                 end = max(m.end(3) if frac else m.end(2), m.end(4), m.end(5), m.end(6))
-                append(
-                    _new(
-                        Token,
-                        (
-                            m.start(),
-                            num_start,
-                            end,
-                            value,
-                            None,
-                            None,
-                            mag,
-                            pre,
-                            bool(q0 or q1),
-                            "",
-                            False,
-                            "",
-                            num_end,
-                        ),
-                    )
-                )
-                continue
-            if unit in _UNIT_BASE:
+                unit = written = None
+                bound = per = ""
+            elif unit in _UNIT_BASE:
                 unit = _UNIT_BASE[unit]
                 if written == "平方公里":
                     value *= 10**6
-        many = bool(q1) or bool(q0)
         append(
             _new(
                 Token,
-                (
-                    m.start(),
-                    num_start,
-                    m.end(),
-                    value,
-                    unit,
-                    written,
-                    mag,
-                    pre,
-                    many,
-                    bound or "",
-                    False,
-                    per or "",
-                    num_end,
-                ),
+                (m.start(), num_start, end, value, unit, written, mag, pre, many, bound, False, per, num_end),
             )
         )
     for m in CHINESE_RE.finditer(norm):
@@ -292,9 +258,7 @@ def lex(norm: str) -> list[Token]:
             value = Decimal(chinese_to_int(num))
         except ValueError:
             continue
-        written = unit
-        if unit in _UNIT_BASE:
-            unit = _UNIT_BASE[unit]
+        written, unit, many = unit, _UNIT_BASE.get(unit, unit), bool(q1)
         append(
             _new(
                 Token,
@@ -307,7 +271,7 @@ def lex(norm: str) -> list[Token]:
                     written,
                     "",
                     pre,
-                    bool(q1),
+                    many,
                     "",
                     True,
                     "",
