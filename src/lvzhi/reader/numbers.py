@@ -220,21 +220,28 @@ def lex(norm: str) -> list[Token]:
     append = tokens.append
     for m in ARABIC_RE.finditer(norm):
         lead, digits, frac, q0, mag, q1, unit, per, bound = m.groups()
+        start = m.start()
         if lead in "约近":
-            pre, num, num_start = lead, digits + (frac or ""), m.start() + 1
+            pre, num, num_start = lead, digits + frac if frac else digits, start + 1
         else:
-            pre, num, num_start = "", lead + digits + (frac or ""), m.start()
-        num_end = num_start + len(num)
-        mag = mag or ""
-        value = Decimal(num) * _MAG.get(mag, 1)  # × 1 too: the context rounds like every other figure
-        end, written, many, bound, per = m.end(), unit, bool(q0 or q1), bound or "", per or ""
+            pre, num, num_start = "", lead + digits + frac if frac else lead + digits, start
+        if mag:
+            value = Decimal(num) * _MAG[mag]
+        else:
+            # Up to 28 digits a figure is exact as written; longer ones are rounded to the context's
+            # precision like every product (× 1), as they always have been.
+            mag = ""
+            value = Decimal(num) if len(num) <= 28 else Decimal(num) * 1
+        end, written = m.end(), unit
         if unit is not None:
-            nxt = norm[m.end(7) : m.end(7) + 1]
-            if unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit]:
+            if (
+                unit in _NOT_UNIT_AFTER
+                and (nxt := norm[m.end(7) : m.end(7) + 1])
+                and nxt in _NOT_UNIT_AFTER[unit]
+            ):
                 # The "unit" is the first character of a word (分钟, 部门 …): keep the bare number.
                 end = max(m.end(3) if frac else m.end(2), m.end(4), m.end(5), m.end(6))
-                unit = written = None
-                bound = per = ""
+                unit = written = bound = per = None
             elif unit in _UNIT_BASE:
                 unit = _UNIT_BASE[unit]
                 if written == "平方公里":
@@ -242,7 +249,21 @@ def lex(norm: str) -> list[Token]:
         append(
             _new(
                 Token,
-                (m.start(), num_start, end, value, unit, written, mag, pre, many, bound, False, per, num_end),
+                (
+                    start,
+                    num_start,
+                    end,
+                    value,
+                    unit,
+                    written,
+                    mag,
+                    pre,
+                    bool(q0 or q1),
+                    bound or "",
+                    False,
+                    per or "",
+                    num_start + len(num),
+                ),
             )
         )
     for m in CHINESE_RE.finditer(norm):
