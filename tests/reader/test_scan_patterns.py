@@ -48,6 +48,8 @@ _PIECES = [
     "其中",
     "包括",
     "下一页",
+    "是",
+    "二是",
     "点击浏览下一页",
     "上一页 下一页",
     "[下一页]",
@@ -105,7 +107,6 @@ _SAME_AS_PLAIN = [
         r"力争|(?<![^年月,;。\n])拟|规划(?:投资|用地|建设|新建|到|在)|预计|计划(?:于|到|在|用)|目标(?:是|为)|确保到"
         r"|到20\d\d年(?:底|末)?[,前]",
     ),
-    (sections._INLINE_L3, r"(?<=[。;:!?)”\d.])(?P<marker>\d{1,2}\.)(?=[ \u4e00-\u9fff“《(])"),
     (checks._LIST_LEAD, r"[,:]?(?:具体为|分别为|包括|其中)[:]?[ \t]*\n"),
     (boilerplate._INLINE_RE, r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[?下一页\]?(?=\s)"),
 ]
@@ -115,7 +116,6 @@ _SAME_AS_PLAIN = [
 @given(texts)
 @example("52023年,2023年度 1998-2020学年 2023年级 x2023年")
 @example("力争拟,拟 规划拟 年拟 到2025年底,计划于")
-@example("。1.中 a2.中 12.“ 。123.中 5.(")
 @example(",具体为:\n其中 \n包括\n:分别为\n")
 @example("[下一页] 下一页] 上一页 下一页 点击查看下一页")
 def test_fast_whole_text_patterns_find_what_their_plain_spelling_finds(text: str) -> None:
@@ -127,7 +127,8 @@ def test_fast_whole_text_patterns_find_what_their_plain_spelling_finds(text: str
 
 def test_the_fast_patterns_start_with_a_character_the_engine_can_scan_for() -> None:
     # What the tests above protect: each pattern opens with a literal or a class, never an assertion.
-    for pattern in [numbers.ARABIC_RE, numbers.CHINESE_RE, *(p for p, _ in _SAME_AS_PLAIN)]:
+    fast = [numbers.ARABIC_RE, numbers.CHINESE_RE, sections._INLINE_L3, claims._ITEM_OPENER]
+    for pattern in fast + [p for p, _ in _SAME_AS_PLAIN]:
         assert not pattern.pattern.startswith(("(?<", "(?=", "(?!")), pattern.pattern
         assert not re.match(r"\(\?P<\w+>\[[^]]*\]\)\?|\[[^]]*\]\?", pattern.pattern), pattern.pattern
 
@@ -140,3 +141,19 @@ def test_clause_start_is_just_after_the_last_clause_mark(text: str, back: int, p
     lo = max(0, pos - back)
     marks = [i for i in range(lo, pos) if text[i] in ",;。:!?\n、"]
     assert layout(text).clause_start(pos, lo) == (marks[-1] + 1 if marks else lo)
+
+
+_PLAIN_INLINE_HEADING = re.compile(r"(?<=[。;:!?)”\d.])(?P<marker>\d{1,2}\.)(?=[ \u4e00-\u9fff“《(])")
+
+
+@settings(max_examples=400)
+@given(texts)
+@example("。1.中 a2.中 12.“ 。123.中 5.( 1.23.中 。12.2.中")
+def test_patterns_anchored_on_a_later_literal_find_what_their_plain_spelling_finds(text: str) -> None:
+    inline = []
+    for m in sections._INLINE_L3.finditer(text):
+        marker = (m.group("two") or m.group("one")) + "."
+        inline.append((m.end() - len(marker), marker))
+    assert inline == [(m.start(), m.group("marker")) for m in _PLAIN_INLINE_HEADING.finditer(text)]
+    openers = [m.start() - 1 for m in claims._ITEM_OPENER.finditer(text)]
+    assert openers == [m.start() for m in re.finditer(r"[一二三四五六七八九十]是", text)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from decimal import Decimal
 from typing import NamedTuple
@@ -266,6 +267,7 @@ def lex(norm: str) -> list[Token]:
                 ),
             )
         )
+    arabic = len(tokens)
     for m in CHINESE_RE.finditer(norm):
         lead, rest, q1, unit = m.groups()
         nxt = norm[m.end() : m.end() + 1]
@@ -300,26 +302,23 @@ def lex(norm: str) -> list[Token]:
                 ),
             )
         )
-    chinese_percent = False
     for m in PERCENT_WORDS_RE.finditer(norm):
         try:
             value = chinese_to_decimal(m.group("num"))
         except ValueError:
             continue
-        chinese_percent = True
         append(
             _new(
                 Token,
                 (m.start(), m.start(), m.end(), value, "%", "%", "", "", False, "", True, "", m.start() + 1),
             )
         )
-    if chinese_percent or any(t.chinese for t in tokens):
-        tokens.sort(key=_start)
+    if len(tokens) > arabic:  # Chinese numerals come after the Arabic figures: merge them in
+        tokens.sort(key=_START)
     return tokens
 
 
-def _start(t: Token) -> int:
-    return t.start
+_START = operator.itemgetter(0)  # Token.start
 
 
 # Units written otherwise than their base unit (平方公里 also scales the value, see lex).

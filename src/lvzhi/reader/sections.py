@@ -26,9 +26,12 @@ _LINE_HEADING = re.compile(
 # Level-3 markers inside a paragraph (seed 004 style): after a sentence end, a colon, or a number
 # followed by a full stop (`全省排名41.2.教育投入…`).  Accepted only when they continue the
 # numbering of the current block, so ordinary figures are never mistaken for headings.
-# The lookbehind is checked after the first digit (same positions; the pattern then starts with a digit,
-# which the engine scans for instead of trying every position).
-_INLINE_L3 = re.compile(r"(?P<marker>\d(?<=[。;:!?)”\d.]\d)\d?\.)(?=[ \u4e00-\u9fff“《(])")
+# `1.` run into a paragraph after 。;:!?)” or a number: `(?<=[。;:!?)”\d.])\d{1,2}\.(?=[ 中“《(])`.
+# Spelled from the dot backwards, so that the pattern starts with a single literal (the fastest scan
+# the engine has); two digits are tried before one, as \d{1,2} would. The marker ends at the match end.
+_INLINE_L3 = re.compile(
+    r"\.(?:(?<=[。;:!?)”\d.](?P<two>\d\d)\.)|(?<=[。;:!?)”\d.](?P<one>\d)\.))(?=[ \u4e00-\u9fff“《(])"
+)
 _MAX_TITLE = 200  # a title runs to the first 。/:/line break, but never further than this
 _TITLE_END = re.compile(r"[。:\n]")
 _LEVEL_OF = (
@@ -75,7 +78,10 @@ def find_sections(text: str, norm: str, boilerplate: list[Span]) -> list[Section
             continue  # a bare number or a list of grade names, not a heading
         if not _in_spans(start, boilerplate):
             found[start] = m.group("marker")
-    candidates = {m.start("marker"): m.group("marker") for m in _INLINE_L3.finditer(norm)}
+    candidates = {}
+    for m in _INLINE_L3.finditer(norm):
+        marker = (m.group("two") or m.group("one")) + "."
+        candidates[m.end() - len(marker)] = marker
     if candidates:
         _add_inline(found, candidates, norm)
     sections = []
