@@ -157,3 +157,45 @@ def test_patterns_anchored_on_a_later_literal_find_what_their_plain_spelling_fin
     assert inline == [(m.start(), m.group("marker")) for m in _PLAIN_INLINE_HEADING.finditer(text)]
     openers = [m.start() - 1 for m in claims._ITEM_OPENER.finditer(text)]
     assert openers == [m.start() for m in re.finditer(r"[一二三四五六七八九十]是", text)]
+
+
+_CHROME_PIECES = [
+    *"[]|<%a :>中\n",
+    "当前位置",
+    "首页",
+    ">>",
+    "索引号",
+    "发布日期",
+    "来源",
+    "点击次数",
+    "浏览次数",
+    "【",
+    "字体",
+    "网站无障碍",
+    "支持",
+    "IPV6",
+    "ipv6",
+    "政府信息公开",
+    "门户网站",
+    "网站首页",
+    "查看更多",
+    "举报电话",
+    "网警",
+    "12",
+    "ICP备",
+    "icp证",
+    "Copyright",
+    "©",
+    "分享到",
+    "打印",
+    "如若转载",
+    "本文来源",
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_CHROME_PIECES), max_size=8).map(lambda parts: "".join(parts).strip()))
+@example("ipv6 适配")
+@example("[ 索引号 ] | 123")
+def test_the_split_chrome_line_test_agrees_with_the_one_pattern_it_replaces(line: str) -> None:
+    assert boilerplate.is_chrome_line(line) == bool(boilerplate._LINE_RE.search(line))

@@ -28,6 +28,26 @@ _LINE_PATTERNS = [
     r"如若转载|转载请注明|本文(?:来源|链接|地址) ?:",
 ]
 _LINE_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS), re.IGNORECASE)
+# The same test, split for speed (a line is chrome when any of the three finds something): the
+# patterns anchored at the line start are tried once, at the start; the others, spelled so that every
+# alternative starts with a CJK literal, become one scan for those characters; the few ASCII words
+# (the only case-insensitive part) go last.
+_LINE_START_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS if p.startswith("^")), re.IGNORECASE)
+_LINE_WORDS_RE = re.compile(
+    r"当前位置[ :]|所在位置[ :]|您的位置[ :]|点击次数 ?:|浏览次数 ?:|阅读次数 ?:|访问次数 ?:|【 ?字体 ?:|\[ ?字体 ?:"
+    r"|网站无障碍|适老版|无障碍浏览|长者模式|支持IPV6|举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备"
+    r"|如若转载|转载请注明|本文(?:来源|链接|地址) ?:"
+)
+_LINE_ASCII_RE = re.compile(r"IPv6|ICP备|ICP证", re.IGNORECASE)
+
+
+def is_chrome_line(stripped: str) -> bool:
+    """Whether a stripped line is site furniture (what ``_LINE_RE.search`` says, three times faster)."""
+    return bool(
+        _LINE_START_RE.match(stripped) or _LINE_WORDS_RE.search(stripped) or _LINE_ASCII_RE.search(stripped)
+    )
+
+
 # Chrome that sits inside a body paragraph (pagination links pasted into the text).
 # Every alternative starts with a literal, so the engine scans for those characters instead of trying
 # a match at every position (an optional `\[?` in front would defeat that).
@@ -43,7 +63,7 @@ def find_boilerplate(norm: str) -> list[Span]:
     pos = 0
     for line in norm.split("\n"):
         stripped = line.strip()
-        if stripped and len(stripped) <= _MAX_CHROME_LINE and _LINE_RE.search(stripped):
+        if stripped and len(stripped) <= _MAX_CHROME_LINE and is_chrome_line(stripped):
             lead = len(line) - len(line.lstrip())
             start, end = pos + lead, pos + lead + len(stripped)
             if spans and not norm[spans[-1].end : start].strip():
@@ -52,7 +72,7 @@ def find_boilerplate(norm: str) -> list[Span]:
                 spans.append(Span(start, end))
         pos += len(line) + 1
     covered = list(spans)
-    for m in _INLINE_RE.finditer(norm):
+    for m in _INLINE_RE.finditer(norm) if "下一页" in norm else ():  # every alternative holds 下一页
         if not any(s.start <= m.start() < s.end for s in covered):
             spans.append(Span(m.start(), m.end()))
     spans.sort(key=lambda s: s.start)

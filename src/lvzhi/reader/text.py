@@ -31,7 +31,7 @@ def normalise(text: str) -> str:
 MAX_SENTENCE = 400
 MAX_PARAGRAPH = 3000
 
-_SENTENCE_END = re.compile(r"[。!?\n]")
+_SENTENCE_MARKS = [(mark, re.compile(re.escape(mark))) for mark in "。!?\n"]
 _LINE_BREAK = re.compile(r"\n")
 # Greedy, then back to the last mark: one C call finds the last clause mark of a window.
 _TO_LAST_CLAUSE_MARK = re.compile(r".*[,;。:!?\n、]", re.DOTALL)
@@ -96,7 +96,12 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
 
 def layout(norm: str) -> Layout:
     """Compute the boundaries of a normalised text in one pass per pattern."""
-    sentences = [0] + [m.end() for m in _SENTENCE_END.finditer(norm)]
+    # One literal scan per sentence mark is faster than one scan for the class [。!?\n].
+    sentences = [0]
+    for mark, pattern in _SENTENCE_MARKS:
+        if mark in norm:
+            sentences.extend(m.end() for m in pattern.finditer(norm))
+    sentences.sort()
     lines = [0] + [m.end() for m in _LINE_BREAK.finditer(norm)]
     quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(norm)]
     books = [(m.start(), m.end()) for m in _BOOK.finditer(norm)]
