@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
-from lvzhi.reader.text import MAX_SENTENCE, Layout
+from lvzhi.reader.text import MAX_PARAGRAPH, MAX_SENTENCE, Layout
 
 # --- exclusions ---------------------------------------------------------------------------------
 # Ordinals and ranks: 第五届, 首批, 全省排名41, 位列第3.
@@ -410,7 +410,7 @@ def _kind(
                 return "growth", "down"
             if _RISE_AND.search(near):
                 return "growth", "up"
-    targets = ctx.times.targets  # ctx.times.has_target(sent, pos), inlined
+    targets = ctx.times.targets  # a plan word (力争, 拟 …) in [sent, pos)?
     k = bisect.bisect_left(targets, sent)
     if plan or (k < len(targets) and targets[k] < pos) or after.startswith("的目标"):
         return "target", None
@@ -468,16 +468,6 @@ class TimeIndex:
         targets = [m.start() for m in _TARGET_SENTENCE.finditer(norm)]
         return TimeIndex(starts, ends, values, relative, openers, targets)
 
-    def has_target(self, lo: int, hi: int) -> bool:
-        """Whether a plan word (力争, 拟 …) occurs in ``[lo, hi)``."""
-        k = bisect.bisect_left(self.targets, lo)
-        return k < len(self.targets) and self.targets[k] < hi
-
-    def last_year(self, lo: int, hi: int) -> int:
-        """Index of the last year expression ending within ``[lo, hi]``, or -1."""
-        i = bisect.bisect_right(self.year_ends, hi) - 1
-        return i if i >= 0 and self.year_starts[i] >= lo else -1
-
     def has_time(self, lo: int, hi: int) -> bool:
         """Whether any year or relative time expression starts in ``[lo, hi)``."""
         j = bisect.bisect_left(self.year_starts, lo)
@@ -485,16 +475,6 @@ class TimeIndex:
             return True
         k = bisect.bisect_left(self.relative_starts, lo)
         return k < len(self.relative_starts) and self.relative_starts[k] < hi
-
-    def last_relative(self, lo: int, hi: int) -> int:
-        """Start of the last relative time expression in ``[lo, hi)``, or -1."""
-        k = bisect.bisect_left(self.relative_starts, hi) - 1
-        return self.relative_starts[k] if k >= 0 and self.relative_starts[k] >= lo else -1
-
-    def last_opener(self, lo: int, hi: int) -> int:
-        """Start of the last 一是/二是 in ``[lo, hi)``, or -1."""
-        k = bisect.bisect_left(self.openers, hi) - 1
-        return self.openers[k] if k >= 0 and self.openers[k] >= lo else -1
 
 
 _RUN_IN_STOP = re.compile(r"[。:\n]")
@@ -521,7 +501,8 @@ def _year(
     norm = ctx.norm
     times = ctx.times
     pos = tok.start
-    # times.last_year and times.last_relative, inlined: this runs for every figure.
+    # The last year expression ending by pos and the last relative time (今年, 以来 …) starting before it,
+    # within the sentence: bisections inlined, this runs for every figure.
     i = bisect.bisect_right(times.year_ends, pos) - 1
     if i >= 0 and times.year_starts[i] < sent_start:
         i = -1
@@ -538,7 +519,10 @@ def _year(
         return None
     # A year that opens the paragraph, numbered item or 一是 sub-item governs later figures as long
     # as no other time expression intervenes.
-    block_start = ctx.layout.line_start(tok.start)
+    line_starts = ctx.layout.line_starts  # ctx.layout.line_start(pos), inlined (line_starts[0] is 0)
+    block_start = line_starts[bisect.bisect_right(line_starts, pos) - 1]
+    if block_start < pos - MAX_PARAGRAPH:
+        block_start = pos - MAX_PARAGRAPH
     h = bisect.bisect_right(section_starts, tok.start) - 1
     if h >= 0 and ctx.sections[h].start >= block_start:
         block_start = ctx.sections[h].start
@@ -549,9 +533,9 @@ def _year(
             found = _RUN_IN_STOP.search(norm, block_start, block_start + 200)
             stop = title_stops[block_start] = found.start() if found else -1
         block_start = stop + 1 if 0 <= stop < tok.start else tok.start
-    opener = times.last_opener(block_start, tok.start)
-    if opener >= 0:
-        block_start = opener
+    k = bisect.bisect_left(times.openers, pos) - 1  # the last 一是/二是 in [block_start, pos)
+    if k >= 0 and times.openers[k] >= block_start:
+        block_start = times.openers[k]
     lead = norm[block_start : block_start + 1]
     if not lead or not (lead in _OPENER_FIRST or lead.isspace()):
         return None  # _OPENER_YEAR cannot match: it starts with a space, 一是 … or 19/20
