@@ -49,8 +49,6 @@ class Layout:
     books: list[tuple[int, int]]
     length: int
     text: str = field(repr=False, compare=False)  # the normalised text the offsets refer to
-    quote_starts: list[int]  # the starts of quotes and books again: bisecting plain offsets is faster
-    book_starts: list[int]
 
     def clause_start(self, pos: int, lo: int) -> int:
         """Offset just after the last clause mark (, ; 。 : ! ? 、 line break) in ``[lo, pos)``, else ``lo``."""
@@ -80,18 +78,16 @@ class Layout:
 
     def in_quote(self, pos: int) -> bool:
         """Whether ``pos`` lies inside a short “quoted” label."""
-        return _inside(self.quotes, self.quote_starts, pos)
+        return _inside(self.quotes, pos)
 
     def in_book_title(self, pos: int) -> bool:
         """Whether ``pos`` lies inside a 《document title》."""
-        return _inside(self.books, self.book_starts, pos)
+        return _inside(self.books, pos)
 
 
-def _inside(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
-    if not starts or pos < starts[0]:
-        return False
-    i = bisect.bisect_right(starts, pos) - 1
-    return pos < spans[i][1]
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def layout(norm: str) -> Layout:
@@ -105,6 +101,4 @@ def layout(norm: str) -> Layout:
     lines = [0] + [m.end() for m in _LINE_BREAK.finditer(norm)]
     quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(norm)]
     books = [(m.start(), m.end()) for m in _BOOK.finditer(norm)]
-    return Layout(
-        sentences, lines, quotes, books, len(norm), norm, [s for s, _ in quotes], [s for s, _ in books]
-    )
+    return Layout(sentences, lines, quotes, books, len(norm), norm)
