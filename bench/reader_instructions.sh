@@ -2,7 +2,7 @@
 # Deterministic companion of bench_reader.py: machine instructions executed per pass of the reader
 # (extract + analyse) over the five seed reports, counted by callgrind, for this checkout and — when a
 # git revision is given — for that revision too, with their ratio. Wall-clock figures on a shared
-# 2-core VM drift by ±30 % within minutes; instruction counts repeat to the last digit.
+# 2-core VM drift by ±30 % within minutes; instruction counts repeat within 0.1 %.
 #
 #   bash bench/reader_instructions.sh [REV]     (valgrind: bash scripts/setup-bench.sh installs it)
 set -euo pipefail
