@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from lvzhi.reader.claims import Context
 from lvzhi.reader.model import Check, Claim
+from lvzhi.reader.text import MAX_SENTENCE
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _LEAD_HEDGE = re.compile(r"^[ \xa0]*[余多]?")
@@ -115,8 +116,11 @@ class _Builder:
         self.norm = ctx.norm
         self.figs = [Figure(i, c) for i, c in enumerate(claims)]
         self.starts = [c.start for c in claims]
-        sentence_start = ctx.layout.sentence_start
-        self.sentences = [sentence_start(c.start) for c in claims]  # asked for many times per figure
+        # Each claim's sentence start, asked for many times per figure (Layout.sentence_start, inlined).
+        marks = ctx.layout.sentence_starts
+        self.sentences = [
+            max(marks[bisect.bisect_right(marks, c.start) - 1], c.start - MAX_SENTENCE) for c in claims
+        ]
         self.checks: list[Check] = []
         self.done: set[tuple[str, int]] = set()
 
@@ -652,16 +656,12 @@ def _continued_parts(b: _Builder) -> None:
         if len(prefix) < 3:
             continue
         prev_sent = b.ctx.layout.sentence_start(sent - 1) if sent > 0 else 0
-        totals = [g for g in b.figs_in(prev_sent, sent) if len(g.claim.metric) >= 2]
-        total = next(
-            (
-                g
-                for g in reversed(totals)
-                if prefix.startswith(g.claim.metric) and len(prefix) > len(g.claim.metric)
-            ),
-            None,
-        )
-        if total is None:
+        # the latest figure of the previous sentence whose metric (2+ characters) opens this sentence
+        for total in reversed(b.figs_in(prev_sent, sent)):
+            metric = total.claim.metric
+            if len(metric) >= 2 and len(prefix) > len(metric) and prefix.startswith(metric):
+                break
+        else:
             continue
         end = _sentence_end(b, f)
         parts = b.figs_in(f.claim.start, end)
