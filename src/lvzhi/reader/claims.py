@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
@@ -616,11 +615,17 @@ def _claim(
     if tok.pre == "近" and ctx.norm[start - 1 : start] in ("接", "将"):
         start += 1  # 接近100%: the verb stays out of the surface
     assert tok.unit is not None
-    value = tok.value
-    if value == value.to_integral_value():
-        value = Decimal(int(value))  # exact at any size (quantize fails beyond 28 digits)
     metric = _metric(ctx, tok, clause_start)
     year = _year(ctx, tok, section_starts, restricted, sent, title_stops)
     return Claim(
-        start, tok.end, ctx.text[start : tok.end], value, tok.unit, qualifier, metric, year, kind, direction
+        start,
+        tok.end,
+        ctx.text[start : tok.end],
+        tok.value,
+        tok.unit,
+        qualifier,
+        metric,
+        year,
+        kind,
+        direction,
     )

@@ -247,6 +247,8 @@ def lex(norm: str) -> list[Token]:
                 unit = _UNIT_BASE[unit]
                 if written == "平方公里":
                     value *= 10**6
+        if frac or mag or len(num) > 28 or written == "平方公里":
+            value = _integral(value)
         append(
             _new(
                 Token,
@@ -304,7 +306,7 @@ def lex(norm: str) -> list[Token]:
         )
     for m in PERCENT_WORDS_RE.finditer(norm):
         try:
-            value = chinese_to_decimal(m.group("num"))
+            value = _integral(chinese_to_decimal(m.group("num")))
         except ValueError:
             continue
         append(
@@ -319,6 +321,12 @@ def lex(norm: str) -> list[Token]:
 
 
 _START = operator.itemgetter(0)  # Token.start
+
+
+def _integral(value: Decimal) -> Decimal:
+    """12.0 → 12, 3.5万 → 35000: a whole number is written without exponent (exact at any size, where
+    quantize fails beyond 28 digits). Values made from digits alone, or Chinese integers, already are."""
+    return Decimal(int(value)) if value == value.to_integral_value() else value
 
 
 # Units written otherwise than their base unit (平方公里 also scales the value, see lex).
