@@ -353,6 +353,8 @@ def _qualifier(ctx: Context, tok: Token) -> str:
                 break
     if not verb and "约占" in before and _ABOUT_SHARE.search(before):
         verb = "约"
+    if not (verb or tok.bound or tok.pre or tok.many):
+        return ""  # most figures: nothing below can apply
     if tok.bound in ("以上", "及以上"):
         return "以上"
     if tok.bound in ("以下", "及以下"):
@@ -383,10 +385,6 @@ def _section_flags(sections: list[Section]) -> list[tuple[bool, bool]]:
     return flags
 
 
-def _target_before(clause: str) -> bool:
-    return clause.endswith(_TARGET_END) or "保底" in clause or "补足" in clause or "门槛" in clause
-
-
 def _kind(
     ctx: Context, tok: Token, qualifier: str, plan: bool, sent: int, clause_start: int
 ) -> tuple[str, str | None]:
@@ -413,7 +411,13 @@ def _kind(
     k = bisect.bisect_left(targets, sent)
     if plan or (k < len(targets) and targets[k] < pos) or after.startswith("的目标"):
         return "target", None
-    if qualifier == "不低于" or _target_before(clause):
+    if (
+        qualifier == "不低于"
+        or clause.endswith(_TARGET_END)
+        or "保底" in clause
+        or "补足" in clause
+        or "门槛" in clause
+    ):
         return "target", None
     if (
         tok.bound
