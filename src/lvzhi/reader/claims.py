@@ -579,7 +579,8 @@ def _metric(ctx: Context, tok: Token, start: int) -> str:
         phrase = _SPACES.sub("", phrase)
     phrase = _strip_lead(_strip_tail(phrase))
     phrase = _strip_tail(phrase)
-    if _HAS_FIGURE.search(phrase):
+    # (all letters — CJK included — means no digit: no regex needed)
+    if not phrase.isalpha() and _HAS_FIGURE.search(phrase):
         # `比上年14.87亿元增长5.04%`, `每月500元至1000元`: the words belong to the figure before,
         # whose metric this one inherits (see _inherit_metrics).
         return ""
