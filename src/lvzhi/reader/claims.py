@@ -459,13 +459,20 @@ class TimeIndex:
     @staticmethod
     def build(norm: str, layout: Layout) -> TimeIndex:
         """Scan the text once for time expressions."""
-        starts, ends, values = [], [], []
+        starts: list[int] = []
+        ends: list[int] = []
+        values: list[int | str] = []
+        books, b = layout.books, 0  # years inside a 《title》 are not times: one walk along the titles
         for m in _YEAR.finditer(norm):
-            if layout.in_book_title(m.start()):
+            start = m.start()
+            while b < len(books) and books[b][1] <= start:
+                b += 1
+            if b < len(books) and books[b][0] <= start:
                 continue
-            starts.append(m.start())
+            first, last = m.groups()
+            starts.append(start)
             ends.append(m.end())
-            values.append(f"{m.group(1)}-{m.group(2)}" if m.group(2) else int(m.group(1)))
+            values.append(f"{first}-{last}" if last else int(first))
         relative = [m.start() for m in _RELATIVE_TIME.finditer(norm)]
         openers = [m.start() - 1 for m in _ITEM_OPENER.finditer(norm)]
         targets = [m.start() for m in _TARGET_SENTENCE.finditer(norm)]

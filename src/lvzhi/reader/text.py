@@ -80,10 +80,6 @@ class Layout:
         """Whether ``pos`` lies inside a short “quoted” label."""
         return _inside(self.quotes, pos)
 
-    def in_book_title(self, pos: int) -> bool:
-        """Whether ``pos`` lies inside a 《document title》."""
-        return _inside(self.books, pos)
-
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
