@@ -146,3 +146,27 @@ def test_a_growth_rate_measures_the_quantity_before_it() -> None:
         ("value", "教育支出"),
         ("growth", "教育支出"),
     ]
+
+
+def test_a_claim_stays_a_frozen_value_object_with_its_hand_written_constructor() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    claim = Claim(10, 14, "3所", Decimal(3), "所", "", "幼儿园", 2023, "value")
+    assert claim == Claim(
+        start=10,
+        end=14,
+        surface="3所",
+        value=Decimal(3),
+        unit="所",
+        qualifier="",
+        metric="幼儿园",
+        year=2023,
+        kind="value",
+        direction=None,
+    )
+    assert hash(claim) == hash(copy.deepcopy(claim)) and pickle.loads(pickle.dumps(claim)) == claim
+    assert dataclasses.replace(claim, kind="share").kind == "share" and claim.kind == "value"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        claim.kind = "share"  # type: ignore[misc]
