@@ -6,43 +6,39 @@ import re
 
 from lvzhi.reader.model import Span
 
-# A whole line is chrome when it matches one of these (on the normalised text, so ： is `:`).
-# Each pattern describes a kind of site furniture, not the wording of one site.
-_LINE_PATTERNS = [
+# A whole line is chrome when one of these finds something in it (on the normalised text, so ： is `:`).
+# Each pattern describes a kind of site furniture, not the wording of one site. They are kept in three
+# groups for speed: the patterns anchored at the line start are tried once, at the start; the others
+# are spelled so that every alternative starts with a CJK literal, which the engine scans for; the few
+# ASCII words (the only case-insensitive part) go last.
+_LINE_START_PATTERNS = [
     r"^\[ ?[\u4e00-\u9fff]{2,6} ?\] ?\|",  # [ 索引号 ] | … metadata tables
     r"^<[%!?/A-Za-z]",  # ASP/PHP directives and stray tags
-    r"(?:当前位置|所在位置|您的位置)[ :]",  # breadcrumbs
-    r"^.{0,40}(?:>>|>\s*首页|首页\s*>)",
+    r"^.{0,40}(?:>>|>\s*首页|首页\s*>)",  # breadcrumbs
     r"^首页(?: |$|>)",
     r"^(?:发布|发文|成文|更新)(?:日期|时间) ?:",
     r"^(?:来源|信息来源|作者|编辑|责任编辑|浏览次数|点击次数|访问量) ?:",
-    r"(?:点击次数|浏览次数|阅读次数|访问次数) ?:",
-    r"[【\[] ?字体 ?:",
-    r"网站无障碍|适老版|无障碍浏览|长者模式|支持IPV6|IPv6",
     r"^政府信息公开$",
     r"^.{0,24}(?:门户网站|政府网站|官方网站|政府网|官网|网站首页)$",  # the site title
     r"^(?:点击查看更多内容|查看更多|相关链接|相关文章|上一篇|下一篇|返回顶部|打印本页|关闭窗口)",
-    r"举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备|ICP备|ICP证",
     r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|联系电话|网站标识码|版权所有|Copyright|©)",
     r"^(?:分享到|扫一扫|微信扫一扫|打印|收藏)[:]?$",
+]
+_LINE_WORD_PATTERNS = [
+    r"当前位置[ :]|所在位置[ :]|您的位置[ :]",  # breadcrumbs
+    r"点击次数 ?:|浏览次数 ?:|阅读次数 ?:|访问次数 ?:",
+    r"【 ?字体 ?:|\[ ?字体 ?:",
+    r"网站无障碍|适老版|无障碍浏览|长者模式",
+    r"举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备",
     r"如若转载|转载请注明|本文(?:来源|链接|地址) ?:",
 ]
-_LINE_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS), re.IGNORECASE)
-# The same test, split for speed (a line is chrome when any of the three finds something): the
-# patterns anchored at the line start are tried once, at the start; the others, spelled so that every
-# alternative starts with a CJK literal, become one scan for those characters; the few ASCII words
-# (the only case-insensitive part) go last.
-_LINE_START_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS if p.startswith("^")), re.IGNORECASE)
-_LINE_WORDS_RE = re.compile(
-    r"当前位置[ :]|所在位置[ :]|您的位置[ :]|点击次数 ?:|浏览次数 ?:|阅读次数 ?:|访问次数 ?:|【 ?字体 ?:|\[ ?字体 ?:"
-    r"|网站无障碍|适老版|无障碍浏览|长者模式|支持IPV6|举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备"
-    r"|如若转载|转载请注明|本文(?:来源|链接|地址) ?:"
-)
-_LINE_ASCII_RE = re.compile(r"IPv6|ICP备|ICP证", re.IGNORECASE)
+_LINE_START_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_START_PATTERNS), re.IGNORECASE)
+_LINE_WORDS_RE = re.compile("|".join(_LINE_WORD_PATTERNS))
+_LINE_ASCII_RE = re.compile(r"IPv6|ICP备|ICP证", re.IGNORECASE)  # 支持IPv6, ICP备案号 …
 
 
 def is_chrome_line(stripped: str) -> bool:
-    """Whether a stripped line is site furniture (what ``_LINE_RE.search`` says, three times faster)."""
+    """Whether a stripped line is site furniture."""
     return bool(
         _LINE_START_RE.match(stripped) or _LINE_WORDS_RE.search(stripped) or _LINE_ASCII_RE.search(stripped)
     )

@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from lvzhi.reader.claims import Context
 from lvzhi.reader.model import Check, Claim
-from lvzhi.reader.text import MAX_SENTENCE
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _LEAD_HEDGE = re.compile(r"^[ \xa0]*[余多]?")
@@ -39,49 +38,33 @@ class Figure:
 
     # A plain slotted class whose written form is read on first use: one Figure is built per claim,
     # but only the few that take part in a check ever need it.
-    __slots__ = ("_decimals", "_scale", "_written", "claim", "index")
+    __slots__ = ("_form", "claim", "index")
 
     def __init__(self, index: int, claim: Claim) -> None:
         self.index = index
         self.claim = claim
-        self._written: Decimal | None = None
+        self._form: tuple[Decimal, int, Decimal] | None = None
 
-    def _read(self) -> None:
-        c = self.claim
-        surface = (
-            c.surface.replace("．", ".") if "．" in c.surface else c.surface
-        )  # \d and Decimal read ０-９
-        m = _NUM.search(surface)
-        if m is None:  # Chinese numeral: 百分之四点五 is stated to one decimal
-            _, _, frac = c.surface.partition("点")
-            self._written, self._decimals, self._scale = c.value, len(frac), Decimal(1)
-            return
-        written = Decimal(m.group(0))
-        _, _, frac = m.group(0).partition(".")
-        self._written, self._decimals = written, len(frac)
-        self._scale = c.value / written if written else Decimal(1)
+    def _written_form(self) -> tuple[Decimal, int, Decimal]:
+        """(number as written, decimals written, scale), read from the surface once."""
+        if self._form is None:
+            self._form = _written_form(self.claim)
+        return self._form
 
     @property
     def written(self) -> Decimal:
         """The number as written: 62.99 for 62.99万."""
-        if self._written is None:
-            self._read()
-        assert self._written is not None
-        return self._written
+        return self._written_form()[0]
 
     @property
     def decimals(self) -> int:
         """How many decimals the number is written with."""
-        if self._written is None:
-            self._read()
-        return self._decimals
+        return self._written_form()[1]
 
     @property
     def scale(self) -> Decimal:
         """value = written × scale."""
-        if self._written is None:
-            self._read()
-        return self._scale
+        return self._written_form()[2]
 
     @property
     def half_unit(self) -> Decimal:
@@ -96,6 +79,17 @@ class Figure:
         rest = _LEAD_HEDGE.sub("", rest)
         rest = _TAIL_HEDGE.sub("", rest).replace("余", "")
         return rest.strip() or self.claim.unit
+
+
+def _written_form(c: Claim) -> tuple[Decimal, int, Decimal]:
+    surface = c.surface.replace("．", ".") if "．" in c.surface else c.surface  # \d and Decimal read ０-９
+    m = _NUM.search(surface)
+    if m is None:  # Chinese numeral: 百分之四点五 is stated to one decimal
+        _, _, frac = c.surface.partition("点")
+        return c.value, len(frac), Decimal(1)
+    written = Decimal(m.group(0))
+    _, _, frac = m.group(0).partition(".")
+    return written, len(frac), c.value / written if written else Decimal(1)
 
 
 def _round(x: Decimal, decimals: int) -> Decimal:
@@ -116,11 +110,7 @@ class _Builder:
         self.norm = ctx.norm
         self.figs = [Figure(i, c) for i, c in enumerate(claims)]
         self.starts = [c.start for c in claims]
-        # Each claim's sentence start, asked for many times per figure (Layout.sentence_start, inlined).
-        marks = ctx.layout.sentence_starts
-        self.sentences = [
-            max(marks[bisect.bisect_right(marks, c.start) - 1], c.start - MAX_SENTENCE) for c in claims
-        ]
+        self.sentences = ctx.layout.sentence_starts_of(self.starts)  # asked for many times per figure
         self.checks: list[Check] = []
         self.done: set[tuple[str, int]] = set()
 

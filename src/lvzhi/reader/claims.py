@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
-from lvzhi.reader.text import MAX_PARAGRAPH, MAX_SENTENCE, Layout
+from lvzhi.reader.text import Layout
 
 # --- exclusions ---------------------------------------------------------------------------------
 # Ordinals and ranks: 第五届, 首批, 全省排名41, 位列第3.
@@ -192,7 +192,11 @@ def find_claims(ctx: Context) -> list[Claim]:
     section_starts = [s.start for s in ctx.sections]
     flags = _section_flags(ctx.sections)
     title_stops: dict[int, int] = {}
-    claims = [_claim(ctx, tok, section_starts, flags, title_stops) for tok in kept]
+    sentences = ctx.layout.sentence_starts_of([tok.start for tok in kept])
+    claims = [
+        _claim(ctx, tok, sent, section_starts, flags, title_stops)
+        for tok, sent in zip(kept, sentences, strict=True)
+    ]
     return _inherit_metrics(ctx, _continue_lists(ctx.norm, claims))
 
 
@@ -529,10 +533,7 @@ def _year(
         return None
     # A year that opens the paragraph, numbered item or 一是 sub-item governs later figures as long
     # as no other time expression intervenes.
-    line_starts = ctx.layout.line_starts  # ctx.layout.line_start(pos), inlined (line_starts[0] is 0)
-    block_start = line_starts[bisect.bisect_right(line_starts, pos) - 1]
-    if block_start < pos - MAX_PARAGRAPH:
-        block_start = pos - MAX_PARAGRAPH
+    block_start = ctx.layout.line_start(pos)
     h = bisect.bisect_right(section_starts, tok.start) - 1
     if h >= 0 and ctx.sections[h].start >= block_start:
         block_start = ctx.sections[h].start
@@ -608,6 +609,7 @@ def _metric(ctx: Context, tok: Token, start: int) -> str:
 def _claim(
     ctx: Context,
     tok: Token,
+    sent: int,
     section_starts: list[int],
     flags: list[tuple[bool, bool]],
     title_stops: dict[int, int],
@@ -615,12 +617,7 @@ def _claim(
     pos = tok.start
     h = bisect.bisect_right(section_starts, pos) - 1
     plan, restricted = flags[h] if h >= 0 else (False, False)
-    layout = ctx.layout
-    sentence_starts = layout.sentence_starts  # layout.sentence_start, inlined (sentence_starts[0] is 0)
-    sent = sentence_starts[bisect.bisect_right(sentence_starts, pos) - 1]
-    if sent < pos - MAX_SENTENCE:
-        sent = pos - MAX_SENTENCE
-    clause_start = layout.clause_start(pos, sent if sent > pos - 40 else pos - 40)
+    clause_start = _clause_start(ctx.norm, pos, ctx.layout, sent)
     qualifier = _qualifier(ctx, tok)
     kind, direction = _kind(ctx, tok, qualifier, plan, sent, clause_start)
     start = tok.start

@@ -211,6 +211,14 @@ class Token(NamedTuple):
     num_end: int  # end of the digits (Arabic figures; num_start + 1 for Chinese numerals)
 
 
+def _starts_word(norm: str, end: int, unit: str) -> bool:
+    """Whether the measure word ending at ``end`` is the first character of a word (分钟, 部门 …)."""
+    if unit not in _NOT_UNIT_AFTER:
+        return False
+    nxt = norm[end : end + 1]
+    return bool(nxt) and nxt in _NOT_UNIT_AFTER[unit]
+
+
 # tuple.__new__ builds a Token without the named tuple's Python-level __new__ (a third of the cost).
 _new = tuple.__new__
 
@@ -226,20 +234,11 @@ def lex(norm: str) -> list[Token]:
             pre, num, num_start = lead, digits + frac if frac else digits, start + 1
         else:
             pre, num, num_start = "", lead + digits + frac if frac else lead + digits, start
-        if mag:
-            value = Decimal(num) * _MAG[mag]
-        else:
-            # Up to 28 digits a figure is exact as written; longer ones are rounded to the context's
-            # precision like every product (× 1), as they always have been.
-            mag = ""
-            value = Decimal(num) if len(num) <= 28 else Decimal(num) * 1
+        mag = mag or ""
+        value = Decimal(num) * _MAG.get(mag, 1)  # × 1 too: beyond 28 digits the context rounds
         end, written = m.end(), unit
         if unit is not None:
-            if (
-                unit in _NOT_UNIT_AFTER
-                and (nxt := norm[m.end(7) : m.end(7) + 1])
-                and nxt in _NOT_UNIT_AFTER[unit]
-            ):
+            if _starts_word(norm, m.end(7), unit):
                 # The "unit" is the first character of a word (分钟, 部门 …): keep the bare number.
                 end = max(m.end(3) if frac else m.end(2), m.end(4), m.end(5), m.end(6))
                 unit = written = bound = per = None
@@ -272,8 +271,7 @@ def lex(norm: str) -> list[Token]:
     arabic = len(tokens)
     for m in CHINESE_RE.finditer(norm):
         lead, rest, q1, unit = m.groups()
-        nxt = norm[m.end() : m.end() + 1]
-        if unit in _NOT_UNIT_AFTER and nxt and nxt in _NOT_UNIT_AFTER[unit]:
+        if _starts_word(norm, m.end(), unit):
             continue
         if lead in "约近":
             pre, num, num_start = lead, rest, m.start() + 1

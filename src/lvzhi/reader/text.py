@@ -47,8 +47,12 @@ class Layout:
     line_starts: list[int]
     quotes: list[tuple[int, int]]
     books: list[tuple[int, int]]
-    length: int
     text: str = field(repr=False, compare=False)  # the normalised text the offsets refer to
+
+    @property
+    def length(self) -> int:
+        """Length of the text."""
+        return len(self.text)
 
     def clause_start(self, pos: int, lo: int) -> int:
         """Offset just after the last clause mark (, ; 。 : ! ? 、 line break) in ``[lo, pos)``, else ``lo``."""
@@ -63,6 +67,11 @@ class Layout:
         i = bisect.bisect_right(self.sentence_starts, pos) - 1
         start = self.sentence_starts[i] if i >= 0 else 0
         return max(start, pos - MAX_SENTENCE)
+
+    def sentence_starts_of(self, positions: list[int]) -> list[int]:
+        """``sentence_start`` of each position, for a whole list at once (one call instead of hundreds)."""
+        starts = self.sentence_starts  # starts[0] is 0, so every position finds one
+        return [max(starts[bisect.bisect_right(starts, pos) - 1], pos - MAX_SENTENCE) for pos in positions]
 
     def line_start(self, pos: int) -> int:
         """Offset where the line (paragraph) holding ``pos`` starts, at most MAX_PARAGRAPH back."""
@@ -97,4 +106,4 @@ def layout(norm: str) -> Layout:
     lines = [0] + [m.end() for m in _LINE_BREAK.finditer(norm)]
     quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(norm)]
     books = [(m.start(), m.end()) for m in _BOOK.finditer(norm)]
-    return Layout(sentences, lines, quotes, books, len(norm), norm)
+    return Layout(sentences, lines, quotes, books, norm)
