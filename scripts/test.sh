@@ -6,10 +6,13 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
-echo "== ruff"; ruff check src tests bench
+echo "== ruff"; ruff check src tests bench setup.py
 echo "== mypy (strict on the pure engines)"; mypy
 echo "== pytest on SQLite"
 pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
+
+echo "== the reader's tests again on its pure-Python modules (the reference the compiled build must equal)"
+LVZHI_PURE_PYTHON=1 pytest -p no:cacheprovider -n 2 --dist loadfile -q tests/reader
 
 pg_url="${LVZHI_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if python - "$pg_url" <<'PY'

@@ -14,3 +14,8 @@ Pure engine (no Django).  ``lvzhi.reader.pipeline.analyse(text)`` returns an
 The conventions (units, qualifiers, kinds, year propagation, tolerance) are those of
 ``../shared/seeds/gold/README.md``; ``scripts/eval_reader.py`` scores the reader against that gold.
 """
+
+from lvzhi.reader import compiled as _compiled
+
+# Whether the mypyc-compiled modules run (see lvzhi.reader.compiled); decided before any stage is imported.
+COMPILED: bool = _compiled.choose(__name__)
