@@ -6,6 +6,10 @@ jionlp's ``ner.extract_money`` on the same texts, their ratio, and for money fig
 both tools' precision/recall/F1 against ``../shared/seeds/gold`` — a predicted figure matches a gold one when
 the spans overlap and the value in 元 is equal. No timed asserts: figures measured in one run.
 
+The reader runs as set-up leaves it: compiled with mypyc (lvzhi/reader/compiled.py) when that build is current.
+The same run then measures the pure-Python modules too, in a child process with LVZHI_PURE_PYTHON=1, again
+alternating with jionlp, so that both variants are shown beside the same baseline.
+
 jionlp is a benchmark-only dependency (pyproject extra ``bench``): ``bash scripts/setup-bench.sh`` installs it.
 
     .venv/bin/python bench/bench_reader.py [SEEDS_DIR] [--repeat N]
@@ -16,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -23,6 +29,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import lvzhi.reader
+from lvzhi.reader import compiled
 from lvzhi.reader.extract import extract
 from lvzhi.reader.pipeline import analyse
 
@@ -84,6 +92,7 @@ def best_of_interleaved(repeat: int, *fns: Any) -> list[float]:
 
 def main(argv: list[str]) -> int:
     """Run the benchmark and print its figures."""
+    timing_only = "--timing-only" in argv
     args = [a for a in argv if not a.startswith("--")]
     repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 20
     if "--repeat" in argv:
@@ -110,6 +119,11 @@ def main(argv: list[str]) -> int:
         lambda: [ner.extract_money(t, with_parsing=True) for t in texts.values()],
     )
 
+    variant = "mypyc 编译" if lvzhi.reader.COMPILED else f"纯 Python（{compiled.status()}）"
+    if timing_only:  # the child run of the pure-Python modules: one line, parsed by the parent
+        print(json.dumps({"ours": ours_s, "jionlp": jio_s, "variant": variant}))
+        return 0
+
     ours_hits = [0, 0, 0]
     jio_hits = [0, 0, 0]
     for name, text in texts.items():
@@ -125,13 +139,34 @@ def main(argv: list[str]) -> int:
     print(f"种子报告 {len(files)} 份，共 {chars} 字符；两者交替运行 {repeat} 次，各取最快的一次（单核）")
     print(
         f"本阅读器 整条流水线 (读取+分析)  {ours_s * 1000:8.1f} ms  {chars / ours_s / 1e6:6.3f} Mchar/s"
-        f"  （目标 ≥ 2 Mchar/s），找到数字 {all_claims} 个（各类）"
+        f"  （目标 ≥ 2 Mchar/s），{variant}，找到数字 {all_claims} 个（各类）"
     )
     print(f"jionlp extract_money (仅金额)      {jio_s * 1000:8.1f} ms  {chars / jio_s / 1e6:6.3f} Mchar/s")
     print(f"速度比 本阅读器/jionlp = {jio_s / ours_s:.2f}")
+    if lvzhi.reader.COMPILED:
+        pure = _pure_run(seeds, repeat)
+        print(
+            f"  同一流水线的纯 Python 模块 {pure['ours'] * 1000:8.1f} ms  {chars / pure['ours'] / 1e6:6.3f} Mchar/s"
+            f"（子进程，LVZHI_PURE_PYTHON=1；同时 jionlp {chars / pure['jionlp'] / 1e6:.3f} Mchar/s，"
+            f"速度比 {pure['jionlp'] / pure['ours']:.2f}）"
+        )
     print(f"金额 F1（对照金标准，单位 元）  本阅读器 {prf(*ours_hits)}")
     print(f"                              jionlp   {prf(*jio_hits)}")
     return 0
+
+
+def _pure_run(seeds: Path, repeat: int) -> dict[str, Any]:
+    """The same timing with the reader's pure-Python modules, in a child process (the choice is made at import)."""
+    env = {**os.environ, compiled.FORCE_PURE: "1"}
+    out = subprocess.run(
+        [sys.executable, __file__, str(seeds), "--repeat", str(repeat), "--timing-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@
 # 2-core VM drift by ±30 % within minutes; instruction counts repeat within 0.1 %.
 #
 #   bash bench/reader_instructions.sh [REV]     (valgrind: bash scripts/setup-bench.sh installs it)
+#
+# Each tree runs as it is: this checkout with its mypyc build when that is current, a revision's worktree
+# without one (pure Python). LVZHI_PURE_PYTHON=1 counts this checkout's pure-Python modules instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,12 +37,17 @@ per_pass() {  # SRC → instructions per pass (start-up and imports cancel out: 
   echo $(((three - one) / 2))
 }
 
+variant() {  # SRC → compiled / absent / stale …: which reader modules that tree runs (lvzhi/reader/compiled.py)
+  PYTHONPATH="$1" "$ROOT/.venv/bin/python" -W ignore -c 'from lvzhi.reader import compiled; print(compiled.status())' 2>/dev/null ||
+    echo "纯 Python"  # a revision from before the compiled build
+}
+
 here=$(per_pass "$ROOT/src")
-show() { "$ROOT/.venv/bin/python" -c 'import sys; print(sys.argv[1].ljust(8), f"每遍（五份种子报告）{int(sys.argv[2]) / 1e6:6.1f} M 条指令" + (f"；比值 {int(sys.argv[2]) / int(sys.argv[3]):.2f}" if len(sys.argv) > 3 else ""))' "$@"; }
-show 本检出 "$here"
+show() { "$ROOT/.venv/bin/python" -c 'import sys; print(sys.argv[1].ljust(16), f"每遍（五份种子报告）{int(sys.argv[2]) / 1e6:6.1f} M 条指令" + (f"；比值 {int(sys.argv[2]) / int(sys.argv[3]):.2f}" if len(sys.argv) > 3 else ""))' "$@"; }
+show "本检出（$(variant "$ROOT/src")）" "$here"
 if [ $# -ge 1 ]; then
   tmp=$(mktemp -d)
   trap 'git -C "$ROOT" worktree remove --force "$tmp" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
   git -C "$ROOT" worktree add --detach "$tmp" "$1" >/dev/null 2>&1
-  show "$1" "$(per_pass "$tmp/src")" "$here"
+  show "$1（$(variant "$tmp/src")）" "$(per_pass "$tmp/src")" "$here"
 fi
