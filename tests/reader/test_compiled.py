@@ -175,5 +175,6 @@ def test_the_source_digest_changes_with_any_compiled_module(tmp_path: Path) -> N
     before = compiled.source_digest(reader)
     assert before == compiled.source_digest(reader)
     text = reader / "text.py"
-    text.write_text(text.read_text(encoding="utf-8").replace("MAX_SENTENCE = 400", "MAX_SENTENCE = 401"))
+    source = text.read_text(encoding="utf-8")
+    text.write_text(source.replace("MAX_PARAGRAPH", "MAX_PARAGRAPH ", 1), encoding="utf-8")  # one space more
     assert compiled.source_digest(reader) != before

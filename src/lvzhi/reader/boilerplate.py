@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from lvzhi.reader.model import Span
 
@@ -11,7 +12,7 @@ from lvzhi.reader.model import Span
 # groups for speed: the patterns anchored at the line start are tried once, at the start; the others
 # are spelled so that every alternative starts with a CJK literal, which the engine scans for; the few
 # ASCII words (the only case-insensitive part) go last.
-_LINE_START_PATTERNS = [
+_LINE_START_PATTERNS: Final = [
     r"^\[ ?[\u4e00-\u9fff]{2,6} ?\] ?\|",  # [ 索引号 ] | … metadata tables
     r"^<[%!?/A-Za-z]",  # ASP/PHP directives and stray tags
     r"^.{0,40}(?:>>|>\s*首页|首页\s*>)",  # breadcrumbs
@@ -24,7 +25,7 @@ _LINE_START_PATTERNS = [
     r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|联系电话|网站标识码|版权所有|Copyright|©)",
     r"^(?:分享到|扫一扫|微信扫一扫|打印|收藏)[:]?$",
 ]
-_LINE_WORD_PATTERNS = [
+_LINE_WORD_PATTERNS: Final = [
     r"当前位置[ :]|所在位置[ :]|您的位置[ :]",  # breadcrumbs
     r"点击次数 ?:|浏览次数 ?:|阅读次数 ?:|访问次数 ?:",
     r"【 ?字体 ?:|\[ ?字体 ?:",
@@ -32,9 +33,9 @@ _LINE_WORD_PATTERNS = [
     r"举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备",
     r"如若转载|转载请注明|本文(?:来源|链接|地址) ?:",
 ]
-_LINE_START_RE = re.compile("|".join(f"(?:{p})" for p in _LINE_START_PATTERNS), re.IGNORECASE)
-_LINE_WORDS_RE = re.compile("|".join(_LINE_WORD_PATTERNS))
-_LINE_ASCII_RE = re.compile(r"IPv6|ICP备|ICP证", re.IGNORECASE)  # 支持IPv6, ICP备案号 …
+_LINE_START_RE: Final = re.compile("|".join(f"(?:{p})" for p in _LINE_START_PATTERNS), re.IGNORECASE)
+_LINE_WORDS_RE: Final = re.compile("|".join(_LINE_WORD_PATTERNS))
+_LINE_ASCII_RE: Final = re.compile(r"IPv6|ICP备|ICP证", re.IGNORECASE)  # 支持IPv6, ICP备案号 …
 
 
 def is_chrome_line(stripped: str) -> bool:
@@ -47,10 +48,10 @@ def is_chrome_line(stripped: str) -> bool:
 # Chrome that sits inside a body paragraph (pagination links pasted into the text).
 # Every alternative starts with a literal, so the engine scans for those characters instead of trying
 # a match at every position (an optional `\[?` in front would defeat that).
-_INLINE_RE = re.compile(
+_INLINE_RE: Final = re.compile(
     r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[下一页\]?(?=\s)|下一页\]?(?=\s)"
 )
-_MAX_CHROME_LINE = 90  # longer lines are report prose even if they mention 来源 or 举报
+_MAX_CHROME_LINE: Final = 90  # longer lines are report prose even if they mention 来源 or 举报
 
 
 def find_boilerplate(norm: str) -> list[Span]:

@@ -11,26 +11,27 @@ from __future__ import annotations
 import bisect
 import re
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Final
 
 from lvzhi.reader.claims import Context
 from lvzhi.reader.model import Check, Claim
 
-_NUM = re.compile(r"\d+(?:\.\d+)?")
-_LEAD_HEDGE = re.compile(r"^[ \xa0]*[余多]?")
-_TAIL_HEDGE = re.compile(r"(?:余|多|以上|以下|及以上|及以下|左右)$")
-_QUOTE_CUT = re.compile(r"[,;。:!?\n]")
-_OTHER_RATE = re.compile(r"^[、,]?[^,;。、]{0,4}率")
-_SHARE_WORD = re.compile(r"占比(?:为|达|约)?\s*$|占\s*$")
-_COMMA = re.compile(r"[,;]")
-_IN_N_NOUNS = re.compile(r"在(\d+)\s*[个项所名人类条件]?([\u4e00-\u9fff]{2,6}?)中")
-_TOTAL_SCORE = re.compile(r"(?:合计|总|自评)得分(?:为)?\s*$")
-_BONUS = re.compile(r"加分[^,;。]{0,6}得\s*$|加\s*$")
-_TOPIC_END = re.compile(r"[,;:]")
-_DIGITS_RUN = re.compile(r"[\d.]+")
-_AREA_LEAD = re.compile(r"^(?:全市|全区|全县|全州|全省|辖区)")
-_OTHER_PARTS = re.compile(r"另有|此外|另外")
-_PAREN = re.compile(r"[()]")
-_HUNDRED = Decimal(100)
+_NUM: Final = re.compile(r"\d+(?:\.\d+)?")
+_LEAD_HEDGE: Final = re.compile(r"^[ \xa0]*[余多]?")
+_TAIL_HEDGE: Final = re.compile(r"(?:余|多|以上|以下|及以上|及以下|左右)$")
+_QUOTE_CUT: Final = re.compile(r"[,;。:!?\n]")
+_OTHER_RATE: Final = re.compile(r"^[、,]?[^,;。、]{0,4}率")
+_SHARE_WORD: Final = re.compile(r"占比(?:为|达|约)?\s*$|占\s*$")
+_COMMA: Final = re.compile(r"[,;]")
+_IN_N_NOUNS: Final = re.compile(r"在(\d+)\s*[个项所名人类条件]?([\u4e00-\u9fff]{2,6}?)中")
+_TOTAL_SCORE: Final = re.compile(r"(?:合计|总|自评)得分(?:为)?\s*$")
+_BONUS: Final = re.compile(r"加分[^,;。]{0,6}得\s*$|加\s*$")
+_TOPIC_END: Final = re.compile(r"[,;:]")
+_DIGITS_RUN: Final = re.compile(r"[\d.]+")
+_AREA_LEAD: Final = re.compile(r"^(?:全市|全区|全县|全州|全省|辖区)")
+_OTHER_PARTS: Final = re.compile(r"另有|此外|另外")
+_PAREN: Final = re.compile(r"[()]")
+_HUNDRED: Final = Decimal(100)
 
 
 class Figure:
@@ -198,9 +199,9 @@ class _Builder:
         )
 
 
-_MAX_QUOTE_SPAN = 600  # characters; ample for one paragraph
+_MAX_QUOTE_SPAN: Final = 600  # characters; ample for one paragraph
 
-_KIND_ZH = {
+_KIND_ZH: Final = {
     "share": "占比",
     "completion": "完成率",
     "growth": "增长率",
@@ -209,23 +210,25 @@ _KIND_ZH = {
     "average": "平均数",
     "duplicate": "重复表述",
 }
-_RATE_WORD = re.compile(r"(开工|完工|完成|建成|竣工|办结|整改|达标)率(?:为|达到|达)?\s*$")
-_REMAINING = re.compile(r"(?:正在整改|尚未完成|未完成|剩余|还有|仍有|尚有|待整改)\s*$")
-_NAMED_WHOLE = re.compile(r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的)?(?:比例|比重)?(?:为|达|约)?\s*$")
-_PREV_YEAR = re.compile(r"(?:比|较)(?:上年|去年|上一年)(?:同期)?\s*$")
-_FROM_PREV_YEAR = re.compile(r"(?:由|从)(?:上年|去年|上一年)(?:同期|底|末)?的?\s*$")
+_RATE_WORD: Final = re.compile(r"(开工|完工|完成|建成|竣工|办结|整改|达标)率(?:为|达到|达)?\s*$")
+_REMAINING: Final = re.compile(r"(?:正在整改|尚未完成|未完成|剩余|还有|仍有|尚有|待整改)\s*$")
+_NAMED_WHOLE: Final = re.compile(
+    r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的)?(?:比例|比重)?(?:为|达|约)?\s*$"
+)
+_PREV_YEAR: Final = re.compile(r"(?:比|较)(?:上年|去年|上一年)(?:同期)?\s*$")
+_FROM_PREV_YEAR: Final = re.compile(r"(?:由|从)(?:上年|去年|上一年)(?:同期|底|末)?的?\s*$")
 # `平均班额43.4人`, `平均每班43.4人` — but not 人均 (per head of population: its inputs are rarely stated).
-_AVERAGE_WORD = re.compile(r"平均[\u4e00-\u9fff]{0,4}(?:为|达|约)?\s*$")
+_AVERAGE_WORD: Final = re.compile(r"平均[\u4e00-\u9fff]{0,4}(?:为|达|约)?\s*$")
 # `招聘教师386人,具体为:` at the end of a line, its parts on the following ①②③ lines.
 # Spelled as alternatives that each start with a literal (an optional `[,:]?` in front would make the
 # engine try every position of the text).
-_LIST_LEAD = re.compile(
+_LIST_LEAD: Final = re.compile(
     r"(?:,(?:具体为|分别为|包括|其中)|:(?:具体为|分别为|包括|其中)|具体为|分别为|包括|其中)[:]?[ \t]*\n"
 )
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_CIRCLED: Final = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
-_EXHAUSTIVE = re.compile(r"各级各类|总计|合计|共计")
-_PARTS_START = re.compile(r"其中[,:]?")
+_EXHAUSTIVE: Final = re.compile(r"各级各类|总计|合计|共计")
+_PARTS_START: Final = re.compile(r"其中[,:]?")
 
 
 def _label(f: Figure, fallback: str = "") -> str:
@@ -400,8 +403,8 @@ def _share(b: _Builder, f: Figure) -> bool:
     return True
 
 
-_TOTAL_SUFFIX = re.compile(r"(?:总数|总量|总额|总人数)$")
-_LOOK_BACK = 3000  # characters searched for an earlier statement of a whole or a total
+_TOTAL_SUFFIX: Final = re.compile(r"(?:总数|总量|总额|总人数)$")
+_LOOK_BACK: Final = 3000  # characters searched for an earlier statement of a whole or a total
 
 
 def _stated_earlier(b: _Builder, f: Figure, name: str) -> Figure | None:
@@ -671,7 +674,9 @@ def _topic(b: _Builder, f: Figure) -> str:
 
 # Totals that describe the place itself (population, area, all schools) have one value per year
 # anywhere in the report, so two different statements contradict each other even across sections.
-_STOCK_METRIC = re.compile(r"总人口|常住人口|户籍人口|总面积|辖区面积|国土面积")  # each holds 人口 or 面积
+_STOCK_METRIC: Final = re.compile(
+    r"总人口|常住人口|户籍人口|总面积|辖区面积|国土面积"
+)  # each holds 人口 or 面积
 
 
 def _stock_duplicate(b: _Builder, f: Figure, stock: dict[tuple[str, str], Figure]) -> None:

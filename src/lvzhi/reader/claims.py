@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from typing import Final
 
 from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
@@ -12,24 +13,34 @@ from lvzhi.reader.text import Layout
 
 # --- exclusions ---------------------------------------------------------------------------------
 # Ordinals and ranks: 第五届, 首批, 全省排名41, 位列第3.
-_RANK_BEFORE = ("第", "排名", "排第", "名列", "位列", "位居", "排在")  # ending the text before, spaces aside
+_RANK_BEFORE: Final = (
+    "第",
+    "排名",
+    "排第",
+    "名列",
+    "位列",
+    "位居",
+    "排在",
+)  # ending the text before, spaces aside
 # Grade and school names and other labels where a numeral is part of a name.
-_NAME_AFTER = re.compile(r"^(?:年级|级|届|轮|号|月|日|时|点|中(?![心小])|小(?!学)|高|职|校区)")
+_NAME_AFTER: Final = re.compile(r"^(?:年级|级|届|轮|号|月|日|时|点|中(?![心小])|小(?!学)|高|职|校区)")
 
 # --- unit inference for figures written without a unit -----------------------------------------
-_NOUN_UNIT = (
+_NOUN_UNIT: Final = (
     (re.compile(r"^ ?(?:中小学|小学|初中|高中|中学|普通高中)?(?:新生|学生|教师|幼儿|儿童)"), "人"),
     (re.compile(r"^ ?(?:所)?(?:学校|幼儿园|中小学校)"), "所"),
     (re.compile(r"^ ?(?:县市区|县区|县市|区县|乡镇|街道|市州)"), "个"),
 )
-_POPULATION = re.compile(r"人口|总人口|常住|户籍|人数")
-_MONEY = re.compile(r"资金|经费|投入|投资|元|支持|补助|捐|预算|支出|拨付|筹措|收入|奖励|帮扶|资助|拨款")
-_PER_DENOMINATOR = re.compile(r"(?:每)?(\d+)(万|千)(?:名)?(生|人)")
-_RANGE_DASH = "—–-~至到"
+_POPULATION: Final = re.compile(r"人口|总人口|常住|户籍|人数")
+_MONEY: Final = re.compile(
+    r"资金|经费|投入|投资|元|支持|补助|捐|预算|支出|拨付|筹措|收入|奖励|帮扶|资助|拨款"
+)
+_PER_DENOMINATOR: Final = re.compile(r"(?:每)?(\d+)(万|千)(?:名)?(生|人)")
+_RANGE_DASH: Final = "—–-~至到"
 
 # --- qualifiers (verbs before the number stay out of the surface) ------------------------------
 # Each verb must end the text before the figure (trailing spaces aside), first listed first.
-_VERB_QUALIFIER = (
+_VERB_QUALIFIER: Final = (
     (("不低于", "不少于"), "不低于"),
     (("不足", "不到", "低于"), "以下"),
     (("接近", "将近"), "近"),
@@ -37,50 +48,52 @@ _VERB_QUALIFIER = (
     (("逾",), "逾"),
     (("达到", "达"), "达"),
 )
-_VERB_LAST = frozenset(w[-1] for words, _ in _VERB_QUALIFIER for w in words)
-_ABOUT_SHARE = re.compile(r"约占[^,;。]{0,20}$")  # 约占全县…的: the hedge sits before the words
+_VERB_LAST: Final = frozenset(w[-1] for words, _ in _VERB_QUALIFIER for w in words)
+_ABOUT_SHARE: Final = re.compile(r"约占[^,;。]{0,20}$")  # 约占全县…的: the hedge sits before the words
 
 # --- kinds ---------------------------------------------------------------------------------------
 # Ending the text before the figure (了 and spaces aside); every word has two characters.
-_GROWTH_WORDS = ("增长", "增加", "提高", "提升", "上升", "下降", "减少", "降低", "增幅", "降幅", "减幅", "回落")  # fmt: skip
-_FALL_AND = re.compile(r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$")  # 下降81%和82%
-_RISE_AND = re.compile(r"(?:同比)?(?:增长|增加|提高)\d+(?:\.\d+)?%和$")
-_DOWN_WORDS = ("下降", "减少", "降低", "降幅", "减幅", "回落")
-_GAP_BEFORE = re.compile(
+_GROWTH_WORDS: Final = ("增长", "增加", "提高", "提升", "上升", "下降", "减少", "降低", "增幅", "降幅", "减幅", "回落")  # fmt: skip
+_FALL_AND: Final = re.compile(r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$")  # 下降81%和82%
+_RISE_AND: Final = re.compile(r"(?:同比)?(?:增长|增加|提高)\d+(?:\.\d+)?%和$")
+_DOWN_WORDS: Final = ("下降", "减少", "降低", "降幅", "减幅", "回落")
+_GAP_BEFORE: Final = re.compile(
     r"(?:相差|差距|差|高出|高于|低于|超出|落后)(?:全国|全省|全市|全县|省|市|县|国家)?[^,;。]{0,4}$"
 )
-_TARGET_SENTENCE = re.compile(
+_TARGET_SENTENCE: Final = re.compile(
     # 拟 only at the start of a clause; the lookbehind sits after the 拟 so that every alternative starts
     # with a literal and the engine scans for those characters rather than trying every position.
     r"力争|拟(?<![^年月,;。\n]拟)|规划(?:投资|用地|建设|新建|到|在)|预计|计划(?:于|到|在|用)|目标(?:是|为)|确保到"
     r"|到20\d\d年(?:底|末)?[,前]"
 )
 # 保底, 补足, 门槛 anywhere in the clause before the figure, or ending it (a clause holds no line break):
-_TARGET_END = ("不足", "标准为")
-_SHARE_CLAUSE = re.compile(r"占|比例|比重|覆盖率|占比")
-_RATE_CLAUSE = re.compile(r"率|进度|每(?:千|万|百|十万)人|每\d+(?:万|千)|万生|千人")
-_BOUND_ACHIEVED = re.compile(r"(?:控制在|保持在|稳定在|维持在)\s*$")
-_PLAN_TITLE = re.compile(r"打算|下步|下一步|今后|展望|努力方向|工作思路|工作计划|重点工作|工作安排")
-_PROBLEM_TITLE = re.compile(r"问题|不足|困难|短板|差距|挑战|薄弱")
+_TARGET_END: Final = ("不足", "标准为")
+_SHARE_CLAUSE: Final = re.compile(r"占|比例|比重|覆盖率|占比")
+_RATE_CLAUSE: Final = re.compile(r"率|进度|每(?:千|万|百|十万)人|每\d+(?:万|千)|万生|千人")
+_BOUND_ACHIEVED: Final = re.compile(r"(?:控制在|保持在|稳定在|维持在)\s*$")
+_PLAN_TITLE: Final = re.compile(r"打算|下步|下一步|今后|展望|努力方向|工作思路|工作计划|重点工作|工作安排")
+_PROBLEM_TITLE: Final = re.compile(r"问题|不足|困难|短板|差距|挑战|薄弱")
 
 # --- years ---------------------------------------------------------------------------------------
 # `(?<!\d)` checked after the first digit (same positions, but the pattern starts with a literal).
-_YEAR = re.compile(r"((?:1(?<!\d1)9|2(?<!\d2)0)\d\d)(?:[-—~至]((?:19|20)\d\d))?(?:学年|年度|年)(?![级轮届])")
-_RELATIVE_TIME = re.compile(
+_YEAR: Final = re.compile(
+    r"((?:1(?<!\d1)9|2(?<!\d2)0)\d\d)(?:[-—~至]((?:19|20)\d\d))?(?:学年|年度|年)(?![级轮届])"
+)
+_RELATIVE_TIME: Final = re.compile(
     r"今年|全年|本年|去年|截至目前|截止目前|目前|近[一二三四五六七八九十\d]+年|至今|以来|每年|年均|历年|累计"
 )
-_PREVIOUS_YEAR_BEFORE = re.compile(r"(?:比|较|同比)?(?:上年|去年|上一年)(?:同期)?(?:为)?\s*$")
+_PREVIOUS_YEAR_BEFORE: Final = re.compile(r"(?:比|较|同比)?(?:上年|去年|上一年)(?:同期)?(?:为)?\s*$")
 # 一是/二是: found by its 是 (a single literal is the fastest thing the engine scans for), the numeral
 # checked behind it; a match starts one character before the 是.
-_ITEM_OPENER = re.compile(r"是(?<=[一二三四五六七八九十]是)")
+_ITEM_OPENER: Final = re.compile(r"是(?<=[一二三四五六七八九十]是)")
 
 # --- metric phrase -------------------------------------------------------------------------------
-_METRIC_LEAD = re.compile(
+_METRIC_LEAD: Final = re.compile(
     r"^(?:[一二三四五六七八九十]是|其中|另有|成功|申报|立项|全市|全区|全县|全省|全州|全盟|我市|我区|我县|我省|共计|总计|累计|共|先后|已|"
     r"20\d\d年(?:度)?|比上年|较上年)+"
 )
 # Verbs and particles between a metric and its figure; stripped from the end of the phrase.
-_TAIL_WORDS = tuple(
+_TAIL_WORDS: Final = tuple(
     sorted(
         [
             "达到",
@@ -229,7 +242,7 @@ def _inherit_metrics(ctx: Context, claims: list[Claim]) -> list[Claim]:
     return out
 
 
-_LIST_JOINER = re.compile(r"[、和及与]\s*[\u4e00-\u9fff]{0,2}")
+_LIST_JOINER: Final = re.compile(r"[、和及与]\s*[\u4e00-\u9fff]{0,2}")
 
 
 def _continue_lists(norm: str, claims: list[Claim]) -> list[Claim]:
@@ -287,10 +300,10 @@ def _excluded(ctx: Context, tok: Token) -> bool:
     return tok.unit == "%" and tok.value > 1000
 
 
-_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_DIGITS: Final = re.compile(r"\d+(?:\.\d+)?")
 
 
-_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_YEAR_LIKE: Final = re.compile(r"(?:19|20)\d\d")
 
 
 def _infer_unit(ctx: Context, tok: Token, tokens: list[Token], i: int) -> Token:
@@ -491,7 +504,7 @@ class TimeIndex:
         return k < len(self.relative_starts) and self.relative_starts[k] < hi
 
 
-_RUN_IN_STOP = re.compile(r"[。:\n]")
+_RUN_IN_STOP: Final = re.compile(r"[。:\n]")
 
 
 def _previous_year(norm: str, pos: int) -> bool:
@@ -500,8 +513,8 @@ def _previous_year(norm: str, pos: int) -> bool:
     return "年" in norm[lo:pos] and _PREVIOUS_YEAR_BEFORE.search(norm, lo, pos) is not None
 
 
-_OPENER_FIRST = frozenset("一二三四五六七八九十12")
-_OPENER_YEAR = re.compile(r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?")
+_OPENER_FIRST: Final = frozenset("一二三四五六七八九十12")
+_OPENER_YEAR: Final = re.compile(r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?")
 
 
 def _year(
@@ -561,14 +574,14 @@ def _year(
     return year
 
 
-_SPACES = re.compile(r"\s+")
-_CLAUSE_SPLIT = re.compile(r"[,;:、,;:]")
-_METRIC_AFTER = re.compile(r"[^,;。:、\n(,;:(]{1,12}")
-_HAS_DIGIT = re.compile(r"[\d０-９]")
-_HAS_FIGURE = re.compile(r"[\d０-９][\d.．]*\s*(?:万|亿)?(?:元|%|％|人|所|个|名|项|次|平方)")
+_SPACES: Final = re.compile(r"\s+")
+_CLAUSE_SPLIT: Final = re.compile(r"[,;:、,;:]")
+_METRIC_AFTER: Final = re.compile(r"[^,;。:、\n(,;:(]{1,12}")
+_HAS_DIGIT: Final = re.compile(r"[\d０-９]")
+_HAS_FIGURE: Final = re.compile(r"[\d０-９][\d.．]*\s*(?:万|亿)?(?:元|%|％|人|所|个|名|项|次|平方)")
 
 
-_LEAD_FIRST = frozenset(
+_LEAD_FIRST: Final = frozenset(
     "一二三四五六七八九十其另成申立全我共总累先已2比较"
 )  # first characters of _METRIC_LEAD
 

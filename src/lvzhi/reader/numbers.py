@@ -5,9 +5,9 @@ from __future__ import annotations
 import operator
 import re
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-CN_DIGITS = {
+CN_DIGITS: Final = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -21,9 +21,9 @@ CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10**4, "亿": 10**8}
-CN_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万亿"
+_CN_SMALL: Final = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG: Final = {"万": 10**4, "亿": 10**8}
+CN_NUMERAL_CHARS: Final = "零〇一二两三四五六七八九十百千万亿"
 
 
 def chinese_to_int(s: str) -> int:
@@ -65,7 +65,7 @@ def chinese_to_decimal(s: str) -> Decimal:
 
 
 # Measure words and units, longest first so that 个百分点 wins over 个 and 人次 over 人.
-COUNT_UNITS = [
+COUNT_UNITS: Final = [
     "人次",
     "场次",
     "校次",
@@ -111,7 +111,7 @@ COUNT_UNITS = [
     "吨",
 ]
 # A measure word followed by one of these characters is the start of a word, not a unit.
-_NOT_UNIT_AFTER = {
+_NOT_UNIT_AFTER: Final = {
     "分": "钟别类配析校层批期担管享解布散工化数值",
     "部": "门署分署长",
     "台": "账",
@@ -134,14 +134,14 @@ _NOT_UNIT_AFTER = {
     "种": "植",
     "件": "事",
 }
-_UNITS = ["个百分点", "百分点", "平方公里", "平方米", "平米", "元", "%", "‰", *COUNT_UNITS]
-_UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+_UNITS: Final = ["个百分点", "百分点", "平方公里", "平方米", "平米", "元", "%", "‰", *COUNT_UNITS]
+_UNIT_ALT: Final = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 
 # A number may carry a fused 约/近 in front. The pattern starts with one character class — the 约/近 or
 # the first digit — and checks the lookbehind `(?<![A-Za-z\d.])` right after it, for the character before
 # that lead: the same positions as a lookbehind in front, but the regex engine can now skip ahead to the
 # next candidate character in one C loop instead of attempting a match at every character.
-ARABIC_RE = re.compile(
+ARABIC_RE: Final = re.compile(
     r"(?P<lead>[约近\d])(?<![A-Za-z\d.][约近\d])"
     r"(?P<digits>(?<=\d)\d*|(?<=[约近])\d+)"
     r"(?P<frac>\.\d+(?![.\d]))?"
@@ -153,7 +153,7 @@ ARABIC_RE = re.compile(
     r"(?P<bound>及以上|及以下|以上|以下|左右)?"
 )
 
-_CN_UNITS = [
+_CN_UNITS: Final = [
     "个",
     "项",
     "所",
@@ -178,19 +178,19 @@ _CN_UNITS = [
     "门",
 ]
 # As for ARABIC_RE: the lead (约/近 or the first numeral) first, then the lookbehind for what precedes it.
-_CN_CLASS = "[" + CN_NUMERAL_CHARS + "]"
-CHINESE_RE = re.compile(
+_CN_CLASS: Final = "[" + CN_NUMERAL_CHARS + "]"
+CHINESE_RE: Final = re.compile(
     r"(?P<lead>[约近" + CN_NUMERAL_CHARS + r"])"
     r"(?<![\d." + CN_NUMERAL_CHARS + r"第首每初高前周][约近" + CN_NUMERAL_CHARS + r"])"
     r"(?P<rest>(?<=" + _CN_CLASS + r")" + _CN_CLASS + r"*|(?<=[约近])" + _CN_CLASS + r"+)"
     r"(?P<q1>余|多)?"
     r"(?P<unit>大类|大|" + "|".join(_CN_UNITS) + r")"
 )
-PERCENT_WORDS_RE = re.compile(
+PERCENT_WORDS_RE: Final = re.compile(
     r"百分之(?P<num>[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?)"
 )
 
-_MAG = {"万": 10**4, "亿": 10**8, "万亿": 10**12, "千万": 10**7, "百万": 10**6, "千": 10**3}
+_MAG: Final = {"万": 10**4, "亿": 10**8, "万亿": 10**12, "千万": 10**7, "百万": 10**6, "千": 10**3}
 
 
 class Token(NamedTuple):
@@ -318,7 +318,7 @@ def lex(norm: str) -> list[Token]:
     return tokens
 
 
-_START = operator.itemgetter(0)  # Token.start
+_START: Final = operator.itemgetter(0)  # Token.start
 
 
 def _integral(value: Decimal) -> Decimal:
@@ -328,7 +328,7 @@ def _integral(value: Decimal) -> Decimal:
 
 
 # Units written otherwise than their base unit (平方公里 also scales the value, see lex).
-_UNIT_BASE = {"个百分点": "百分点", "平米": "平方米", "平方公里": "平方米", "大": "个", "大类": "类"}
+_UNIT_BASE: Final = {"个百分点": "百分点", "平米": "平方米", "平方公里": "平方米", "大": "个", "大类": "类"}
 
 
 def decimals(stated: str) -> int:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from typing import Final
 
 from lvzhi.reader.model import Finding, Section, Span
 from lvzhi.reader.numbers import chinese_to_int
 
-_CN = "一二三四五六七八九十"
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_CN: Final = "一二三四五六七八九十"
+_CIRCLED: Final = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # Markers at the start of a line (after indentation).  Works on the normalised text, where
 # full-width （）．： are already ASCII.  `1.2万` and `2023.` are excluded by the (?!\d) guards.
-_LINE_HEADING = re.compile(
+_LINE_HEADING: Final = re.compile(
     r"(?m)^[ \t]*(?P<marker>"
     r"[" + _CN + r"]{1,3}(?:、|\.(?!\d))(?![" + _CN + r"]{1,3}[、.级])"
     r"|\([" + _CN + r"]{1,3}\)"
@@ -29,12 +30,12 @@ _LINE_HEADING = re.compile(
 # `1.` run into a paragraph after 。;:!?)” or a number: `(?<=[。;:!?)”\d.])\d{1,2}\.(?=[ 中“《(])`.
 # Spelled from the dot backwards, so that the pattern starts with a single literal (the fastest scan
 # the engine has); two digits are tried before one, as \d{1,2} would. The marker ends at the match end.
-_INLINE_L3 = re.compile(
+_INLINE_L3: Final = re.compile(
     r"\.(?:(?<=[。;:!?)”\d.](?P<two>\d\d)\.)|(?<=[。;:!?)”\d.](?P<one>\d)\.))(?=[ \u4e00-\u9fff“《(])"
 )
-_MAX_TITLE = 200  # a title runs to the first 。/:/line break, but never further than this
-_TITLE_END = re.compile(r"[。:\n]")
-_LEVEL_OF = (
+_MAX_TITLE: Final = 200  # a title runs to the first 。/:/line break, but never further than this
+_TITLE_END: Final = re.compile(r"[。:\n]")
+_LEVEL_OF: Final = (
     (re.compile(r"[" + _CN + r"]+[、.．]"), 1),
     (re.compile(r"\([" + _CN + r"]+\)"), 2),
     (re.compile(r"\d+[.、]"), 3),

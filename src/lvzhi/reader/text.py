@@ -5,15 +5,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 # One character in, one character out: every rule runs on the normalised copy and every offset it
 # finds is valid in the original text, so surfaces can be sliced from the text as given.
-_FULL = "０１２３４５６７８９．％（）：，；！？／＋－～　\xa0\u2002\u2003\u2009\u3000﹝﹞［］"
-_HALF = "0123456789.%():,;!?/+-~ \u0020\u0020\u0020\u0020\u0020〔〕[]"
+_FULL: Final = "０１２３４５６７８９．％（）：，；！？／＋－～　\xa0\u2002\u2003\u2009\u3000﹝﹞［］"
+_HALF: Final = "0123456789.%():,;!?/+-~ \u0020\u0020\u0020\u0020\u0020〔〕[]"
 assert len(_FULL) == len(_HALF)
 
 
-_PAIRS = [(a, b) for a, b in zip(_FULL, _HALF, strict=True) if a != b]
+_PAIRS: Final = [(a, b) for a, b in zip(_FULL, _HALF, strict=True) if a != b]
 
 
 def normalise(text: str) -> str:
@@ -28,15 +29,15 @@ def normalise(text: str) -> str:
 
 # Longer "sentences" and "paragraphs" (text without punctuation or line breaks) are cut, which keeps
 # every look-back bounded and the whole reader linear in the input size.
-MAX_SENTENCE = 400
-MAX_PARAGRAPH = 3000
+MAX_SENTENCE: Final = 400
+MAX_PARAGRAPH: Final = 3000
 
-_SENTENCE_MARKS = [(mark, re.compile(re.escape(mark))) for mark in "。!?\n"]
-_LINE_BREAK = re.compile(r"\n")
+_SENTENCE_MARKS: Final = [(mark, re.compile(re.escape(mark))) for mark in "。!?\n"]
+_LINE_BREAK: Final = re.compile(r"\n")
 # Greedy, then back to the last mark: one C call finds the last clause mark of a window.
-_TO_LAST_CLAUSE_MARK = re.compile(r".*[,;。:!?\n、]", re.DOTALL)
-_QUOTE = re.compile(r"“[^”\n]{1,40}”|\"[^\"\n]{1,40}\"|「[^」\n]{1,40}」")
-_BOOK = re.compile(r"《[^》〉\n]{0,120}[》〉]")
+_TO_LAST_CLAUSE_MARK: Final = re.compile(r".*[,;。:!?\n、]", re.DOTALL)
+_QUOTE: Final = re.compile(r"“[^”\n]{1,40}”|\"[^\"\n]{1,40}\"|「[^」\n]{1,40}」")
+_BOOK: Final = re.compile(r"《[^》〉\n]{0,120}[》〉]")
 
 
 @dataclass(frozen=True)
