@@ -235,7 +235,9 @@ def lex(norm: str) -> list[Token]:
         else:
             pre, num, num_start = "", lead + digits + frac if frac else lead + digits, start
         mag = mag or ""
-        value = Decimal(num) * _MAG.get(mag, 1)  # × 1 too: beyond 28 digits the context rounds
+        value = Decimal(num)
+        if mag or len(num) > 28:  # × 1 too beyond 28 digits, where the context rounds (exact below)
+            value = value * _MAG.get(mag, 1)
         end, written = m.end(), unit
         if unit is not None:
             if _starts_word(norm, m.end(7), unit):
