@@ -8,8 +8,8 @@ sure of is left out rather than risk flagging an honest report.
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_left
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Final
 
@@ -120,12 +120,12 @@ class _Builder:
         return self.sentences[f.index]
 
     def same_sentence_before(self, f: Figure) -> list[Figure]:
-        lo = bisect.bisect_left(self.starts, self.sentence_of(f), 0, f.index)
+        lo = bisect_left(self.starts, self.sentence_of(f), 0, f.index)
         return self.figs[lo : f.index][::-1]  # nearest first
 
     def figs_in(self, lo: int, hi: int) -> list[Figure]:
         """Figures starting in ``[lo, hi)``."""
-        return self.figs[bisect.bisect_left(self.starts, lo) : bisect.bisect_left(self.starts, hi)]
+        return self.figs[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
 
     def between(self, a: int, b: int) -> str:
         return self.norm[a:b]

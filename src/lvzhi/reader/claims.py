@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -425,7 +425,7 @@ def _kind(
             if _RISE_AND.search(near):
                 return "growth", "up"
     targets = ctx.times.targets  # a plan word (力争, 拟 …) in [sent, pos)?
-    k = bisect.bisect_left(targets, sent)
+    k = bisect_left(targets, sent)
     if plan or (k < len(targets) and targets[k] < pos) or after.startswith("的目标"):
         return "target", None
     if (
@@ -497,10 +497,10 @@ class TimeIndex:
 
     def has_time(self, lo: int, hi: int) -> bool:
         """Whether any year or relative time expression starts in ``[lo, hi)``."""
-        j = bisect.bisect_left(self.year_starts, lo)
+        j = bisect_left(self.year_starts, lo)
         if j < len(self.year_starts) and self.year_starts[j] < hi:
             return True
-        k = bisect.bisect_left(self.relative_starts, lo)
+        k = bisect_left(self.relative_starts, lo)
         return k < len(self.relative_starts) and self.relative_starts[k] < hi
 
 
@@ -530,10 +530,10 @@ def _year(
     pos = tok.start
     # The last year expression ending by pos and the last relative time (今年, 以来 …) starting before it,
     # within the sentence: bisections inlined, this runs for every figure.
-    i = bisect.bisect_right(times.year_ends, pos) - 1
+    i = bisect_right(times.year_ends, pos) - 1
     if i >= 0 and times.year_starts[i] < sent_start:
         i = -1
-    k = bisect.bisect_left(times.relative_starts, pos) - 1
+    k = bisect_left(times.relative_starts, pos) - 1
     rel = times.relative_starts[k] if k >= 0 and times.relative_starts[k] >= sent_start else -1
     if i >= 0:
         if rel > times.year_ends[i]:
@@ -547,7 +547,7 @@ def _year(
     # A year that opens the paragraph, numbered item or 一是 sub-item governs later figures as long
     # as no other time expression intervenes.
     block_start = ctx.layout.line_start(pos)
-    h = bisect.bisect_right(section_starts, tok.start) - 1
+    h = bisect_right(section_starts, tok.start) - 1
     if h >= 0 and ctx.sections[h].start >= block_start:
         block_start = ctx.sections[h].start
         # skip the run-in heading: marker and title up to its stop (the first stop within 200
@@ -557,7 +557,7 @@ def _year(
             found = _RUN_IN_STOP.search(norm, block_start, block_start + 200)
             stop = title_stops[block_start] = found.start() if found else -1
         block_start = stop + 1 if 0 <= stop < tok.start else tok.start
-    k = bisect.bisect_left(times.openers, pos) - 1  # the last 一是/二是 in [block_start, pos)
+    k = bisect_left(times.openers, pos) - 1  # the last 一是/二是 in [block_start, pos)
     if k >= 0 and times.openers[k] >= block_start:
         block_start = times.openers[k]
     lead = norm[block_start : block_start + 1]
@@ -628,7 +628,7 @@ def _claim(
     title_stops: dict[int, int],
 ) -> Claim:
     pos = tok.start
-    h = bisect.bisect_right(section_starts, pos) - 1
+    h = bisect_right(section_starts, pos) - 1
     plan, restricted = flags[h] if h >= 0 else (False, False)
     clause_start = _clause_start(ctx.norm, pos, ctx.layout, sent)
     qualifier = _qualifier(ctx, tok)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
+from bisect import bisect_right
 from typing import Final
 
 from lvzhi.reader.model import Finding, Section, Span
@@ -65,7 +65,7 @@ def marker_number(marker: str) -> int:
 
 
 def _in_spans(pos: int, spans: list[Span]) -> bool:
-    i = bisect.bisect_right(spans, pos, key=lambda s: s.start) - 1
+    i = bisect_right(spans, pos, key=lambda s: s.start) - 1
     return i >= 0 and spans[i].start <= pos < spans[i].end
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -65,24 +65,24 @@ class Layout:
 
         Capped at MAX_SENTENCE characters back so that text without punctuation stays linear.
         """
-        i = bisect.bisect_right(self.sentence_starts, pos) - 1
+        i = bisect_right(self.sentence_starts, pos) - 1
         start = self.sentence_starts[i] if i >= 0 else 0
         return max(start, pos - MAX_SENTENCE)
 
     def sentence_starts_of(self, positions: list[int]) -> list[int]:
         """``sentence_start`` of each position, for a whole list at once (one call instead of hundreds)."""
         starts = self.sentence_starts  # starts[0] is 0, so every position finds one
-        return [max(starts[bisect.bisect_right(starts, pos) - 1], pos - MAX_SENTENCE) for pos in positions]
+        return [max(starts[bisect_right(starts, pos) - 1], pos - MAX_SENTENCE) for pos in positions]
 
     def line_start(self, pos: int) -> int:
         """Offset where the line (paragraph) holding ``pos`` starts, at most MAX_PARAGRAPH back."""
-        i = bisect.bisect_right(self.line_starts, pos) - 1
+        i = bisect_right(self.line_starts, pos) - 1
         start = self.line_starts[i] if i >= 0 else 0
         return max(start, pos - MAX_PARAGRAPH)
 
     def sentence_end(self, pos: int) -> int:
         """Offset of the 。/!/?/line break ending the sentence holding ``pos`` (bounded)."""
-        i = bisect.bisect_right(self.sentence_starts, pos)
+        i = bisect_right(self.sentence_starts, pos)
         end = self.sentence_starts[i] - 1 if i < len(self.sentence_starts) else self.length
         return min(end, pos + MAX_SENTENCE)
 
@@ -92,7 +92,7 @@ class Layout:
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    i = bisect_right(spans, (pos, 1 << 62)) - 1
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
