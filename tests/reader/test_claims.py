@@ -148,13 +148,15 @@ def test_a_growth_rate_measures_the_quantity_before_it() -> None:
     ]
 
 
-def test_a_claim_stays_a_frozen_value_object_with_its_hand_written_constructor() -> None:
+def test_a_claim_built_by_the_fast_constructor_is_the_same_frozen_value_object() -> None:
     import copy
     import dataclasses
     import pickle
 
-    claim = Claim(10, 14, "3所", Decimal(3), "所", "", "幼儿园", 2023, "value")
-    assert claim == Claim(
+    from lvzhi.reader.claims import new_claim
+
+    claim = new_claim(10, 14, "3所", Decimal(3), "所", "", "幼儿园", 2023, "value")
+    made = Claim(
         start=10,
         end=14,
         surface="3所",
@@ -166,6 +168,9 @@ def test_a_claim_stays_a_frozen_value_object_with_its_hand_written_constructor()
         kind="value",
         direction=None,
     )
+    assert claim == made and repr(claim) == repr(made) and hash(claim) == hash(made)
+    assert vars(claim) == vars(made)  # every field, in the same order
+    assert list(vars(claim)) == [f.name for f in dataclasses.fields(Claim)]
     assert hash(claim) == hash(copy.deepcopy(claim)) and pickle.loads(pickle.dumps(claim)) == claim
     assert dataclasses.replace(claim, kind="share").kind == "share" and claim.kind == "value"
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -24,7 +24,7 @@ class Section:
     title: str
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Claim:
     """A quantitative mention normalised to a base unit (元, %, 百分点, 平方米 or its measure word)."""
 
@@ -38,33 +38,6 @@ class Claim:
     year: int | str | None
     kind: str
     direction: str | None = None
-
-    def __init__(
-        self,
-        start: int,
-        end: int,
-        surface: str,
-        value: Decimal,
-        unit: str,
-        qualifier: str,
-        metric: str,
-        year: int | str | None,
-        kind: str,
-        direction: str | None = None,
-    ) -> None:
-        # The generated __init__ of a frozen dataclass calls object.__setattr__ once per field; a report
-        # has hundreds of claims and filling the instance dictionary directly takes half the time.
-        d = self.__dict__
-        d["start"] = start
-        d["end"] = end
-        d["surface"] = surface
-        d["value"] = value
-        d["unit"] = unit
-        d["qualifier"] = qualifier
-        d["metric"] = metric
-        d["year"] = year
-        d["kind"] = kind
-        d["direction"] = direction
 
 
 @dataclass(frozen=True)
