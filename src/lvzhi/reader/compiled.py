@@ -27,8 +27,8 @@ from pathlib import Path
 from types import ModuleType
 
 # The modules of the analysis path, compiled together as one mypyc group (calls between them are
-# then direct C calls). model (its Claim fills its instance dictionary directly), extract (I/O and
-# third-party parsers) and the rarely run coverage/statistics modules stay interpreted.
+# then direct C calls). model (plain dataclasses shared with the platform; compiling it gained nothing),
+# extract (I/O and third-party parsers) and the rarely run coverage/statistics modules stay interpreted.
 MODULES = ("boilerplate", "checks", "claims", "numbers", "pipeline", "sections", "text")
 GROUP = "lvzhi.reader.native"  # mypyc's shared library: lvzhi/reader/native__mypyc.*.so
 DIGEST_MODULE = "built_from"  # generated at build time (SOURCE_DIGEST = …) and compiled with the group
