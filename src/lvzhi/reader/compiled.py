@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -67,8 +66,9 @@ def status(folder: Path = HERE) -> str:
     return "compiled" if getattr(built, "SOURCE_DIGEST", None) == source_digest(folder) else "stale"
 
 
-class _SourcesFirst(importlib.abc.MetaPathFinder):
-    """Imports the named reader modules from their .py files even where an extension module exists."""
+class _SourcesFirst:
+    """Meta path finder: imports the named reader modules from their .py files even where an extension
+    module exists (a finder needs only find_spec; importlib.abc would cost 20 ms of imports)."""
 
     def __init__(self, package: str, folder: Path) -> None:
         self.names = {f"{package}.{name}": folder / f"{name}.py" for name in MODULES}
@@ -88,9 +88,10 @@ def choose(package: str, folder: Path = HERE) -> bool:
     if state in ("stale", "partial"):
         # All or nothing: compiled modules of one group call each other directly, so a mix would run
         # compiled code behind a module that was loaded from source.
+        why = "built from other sources than those on disk" if state == "stale" else "some are missing"
         warnings.warn(
-            f"lvzhi.reader: the compiled reader modules are {state} (built from other sources than "
-            "those on disk); running the pure-Python reader. Rebuild with: bash scripts/setup.sh",
+            f"lvzhi.reader: the compiled reader modules are {state} ({why}); running the pure-Python "
+            "reader. Rebuild with: bash scripts/setup.sh",
             RuntimeWarning,
             stacklevel=3,
         )
