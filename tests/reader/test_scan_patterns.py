@@ -77,7 +77,12 @@ _PLAIN_NUMBERS = [
         numbers.ARABIC_RE,
         ("digits", "frac"),
         r"(?<![A-Za-z\d.])(?P<pre>[约近])?(?P<num>\d+(?:\.\d+(?![.\d]))?)"
-        + numbers.ARABIC_RE.pattern.split("(?P<frac>\\.\\d+(?![.\\d]))?", 1)[1],
+        r"(?P<q0>余|多)?"
+        r"(?: ?(?P<mag>万亿|千万|百万|万|亿|千))?"
+        r"(?P<q1>余|多)?"
+        r"(?: ?(?P<unit>" + numbers._UNIT_ALT + r"))?"
+        r"(?P<per>(?:/(?:生·年|人·年|年|人|生|校|班|月|天|学年))+)?"
+        r"(?P<bound>及以上|及以下|以上|以下|左右)?",
     ),
     (
         numbers.CHINESE_RE,
