@@ -130,6 +130,91 @@ def test_fast_whole_text_patterns_find_what_their_plain_spelling_finds(text: str
         ], fast.pattern
 
 
+# Optional parts are written (?:X|) instead of X? (the engine's general repeat allocates a context per
+# attempt); each such pattern against its X? spelling, over texts made of the words it reacts to.
+_OPTIONAL_AS_ALTERNATIVE = [
+    (claims._PREVIOUS_YEAR_BEFORE, r"(?:比|较|同比)?(?:上年|去年|上一年)(?:同期)?(?:为)?\s*$"),
+    (claims._OPENER_YEAR, r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?"),
+    (claims._DIGITS, r"\d+(?:\.\d+)?"),
+    (checks._NUM, r"\d+(?:\.\d+)?"),
+    (claims._FALL_AND, r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$"),
+    (
+        claims._GAP_BEFORE,
+        r"(?:相差|差距|差|高出|高于|低于|超出|落后)(?:全国|全省|全市|全县|省|市|县|国家)?[^,;。]{0,4}$",
+    ),
+    (checks._RATE_WORD, r"(开工|完工|完成|建成|竣工|办结|整改|达标)率(?:为|达到|达)?\s*$"),
+    (checks._NAMED_WHOLE, r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的)?(?:比例|比重)?(?:为|达|约)?\s*$"),
+    (checks._PREV_YEAR, r"(?:比|较)(?:上年|去年|上一年)(?:同期)?\s*$"),
+    (checks._FROM_PREV_YEAR, r"(?:由|从)(?:上年|去年|上一年)(?:同期|底|末)?的?\s*$"),
+]
+_OPTIONAL_WORDS = [
+    *"0123456789.,。是一二 为的达约占率差省市底末",
+    *(
+        "2023",
+        "1998",
+        "上年",
+        "去年",
+        "上一年",
+        "同期",
+        "比",
+        "较",
+        "同比",
+        "以来",
+        "年",
+        "年度",
+        "一是",
+        "下降",
+    ),
+    *(
+        "减少",
+        "%和",
+        "相差",
+        "高出",
+        "全国",
+        "全省",
+        "国家",
+        "完成",
+        "整改",
+        "达到",
+        "总数的",
+        "总量的",
+        "比例",
+    ),
+    *("比重", "由", "从", "学校总数", "\n", "1.5", "12.", ".5", "81%和"),
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_OPTIONAL_WORDS), max_size=12).map("".join))
+@example("比上年同期为 较去年 同比上一年为")
+@example(" 二是 2023年度,以来 2020年以来")
+@example("2023年的 一是2020年度是")
+@example("占全县学校总数的比例为 占学校的比重约 完成率达到 整改率达")
+@example("1.5 12. .5 同比下降81%和 下降1.5%和 相差全省3 高出国家")
+@example("下降81%和")  # each $-anchored pattern with its optional parts absent, then present
+@example("同比减少1.5%和")
+@example("完成率")
+@example("整改率达到")
+@example("比上年")
+@example("较去年同期")
+@example("由上年")
+@example("从去年底的")
+@example("占学校")
+@example("占学校总数的比重为")
+@example("相差")
+@example("低于全省")
+def test_optional_parts_written_as_alternatives_find_what_optional_groups_find(text: str) -> None:
+    for fast, plain in _OPTIONAL_AS_ALTERNATIVE:
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
+            (m.span(), m.groups()) for m in re.finditer(plain, text)
+        ], fast.pattern
+        for start in range(len(text) + 1):  # the rules also match at a given position
+            got, want = fast.match(text, start), re.compile(plain).match(text, start)
+            assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups())), (
+                fast.pattern
+            )
+
+
 def test_the_fast_patterns_start_with_a_character_the_engine_can_scan_for() -> None:
     # What the tests above protect: each pattern opens with a literal or a class, never an assertion.
     fast = [numbers.ARABIC_RE, numbers.CHINESE_RE, sections._INLINE_L3, claims._ITEM_OPENER]

@@ -16,7 +16,8 @@ from typing import Final
 from lvzhi.reader.claims import Context
 from lvzhi.reader.model import Check, Claim
 
-_NUM: Final = re.compile(r"\d+(?:\.\d+)?")
+# Optional parts of several characters are written (?:X|), not X?: see numbers.ARABIC_RE.
+_NUM: Final = re.compile(r"\d+(?:\.\d+|)")
 _LEAD_HEDGE: Final = re.compile(r"^[ \xa0]*[余多]?")
 _TAIL_HEDGE: Final = re.compile(r"(?:余|多|以上|以下|及以上|及以下|左右)$")
 _QUOTE_CUT: Final = re.compile(r"[,;。:!?\n]")
@@ -210,13 +211,13 @@ _KIND_ZH: Final = {
     "average": "平均数",
     "duplicate": "重复表述",
 }
-_RATE_WORD: Final = re.compile(r"(开工|完工|完成|建成|竣工|办结|整改|达标)率(?:为|达到|达)?\s*$")
+_RATE_WORD: Final = re.compile(r"(开工|完工|完成|建成|竣工|办结|整改|达标)率(?:为|达到|达|)\s*$")
 _REMAINING: Final = re.compile(r"(?:正在整改|尚未完成|未完成|剩余|还有|仍有|尚有|待整改)\s*$")
 _NAMED_WHOLE: Final = re.compile(
-    r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的)?(?:比例|比重)?(?:为|达|约)?\s*$"
+    r"占([^,;。:、占]{2,20}?)(?:的|总数的|总量的|)(?:比例|比重|)(?:为|达|约)?\s*$"
 )
-_PREV_YEAR: Final = re.compile(r"(?:比|较)(?:上年|去年|上一年)(?:同期)?\s*$")
-_FROM_PREV_YEAR: Final = re.compile(r"(?:由|从)(?:上年|去年|上一年)(?:同期|底|末)?的?\s*$")
+_PREV_YEAR: Final = re.compile(r"(?:比|较)(?:上年|去年|上一年)(?:同期|)\s*$")
+_FROM_PREV_YEAR: Final = re.compile(r"(?:由|从)(?:上年|去年|上一年)(?:同期|底|末|)的?\s*$")
 # `平均班额43.4人`, `平均每班43.4人` — but not 人均 (per head of population: its inputs are rarely stated).
 _AVERAGE_WORD: Final = re.compile(r"平均[\u4e00-\u9fff]{0,4}(?:为|达|约)?\s*$")
 # `招聘教师386人,具体为:` at the end of a line, its parts on the following ①②③ lines.

@@ -12,6 +12,7 @@ from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
 from lvzhi.reader.text import Layout
 
+# Optional parts of several characters are written (?:X|), not X?: see numbers.ARABIC_RE.
 # --- exclusions ---------------------------------------------------------------------------------
 # Ordinals and ranks: 第五届, 首批, 全省排名41, 位列第3.
 _RANK_BEFORE: Final = (
@@ -55,11 +56,11 @@ _ABOUT_SHARE: Final = re.compile(r"约占[^,;。]{0,20}$")  # 约占全县…的
 # --- kinds ---------------------------------------------------------------------------------------
 # Ending the text before the figure (了 and spaces aside); every word has two characters.
 _GROWTH_WORDS: Final = ("增长", "增加", "提高", "提升", "上升", "下降", "减少", "降低", "增幅", "降幅", "减幅", "回落")  # fmt: skip
-_FALL_AND: Final = re.compile(r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$")  # 下降81%和82%
-_RISE_AND: Final = re.compile(r"(?:同比)?(?:增长|增加|提高)\d+(?:\.\d+)?%和$")
+_FALL_AND: Final = re.compile(r"(?:同比|)(?:下降|减少|降低)\d+(?:\.\d+|)%和$")  # 下降81%和82%
+_RISE_AND: Final = re.compile(r"(?:同比|)(?:增长|增加|提高)\d+(?:\.\d+|)%和$")
 _DOWN_WORDS: Final = ("下降", "减少", "降低", "降幅", "减幅", "回落")
 _GAP_BEFORE: Final = re.compile(
-    r"(?:相差|差距|差|高出|高于|低于|超出|落后)(?:全国|全省|全市|全县|省|市|县|国家)?[^,;。]{0,4}$"
+    r"(?:相差|差距|差|高出|高于|低于|超出|落后)(?:全国|全省|全市|全县|省|市|县|国家|)[^,;。]{0,4}$"
 )
 _TARGET_SENTENCE: Final = re.compile(
     # 拟 only at the start of a clause; the lookbehind sits after the 拟 so that every alternative starts
@@ -78,12 +79,12 @@ _PROBLEM_TITLE: Final = re.compile(r"问题|不足|困难|短板|差距|挑战|�
 # --- years ---------------------------------------------------------------------------------------
 # `(?<!\d)` checked after the first digit (same positions, but the pattern starts with a literal).
 _YEAR: Final = re.compile(
-    r"((?:1(?<!\d1)9|2(?<!\d2)0)\d\d)(?:[-—~至]((?:19|20)\d\d))?(?:学年|年度|年)(?![级轮届])"
+    r"((?:1(?<!\d1)9|2(?<!\d2)0)\d\d)(?:[-—~至]((?:19|20)\d\d)|)(?:学年|年度|年)(?![级轮届])"
 )
 _RELATIVE_TIME: Final = re.compile(
     r"今年|全年|本年|去年|截至目前|截止目前|目前|近[一二三四五六七八九十\d]+年|至今|以来|每年|年均|历年|累计"
 )
-_PREVIOUS_YEAR_BEFORE: Final = re.compile(r"(?:比|较|同比)?(?:上年|去年|上一年)(?:同期)?(?:为)?\s*$")
+_PREVIOUS_YEAR_BEFORE: Final = re.compile(r"(?:比|较|同比|)(?:上年|去年|上一年)(?:同期|)为?\s*$")
 # 一是/二是: found by its 是 (a single literal is the fastest thing the engine scans for), the numeral
 # checked behind it; a match starts one character before the 是.
 _ITEM_OPENER: Final = re.compile(r"是(?<=[一二三四五六七八九十]是)")
@@ -337,7 +338,7 @@ def _excluded(ctx: Context, tok: Token) -> bool:
     return tok.unit == "%" and tok.value > 1000
 
 
-_DIGITS: Final = re.compile(r"\d+(?:\.\d+)?")
+_DIGITS: Final = re.compile(r"\d+(?:\.\d+|)")
 
 
 _YEAR_LIKE: Final = re.compile(r"(?:19|20)\d\d")
@@ -551,7 +552,7 @@ def _previous_year(norm: str, pos: int) -> bool:
 
 
 _OPENER_FIRST: Final = frozenset("一二三四五六七八九十12")
-_OPENER_YEAR: Final = re.compile(r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?")
+_OPENER_YEAR: Final = re.compile(r"\s*(?:[一二三四五六七八九十]是|)\s*((?:19|20)\d\d)年度?(?:,|以来|)")
 
 
 def _year(

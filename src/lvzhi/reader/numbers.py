@@ -186,7 +186,7 @@ CHINESE_RE: Final = re.compile(
     r"(?P<lead>[约近" + CN_NUMERAL_CHARS + r"])"
     r"(?<![\d." + CN_NUMERAL_CHARS + r"第首每初高前周][约近" + CN_NUMERAL_CHARS + r"])"
     r"(?P<rest>(?<=" + _CN_CLASS + r")" + _CN_CLASS + r"*|(?<=[约近])" + _CN_CLASS + r"+)"
-    r"(?P<q1>余|多)?"
+    r"(?:(?P<q1>余|多)|)"
     r"(?P<unit>大类|大|" + "|".join(_CN_UNITS) + r")"
 )
 PERCENT_WORDS_RE: Final = re.compile(
