@@ -71,6 +71,12 @@ def _as_plain(m: re.Match[str], parts: tuple[str, ...]) -> tuple[tuple[int, int]
     return m.span(), {"pre": g["lead"] if fused else None, "num": num, **rest}
 
 
+def _matches(
+    pattern: re.Pattern[str] | str, text: str
+) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for m in re.compile(pattern).finditer(text)]
+
+
 _CN = "[" + numbers.CN_NUMERAL_CHARS + "]"
 _PLAIN_NUMBERS = [
     (
@@ -125,9 +131,7 @@ _SAME_AS_PLAIN = [
 @example("[下一页] 下一页] 上一页 下一页 点击查看下一页")
 def test_fast_whole_text_patterns_find_what_their_plain_spelling_finds(text: str) -> None:
     for fast, plain in _SAME_AS_PLAIN:
-        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
-            (m.span(), m.groups()) for m in re.finditer(plain, text)
-        ], fast.pattern
+        assert _matches(fast, text) == _matches(plain, text), fast.pattern
 
 
 # Optional parts are written (?:X|) instead of X? (the engine's general repeat allocates a context per
@@ -205,9 +209,7 @@ _OPTIONAL_WORDS = [
 @example("低于全省")
 def test_optional_parts_written_as_alternatives_find_what_optional_groups_find(text: str) -> None:
     for fast, plain in _OPTIONAL_AS_ALTERNATIVE:
-        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
-            (m.span(), m.groups()) for m in re.finditer(plain, text)
-        ], fast.pattern
+        assert _matches(fast, text) == _matches(plain, text), fast.pattern
         for start in range(len(text) + 1):  # the rules also match at a given position
             got, want = fast.match(text, start), re.compile(plain).match(text, start)
             assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups())), (
