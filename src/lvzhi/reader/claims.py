@@ -12,18 +12,12 @@ from lvzhi.reader.model import Claim, Section, Span
 from lvzhi.reader.numbers import Token, lex
 from lvzhi.reader.text import Layout
 
-# Optional parts of several characters are written (?:X|), not X?: see numbers.ARABIC_RE.
+# Patterns: optional parts of several characters are written (?:X|), not X? (see numbers.ARABIC_RE).
+
 # --- exclusions ---------------------------------------------------------------------------------
 # Ordinals and ranks: 第五届, 首批, 全省排名41, 位列第3.
-_RANK_BEFORE: Final = (
-    "第",
-    "排名",
-    "排第",
-    "名列",
-    "位列",
-    "位居",
-    "排在",
-)  # ending the text before, spaces aside
+# Each ends the text before the figure (spaces aside).
+_RANK_BEFORE: Final = ("第", "排名", "排第", "名列", "位列", "位居", "排在")
 # Grade and school names and other labels where a numeral is part of a name.
 _NAME_AFTER: Final = re.compile(r"^(?:年级|级|届|轮|号|月|日|时|点|中(?![心小])|小(?!学)|高|职|校区)")
 
@@ -150,7 +144,7 @@ _TAIL_WORDS: Final = tuple(
 
 
 # The tail words by their last character, longest first (the order of _TAIL_WORDS).
-_TAIL_BY_LAST: dict[str, tuple[str, ...]] = {}
+_TAIL_BY_LAST: Final[dict[str, tuple[str, ...]]] = {}
 for _w in _TAIL_WORDS:
     _TAIL_BY_LAST[_w[-1]] = (*_TAIL_BY_LAST.get(_w[-1], ()), _w)
 
