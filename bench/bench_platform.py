@@ -7,7 +7,7 @@ enterable catalogue item (this year and last year), then measures:
 - baseline: openpyxl merely reading every cell of that workbook (read-only mode);
 - import: validate every cell (lvzhi.entry.workbook.parse_workbook) and store everything in one transaction
   (lvzhi.evaluations.actions.do_import_values: values, audit records, re-scoring) — target < 20 s;
-- re-score: scoring.rescore_round over all regions after the import — target < 3 s.
+- re-score: rescoring.rescore_round over all regions after the import — target < 3 s.
 
     .venv/bin/python bench/bench_platform.py [--regions 2850] [--scheme chongqing-2023-county]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/bench_platform.py
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, connection: object) -> None:
 
     from lvzhi.accounts.models import Role, RoleAssignment, User
     from lvzhi.entry import workbook as wbk
-    from lvzhi.evaluations import engine, scoring
+    from lvzhi.evaluations import gateway, rescoring
     from lvzhi.evaluations.actions import do_create_scheme_version, do_import_values, do_start_filling
     from lvzhi.evaluations.bulk import gc_paused
     from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, connection: object) -> None:
     # Every enterable catalogue item: the workbook a national office would exchange.
     rules = [
         wbk.ItemRule(s.code, s.name, s.unit, s.min, s.max, s.integer)
-        for s in engine.catalogue().values()
+        for s in gateway.catalogue().values()
         if not s.formula
     ]
     rng = random.Random(2024)
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace, connection: object) -> None:
     assert DataValue.objects.filter(evaluation__round=rnd).count() == len(counties) * len(rules)
 
     t0 = time.perf_counter()
-    scoring.rescore_round(rnd)
+    rescoring.rescore_round(rnd)
     t_rescore = time.perf_counter() - t0
     t_import = t_validate + t_store
 

@@ -48,7 +48,7 @@ def main() -> None:
 
 def run(args, settings, call_command, connection) -> None:
     from lvzhi.accounts.models import Role, RoleAssignment, User
-    from lvzhi.evaluations import engine, scoring
+    from lvzhi.evaluations import gateway, rescoring
     from lvzhi.evaluations.actions import do_create_scheme_version, do_open_round
     from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
     from lvzhi.regions.services import upsert_regions
@@ -85,8 +85,8 @@ def run(args, settings, call_command, connection) -> None:
     rnd = do_open_round(
         acting_user=admin, scheme_version=sv, year=2024, name="bench", owner_region=province, regions=counties
     )
-    info = engine.scheme_info(text)
-    cat = engine.catalogue()
+    info = gateway.scheme_info(text)
+    cat = gateway.catalogue()
     rng = random.Random(2024)
     values = []
     for ev in Evaluation.objects.filter(round=rnd):
@@ -110,18 +110,18 @@ def run(args, settings, call_command, connection) -> None:
 
     inputs = {}
     for ev_id, code, v, p in read:
-        inp = inputs.setdefault(ev_id, engine.RegionInput(ev_id, str(ev_id), "", {}, {}, {}))
+        inp = inputs.setdefault(ev_id, gateway.EvaluationInput(ev_id, str(ev_id), "", {}, {}, {}))
         inp.values[code] = v
         inp.previous[code] = p
     t0 = time.perf_counter()
-    engine.score_regions(text, list(inputs.values()))
+    gateway.score_regions(text, list(inputs.values()))
     t_engine = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    scoring.rescore_round(rnd)
+    rescoring.rescore_round(rnd)
     t_first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    scoring.rescore_round(rnd)
+    rescoring.rescore_round(rnd)
     t_again = time.perf_counter() - t0
 
     # New values everywhere (as after a national import): every automatic score and total changes.
@@ -131,7 +131,7 @@ def run(args, settings, call_command, connection) -> None:
         dv.value = dv.value + 1
     DataValue.objects.bulk_create(values, batch_size=2000)
     t0 = time.perf_counter()
-    scoring.rescore_round(rnd)
+    rescoring.rescore_round(rnd)
     t_changed = time.perf_counter() - t0
 
     db = connection.vendor

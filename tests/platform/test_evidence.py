@@ -176,7 +176,7 @@ def test_an_unknown_indicator_is_refused(filling):
 
 
 def test_scoring_sees_the_attached_files(filling):
-    from lvzhi.evaluations.scoring import _evidence
+    from lvzhi.evaluations.rescoring import evidence_files
 
     _attach(filling, name="纪要.pdf")
-    assert _evidence([filling.jia1.pk]) == {(filling.jia1.pk, "1.1"): ("纪要.pdf",)}
+    assert evidence_files([filling.jia1.pk]) == {(filling.jia1.pk, "1.1"): ("纪要.pdf",)}

@@ -22,7 +22,7 @@ from lvzhi.accounts.scoping import Perm
 from lvzhi.accounts.security import authenticate_token
 from lvzhi.entry import services as entry
 from lvzhi.entry.workbook import MAX_FILE_BYTES, WorkbookInvalid
-from lvzhi.evaluations import actions, engine
+from lvzhi.evaluations import actions, gateway
 from lvzhi.evaluations.errors import ActionError, EditConflict, ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, SchemeVersion
 from lvzhi.evaluations.workflow import TRANSITIONS
@@ -193,7 +193,7 @@ def get_scheme(request: HttpRequest, scheme_pk: int) -> Any:
     sv = _schemes_visible(request.auth).filter(pk=scheme_pk).first()
     if sv is None:
         raise scoping.NotFound("评价方案")
-    info = engine.scheme_info(sv.yaml_text)
+    info = gateway.scheme_info(sv.yaml_text)
     leaves = [
         {"code": lf.code, "name": lf.name, "points": _s(lf.points), "kind": lf.kind, "section": lf.section}
         for lf in info.leaves

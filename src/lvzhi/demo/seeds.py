@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lvzhi.evaluations.engine import catalogue
+from lvzhi.evaluations.gateway import catalogue
 
 
 @dataclass(frozen=True)

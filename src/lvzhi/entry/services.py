@@ -20,7 +20,7 @@ from lvzhi.entry.workbook import (
     build_template,
     parse_workbook,
 )
-from lvzhi.evaluations import engine
+from lvzhi.evaluations import gateway
 from lvzhi.evaluations.actions import do_import_values, do_save_value
 from lvzhi.evaluations.bulk import gc_paused
 from lvzhi.evaluations.errors import ValidationFailed
@@ -35,8 +35,8 @@ class ImportResult:
 
 def item_rules(rnd: Round) -> list[ItemRule]:
     """The catalogue items a person enters for this round's scheme, with their limits."""
-    info = engine.scheme_info(rnd.scheme_version.yaml_text, rnd.scheme_version.source_name or "scheme.yaml")
-    cat = engine.catalogue()
+    info = gateway.scheme_info(rnd.scheme_version.yaml_text, rnd.scheme_version.source_name or "scheme.yaml")
+    cat = gateway.catalogue()
     rules = []
     for code in info.item_codes:
         spec = cat.get(code)

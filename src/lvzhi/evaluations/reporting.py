@@ -11,7 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from lvzhi.evaluations import engine, scoring
+from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
 
 
@@ -38,7 +38,7 @@ def _inputs(evaluations: list[Evaluation]) -> dict[int, Any]:
             name=e.region.name,
             values=values[e.pk],
             # Every peer's last year too: a rank on growth() ranks everyone's growth.
-            previous=scoring.previous_values(e),
+            previous=rescoring.previous_values(e),
             manual=manual[e.pk],
         )
         for e in evaluations
@@ -70,9 +70,9 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
     for wanted in by_round.values():
         rnd = wanted[0].round
         text = rnd.scheme_version.yaml_text
-        scheme = engine.load(text)
+        scheme = gateway.load(text)
         peers = wanted
-        if engine.scheme_info(text).has_rank:
+        if gateway.scheme_info(text).has_rank:
             # Ranks are among every region of the round, whether or not the caller may see them;
             # only the reports asked for (already scoped by the caller) are built.
             peers = list(Evaluation.objects.filter(round=rnd).select_related("region").order_by("pk"))

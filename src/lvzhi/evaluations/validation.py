@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from lvzhi.evaluations.engine import ItemSpec, catalogue
 from lvzhi.evaluations.errors import Issue
 from lvzhi.evaluations.fields import parse_decimal
+from lvzhi.evaluations.gateway import ItemSpec, catalogue
 
 SHARE_CALL = re.compile(r"^\s*share\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
 # Stated growth rates are usually rounded to one or two decimals in reports.

@@ -9,7 +9,7 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         # Scoring asks which files back each indicator (rules may require evidence); evaluations must not
         # import this app, so we register ourselves.
-        from lvzhi.evaluations.scoring import register_evidence_provider
+        from lvzhi.evaluations.rescoring import register_evidence_provider
         from lvzhi.evidence.services import evidence_names
 
         register_evidence_provider(evidence_names)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from lvzhi.accounts.scoping import Forbidden, NotFound, Perm, can, evaluations_for, get_evaluation_for
 from lvzhi.audit.services import record
-from lvzhi.evaluations import engine, scoring
+from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.errors import ActionError, NotEditable
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.evaluations.workflow import EDITABLE_STATES
@@ -89,7 +89,7 @@ def do_attach_evidence(
     """Store an uploaded file by its sha256 and attach it to one indicator of the evaluation (audited)."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     kind = storage.check_upload(name, content)
-    info = engine.scheme_info(evaluation.round.scheme_version.yaml_text)
+    info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
     if not any(leaf.code == indicator_code for leaf in info.leaves):
         raise ActionError(f"方案中没有代码为 {indicator_code} 的末级指标")
     # Written before the transaction: content-addressed, so a refused action leaves at most an unused file.
@@ -126,7 +126,7 @@ def do_attach_evidence(
             region_code=ev.region.code,
             after=after,
         )
-        scoring.rescore(ev)
+        rescoring.rescore(ev)
         return evidence
 
 
@@ -148,7 +148,7 @@ def do_remove_evidence(*, acting_user: Any, evidence: Evidence) -> None:
             before=before,
         )
         row.delete()
-        scoring.rescore(ev)
+        rescoring.rescore(ev)
 
 
 def evidence_for(user: Any, evaluation_id: Any) -> list[Evidence]:

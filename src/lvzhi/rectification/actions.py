@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from lvzhi.accounts.scoping import Forbidden, NotFound
 from lvzhi.audit.services import record
-from lvzhi.evaluations import engine
+from lvzhi.evaluations import gateway
 from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed
 from lvzhi.evaluations.models import Evaluation, Round
 from lvzhi.evidence import storage
@@ -163,7 +163,7 @@ def _attach(
 @functools.lru_cache(maxsize=64)
 def _indicator_codes(yaml_text: str) -> frozenset[str]:
     # Every indicator the scheme defines (any level), plus its bonus/deduction items, vetoes and caps.
-    scheme = engine.load(yaml_text)
+    scheme = gateway.load(yaml_text)
     codes = {
         node.code for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions) for node in top.walk()
     }

@@ -10,7 +10,7 @@ import functools
 from typing import Any
 
 from lvzhi.accounts.scoping import Perm, get_evaluation_for
-from lvzhi.evaluations import engine
+from lvzhi.evaluations import gateway
 from lvzhi.rectification import queries
 from lvzhi.rectification.models import Problem, ProblemState
 from lvzhi.writer import numbers
@@ -21,7 +21,7 @@ GENERAL = "综合"  # the indicator column of a problem tied to no single indica
 
 @functools.lru_cache(maxsize=64)
 def _indicator_names(yaml_text: str) -> dict[str, str]:
-    scheme = engine.load(yaml_text)
+    scheme = gateway.load(yaml_text)
     names = {
         node.code: node.name
         for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from lvzhi.evaluations.engine import catalogue
 from lvzhi.evaluations.fields import canonical
+from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.validation import check_item
 
 # Catalogue units in which the reader's base unit for money (元) is scaled.

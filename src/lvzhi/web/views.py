@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import Perm
-from lvzhi.evaluations.engine import catalogue
 from lvzhi.evaluations.fields import canonical
+from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation, SchemeVersion, State
 from lvzhi.web import pagecache, queries
 from lvzhi.web.templatetags.lvzhi_web import ACTIONS

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
-from lvzhi.evaluations import actions, engine, scoring
+from lvzhi.evaluations import actions, gateway, rescoring
 from lvzhi.evaluations.errors import ActionError, EditConflict, ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Source, State, StateChange
 from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
@@ -117,8 +117,8 @@ class Row:
 
 def _item_codes(ev: Evaluation) -> list[str]:
     """The statistics this evaluation asks for: the scheme's items, or every enterable catalogue item."""
-    cat = engine.catalogue()
-    info = engine.scheme_info(ev.round.scheme_version.yaml_text)
+    cat = gateway.catalogue()
+    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
     codes = [c for c in info.item_codes if c in cat and not cat[c].formula]
     if not codes:
         codes = [c for c, spec in cat.items() if not spec.formula]
@@ -127,10 +127,10 @@ def _item_codes(ev: Evaluation) -> list[str]:
 
 
 def _rows(ev: Evaluation, codes: list[str] | None = None) -> list[Row]:
-    cat = engine.catalogue()
+    cat = gateway.catalogue()
     codes = codes if codes is not None else _item_codes(ev)
     values = {v.item_code: v for v in DataValue.objects.filter(evaluation=ev, item_code__in=codes)}
-    previous = scoring.previous_values(ev)
+    previous = rescoring.previous_values(ev)
     rows = []
     for code in codes:
         spec = cat.get(code)
@@ -227,7 +227,7 @@ class ScoreRow:
 
 
 def _score_rows(ev: Evaluation, only: str | None = None) -> list[ScoreRow]:
-    info = engine.scheme_info(ev.round.scheme_version.yaml_text)
+    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
     scores = {s.indicator_code: s for s in ItemScore.objects.filter(evaluation=ev).select_related("reviewer")}
     return [
         ScoreRow(
@@ -249,7 +249,7 @@ def scores(request: HttpRequest, pk: int) -> HttpResponse:
     """自评打分: automatic scores with explanations, manual self-scores with justification, evidence."""
     ev = scoping.get_evaluation_for(request.user, pk)
     ctx = _base(request, ev, "scores")
-    ctx.update({"rows": _score_rows(ev), "summary": scoring.summary_for(ev)})
+    ctx.update({"rows": _score_rows(ev), "summary": rescoring.summary_for(ev)})
     ctx.update(_evidence_context(ev, request.user))
     return render(request, "web/eval_scores.html", ctx)
 
@@ -279,7 +279,7 @@ def save_self_score(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "；".join(i.message for i in exc.issues) if isinstance(exc, ValidationFailed) else str(exc)
         )
     ev.refresh_from_db()
-    ctx = {"ev": ev, "r": row, "editable": True, "summary": scoring.summary_for(ev)}
+    ctx = {"ev": ev, "r": row, "editable": True, "summary": rescoring.summary_for(ev)}
     ctx.update(_evidence_context(ev, request.user))
     return render(request, "web/_score_row.html", ctx)
 
@@ -293,7 +293,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     ctx.update(
         {
             "rows": rows,
-            "summary": scoring.summary_for(ev),
+            "summary": rescoring.summary_for(ev),
             "n_discrepancies": sum(1 for r in rows if r.s and r.s.discrepancy),
         }
     )

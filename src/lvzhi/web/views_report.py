@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from lvzhi.accounts import scoping
-from lvzhi.evaluations import reporting, scoring
+from lvzhi.evaluations import reporting, rescoring
 from lvzhi.reader.extract import ExtractError, extract
 from lvzhi.web.annotate import annotated_html, marks_for
 from lvzhi.web.views_eval import _base, _score_rows
@@ -30,7 +30,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     """报告: the self-evaluation report drafted from the evaluation, previewed, downloadable as docx/pdf."""
     ev = scoping.get_evaluation_for(request.user, pk)
     ctx = _base(request, ev, "report")
-    ctx.update({"rows": _score_rows(ev), "summary": scoring.summary_for(ev)})
+    ctx.update({"rows": _score_rows(ev), "summary": rescoring.summary_for(ev)})
     return render(request, "web/eval_report.html", ctx)
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from lvzhi.evaluations import engine
+from lvzhi.evaluations import gateway
 from lvzhi.evaluations.bulk import gc_paused, insert_many, update_many
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Round
 
@@ -31,12 +31,8 @@ def register_evidence_provider(provider: EvidenceProvider) -> None:
         _evidence_providers.append(provider)
 
 
-def evidence_for(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
+def evidence_files(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
     """File names backing each (evaluation id, indicator code), from the registered evidence providers."""
-    return _evidence(evaluation_ids)
-
-
-def _evidence(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
     found: dict[tuple[int, str], tuple[str, ...]] = {}
     for provider in _evidence_providers:
         for key, names in provider(evaluation_ids).items():
@@ -77,7 +73,7 @@ def refresh_final(row: ItemScore) -> None:
 
 def rescore(evaluation: Evaluation) -> None:
     """Re-score one evaluation (its whole round when the scheme ranks regions against each other)."""
-    info = engine.scheme_info(evaluation.round.scheme_version.yaml_text)
+    info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
     if info.has_rank:
         rescore_round(evaluation.round)
     else:
@@ -125,8 +121,8 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
     for t in ItemScore.objects.filter(**by_eval).values_list(*_Row._fields):
         row = _Row(*t)
         rows[row.evaluation_id][row.indicator_code] = row
-    evidence = _evidence(ids)
-    manual: dict[int, dict[str, engine.Judgement]] = defaultdict(dict)
+    evidence = evidence_files(ids)
+    manual: dict[int, dict[str, gateway.Judgement]] = defaultdict(dict)
     for ev_id, by_code in rows.items():
         for code, row in by_code.items():
             if row.rule_kind != "manual":
@@ -135,16 +131,16 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
             if row.review_score is not None:
                 # The reviewer's judgement overrides the self-score; its comment is the justification.
                 why = row.review_comment or row.self_justification
-                manual[ev_id][code] = engine.Judgement(None, row.review_score, why, files)
+                manual[ev_id][code] = gateway.Judgement(None, row.review_score, why, files)
             elif row.self_score is not None:
-                manual[ev_id][code] = engine.Judgement(
+                manual[ev_id][code] = gateway.Judgement(
                     row.self_level or None,
                     None if row.self_level else row.self_score,
                     row.self_justification,
                     files,
                 )
     inputs = [
-        engine.RegionInput(
+        gateway.EvaluationInput(
             key=e.pk,
             region=e.region.code,
             name=e.region.name,
@@ -154,8 +150,8 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
         )
         for e in evaluations
     ]
-    results = engine.score_regions(text, inputs)
-    info = engine.scheme_info(text)
+    results = gateway.score_regions(text, inputs)
+    info = gateway.scheme_info(text)
     now = timezone.now()
     to_create: list[tuple[Any, ...]] = []
     row_updates: list[tuple[Any, ...]] = []

@@ -163,7 +163,7 @@ class Judgement:
 
 
 @dataclass
-class RegionInput:
+class EvaluationInput:
     """One region's inputs to scoring; `key` identifies it in the results (the evaluation id)."""
 
     key: int
@@ -183,7 +183,7 @@ class LeafResult:
 
 
 @dataclass
-class RegionResult:
+class EvaluationResult:
     total: Decimal | None
     grade: str
     leaves: dict[str, LeafResult]
@@ -202,8 +202,8 @@ def _plain(v: Decimal | None) -> str | None:
 
 
 @gc_paused
-def score_regions(text: str, inputs: list[RegionInput]) -> dict[int, RegionResult]:
-    """Score regions of one round together with the scoring engine; results keyed by RegionInput.key."""
+def score_regions(text: str, inputs: list[EvaluationInput]) -> dict[int, EvaluationResult]:
+    """Score regions of one round together with the scoring engine; results keyed by EvaluationInput.key."""
     from lvzhi.scoring.model import ManualScore
     from lvzhi.scoring.model import RegionInput as EngineInput
 
@@ -223,7 +223,7 @@ def score_regions(text: str, inputs: list[RegionInput]) -> dict[int, RegionResul
         for inp in inputs
     ]
     results = _scorer(text).score(engine_inputs)
-    out: dict[int, RegionResult] = {}
+    out: dict[int, EvaluationResult] = {}
     for inp, res in zip(inputs, results, strict=True):
         leaves: dict[str, LeafResult] = {}
         groups: dict[str, str | None] = {}
@@ -264,5 +264,5 @@ def score_regions(text: str, inputs: list[RegionInput]) -> dict[int, RegionResul
                 for c in res.conditions
             ],
         }
-        out[inp.key] = RegionResult(res.total, res.grade_name or res.grade or "", leaves, summary)
+        out[inp.key] = EvaluationResult(res.total, res.grade_name or res.grade or "", leaves, summary)
     return out

@@ -1,0 +1,29 @@
+"""What every evaluation action checks before it writes: the acting user's permission and the state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lvzhi.accounts.scoping import Forbidden, Perm, can
+from lvzhi.evaluations.errors import NotEditable
+from lvzhi.evaluations.models import Evaluation
+from lvzhi.evaluations.workflow import EDITABLE_STATES
+
+# "Argument not given" for optional fields where None means "clear it".
+UNSET: Any = object()
+
+
+def actor_name(user: Any) -> str:
+    return str(getattr(user, "username", "") or "系统")
+
+
+def require(user: Any, evaluation: Evaluation, *perms: Perm) -> None:
+    if not any(can(user, evaluation, p) for p in perms):
+        names = "/".join(p.value for p in perms)
+        raise Forbidden(f"您没有对“{evaluation}”执行此操作的权限 (permission denied: {names})")
+
+
+def require_editable(acting_user: Any, ev: Evaluation, *perms: Perm) -> None:
+    require(acting_user, ev, *perms)
+    if ev.state not in EDITABLE_STATES:
+        raise NotEditable(f"“{ev}”当前状态为“{ev.state}”，数据已锁定，不能修改")

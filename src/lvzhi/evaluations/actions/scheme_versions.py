@@ -1,0 +1,48 @@
+"""Importing a scheme text as a new immutable scheme version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from lvzhi.accounts.scoping import Forbidden, is_admin, office_regions
+from lvzhi.audit.services import record
+from lvzhi.evaluations import gateway
+from lvzhi.evaluations.models import SchemeVersion
+
+
+def do_create_scheme_version(*, acting_user: Any, yaml_text: str, source_name: str = "") -> SchemeVersion:
+    """Validate a scheme text with the engine and store it as a new version (or return the identical one)."""
+    if not (is_admin(acting_user) or office_regions(acting_user).exists()):
+        raise Forbidden("只有系统管理员或督导办可以导入评价方案")
+    info = gateway.scheme_info(yaml_text, source_name or "<scheme>")
+    digest = gateway.content_hash(yaml_text)
+    with transaction.atomic():
+        existing = SchemeVersion.objects.filter(content_hash=digest).first()
+        if existing is not None:
+            return existing
+        last = SchemeVersion.objects.filter(scheme_id=info.scheme_id).order_by("-version").first()
+        sv = SchemeVersion.objects.create(
+            scheme_id=info.scheme_id,
+            version=(last.version + 1) if last else 1,
+            title=info.title,
+            year=info.year,
+            level=info.level,
+            yaml_text=yaml_text,
+            content_hash=digest,
+            source_name=source_name[:255],
+            created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        )
+        record(
+            actor=acting_user,
+            action="scheme.create_version",
+            obj=sv,
+            after={
+                "scheme_id": sv.scheme_id,
+                "version": sv.version,
+                "content_hash": digest,
+                "source": source_name,
+            },
+        )
+        return sv

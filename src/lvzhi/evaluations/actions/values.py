@@ -1,0 +1,301 @@
+"""The statistics of an evaluation: save one, confirm a prefilled one, import many."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lvzhi.accounts.scoping import Forbidden, Perm, evaluations_for
+from lvzhi.audit.services import record, record_many
+from lvzhi.evaluations import gateway, rescoring
+from lvzhi.evaluations.actions.guards import UNSET, actor_name, require_editable
+from lvzhi.evaluations.bulk import gc_paused, insert_many, update_many
+from lvzhi.evaluations.errors import (
+    ActionError,
+    EditConflict,
+    Issue,
+    NotEditable,
+    ValidationFailed,
+    clean_text,
+)
+from lvzhi.evaluations.locks import lock_evaluation
+from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
+from lvzhi.evaluations.validation import check_item, check_values, cross_field_issues
+from lvzhi.evaluations.workflow import EDITABLE_STATES
+
+
+def _value_snapshot(dv: DataValue | None) -> dict[str, Any] | None:
+    if dv is None:
+        return None
+    return {
+        "value": dv.value,
+        "prev_value": dv.prev_value,
+        "source": dv.source,
+        "confirmed": dv.confirmed,
+        "version": dv.version,
+    }
+
+
+def do_save_value(
+    *,
+    acting_user: Any,
+    evaluation: Evaluation,
+    item_code: str,
+    value: Any,
+    expected_version: int | None,
+    prev_value: Any = UNSET,
+    source: str = Source.MANUAL,
+    source_sentence: str = "",
+    source_document: str = "",
+    note: str | None = None,
+) -> tuple[DataValue, list[Issue]]:
+    """Save one statistic if nobody changed it since `expected_version` (None: it was empty); returns warnings."""
+    spec = gateway.catalogue().get(item_code)
+    if spec is None:
+        raise ValidationFailed([Issue(item_code, f"数据项目录中没有代码为 {item_code} 的数据项")])
+    parsed, issues = check_item(spec, value)
+    prev_parsed: Any = UNSET
+    if prev_value is not UNSET:
+        prev_parsed, prev_issues = check_item(spec, prev_value)
+        issues += [Issue(i.code, "上年数值：" + i.message) for i in prev_issues]
+    if issues:
+        raise ValidationFailed(issues)
+    if source not in Source.values:
+        raise ActionError(f"未知的数据来源 {source!r}")
+    with transaction.atomic():
+        ev = lock_evaluation(evaluation)
+        require_editable(acting_user, ev, Perm.FILL)
+        dv = DataValue.objects.select_for_update().filter(evaluation=ev, item_code=item_code).first()
+        current_version = dv.version if dv else None
+        if (expected_version or None) != current_version:
+            raise EditConflict(
+                item_code=item_code,
+                expected_version=expected_version,
+                current_version=current_version or 0,
+                current_value=dv.value if dv else None,
+                changed_by=actor_name(dv.updated_by) if dv and dv.updated_by else "他人",
+                changed_at=dv.updated_at if dv else None,
+                your_value=value,
+            )
+        before = _value_snapshot(dv)
+        if dv is None:
+            dv = DataValue(evaluation=ev, item_code=item_code, version=0)
+        dv.value = parsed
+        if prev_parsed is not UNSET:
+            dv.prev_value = prev_parsed
+        dv.source = source
+        dv.confirmed = source != Source.PREFILL
+        dv.source_sentence = clean_text(source_sentence) if source == Source.PREFILL else ""
+        dv.source_document = source_document
+        if note is not None:
+            dv.note = clean_text(note)
+        dv.version += 1
+        dv.updated_by = acting_user if getattr(acting_user, "pk", None) else None
+        dv.save()
+        record(
+            actor=acting_user,
+            action="value.save",
+            obj=dv,
+            object_repr=f"{ev} · {spec.name}",
+            region_code=ev.region.code,
+            before=before,
+            after=_value_snapshot(dv),
+        )
+        rescoring.rescore(ev)
+        current = dict(DataValue.objects.filter(evaluation=ev).values_list("item_code", "value"))
+        warnings = [
+            Issue(i.code, i.message, blocking=False)
+            for i in cross_field_issues(current, rescoring.previous_values(ev))
+        ]
+        return dv, warnings
+
+
+def do_confirm_value(
+    *, acting_user: Any, evaluation: Evaluation, item_code: str, expected_version: int
+) -> DataValue:
+    """Confirm a value prefilled from a report (a person vouches for it)."""
+    with transaction.atomic():
+        ev = lock_evaluation(evaluation)
+        require_editable(acting_user, ev, Perm.FILL)
+        dv = DataValue.objects.select_for_update().filter(evaluation=ev, item_code=item_code).first()
+        if dv is None:
+            raise ActionError(f"数据项 {item_code} 尚无数值，无需确认")
+        if dv.version != expected_version:
+            raise EditConflict(
+                item_code=item_code,
+                expected_version=expected_version,
+                current_version=dv.version,
+                current_value=dv.value,
+                changed_by=actor_name(dv.updated_by),
+                changed_at=dv.updated_at,
+            )
+        before = _value_snapshot(dv)
+        dv.confirmed = True
+        dv.version += 1
+        dv.updated_by = acting_user
+        dv.save()
+        record(
+            actor=acting_user,
+            action="value.confirm",
+            obj=dv,
+            region_code=ev.region.code,
+            before=before,
+            after=_value_snapshot(dv),
+        )
+        return dv
+
+
+@gc_paused
+def do_import_values(
+    *,
+    acting_user: Any,
+    round: Round,
+    rows: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
+    source: str = Source.IMPORT,
+    source_document: str = "",
+) -> int:
+    """Store many regions' values at once (Excel import): all checked first, nothing written on any error."""
+    previous = previous or {}
+    evaluations = {
+        ev.region.code: ev
+        for ev in Evaluation.objects.filter(round=round, region__code__in=list(rows)).select_related(
+            "region", "round"
+        )
+    }
+    # One query per permission for the whole round, not two per region.
+    allowed = set(evaluations_for(acting_user, Perm.FILL).filter(round=round).values_list("pk", flat=True))
+    allowed |= set(evaluations_for(acting_user, Perm.MANAGE).filter(round=round).values_list("pk", flat=True))
+    issues: list[Issue] = []
+    parsed: dict[str, dict[str, Decimal | None]] = {}
+    parsed_prev: dict[str, dict[str, Decimal | None]] = {}
+    for code in rows:
+        if code not in evaluations:
+            issues.append(Issue(code, f"区划 {code} 不在评价轮次“{round}”中"))
+    for code, ev in evaluations.items():
+        if ev.pk not in allowed:
+            raise Forbidden(f"您没有填报“{ev}”的权限")
+        if ev.state not in EDITABLE_STATES:
+            issues.append(Issue(code, f"“{ev}”当前状态为“{ev.state}”，数据已锁定"))
+        parsed[code], found = check_values(rows[code])
+        issues += [Issue(f"{code}/{i.code}", i.message) for i in found]
+        parsed_prev[code], found = check_values(previous.get(code, {}))
+        issues += [Issue(f"{code}/{i.code}", "上年数值：" + i.message) for i in found]
+    if issues:
+        raise ValidationFailed(issues)
+    user_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+    now = timezone.now()
+    written = 0
+    with transaction.atomic():
+        Round.objects.select_for_update().filter(pk=round.pk).first()
+        locked = list(
+            Evaluation.objects.select_for_update()
+            .filter(pk__in=[e.pk for e in evaluations.values()])
+            .order_by("pk")
+        )
+        if any(e.state not in EDITABLE_STATES for e in locked):
+            raise NotEditable("导入期间有评价的状态已改变，请重新导入")
+        existing: dict[tuple[int, str], tuple[int, Decimal | None, Decimal | None, int]] = {
+            (ev_id, item): (pk, value, prev, version)
+            for pk, ev_id, item, value, prev, version in DataValue.objects.filter(
+                evaluation__in=locked
+            ).values_list("pk", "evaluation_id", "item_code", "value", "prev_value", "version")
+        }
+        to_create: list[tuple[Any, ...]] = []
+        to_update: list[tuple[Any, ...]] = []
+        entries: list[dict[str, Any]] = []
+        for code, ev in evaluations.items():
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            for item in sorted(set(parsed[code]) | set(parsed_prev[code])):
+                old = existing.get((ev.pk, item))
+                new_value = parsed[code].get(item, old[1] if old else None)
+                new_prev = parsed_prev[code].get(item, old[2] if old else None)
+                if old is not None and (old[1], old[2]) == (new_value, new_prev):
+                    continue
+                if old is None:
+                    to_create.append(
+                        (
+                            ev.pk,
+                            item,
+                            new_value,
+                            new_prev,
+                            source,
+                            "",
+                            source_document,
+                            True,
+                            "",
+                            1,
+                            user_id,
+                            now,
+                        )
+                    )
+                else:
+                    before[item] = old[1]
+                    to_update.append(
+                        (
+                            new_value,
+                            new_prev,
+                            source,
+                            "",
+                            source_document,
+                            True,
+                            old[3] + 1,
+                            user_id,
+                            now,
+                            old[0],
+                        )
+                    )
+                after[item] = new_value
+            if after:
+                written += len(after)
+                entries.append(
+                    {
+                        "action": "value.import",
+                        "obj": ev,
+                        "region_code": ev.region.code,
+                        "object_repr": f"{ev} · 导入 {len(after)} 项",
+                        "before": before,
+                        "after": after,
+                    }
+                )
+        insert_many(
+            DataValue,
+            [
+                "evaluation",
+                "item_code",
+                "value",
+                "prev_value",
+                "source",
+                "source_sentence",
+                "source_document",
+                "confirmed",
+                "note",
+                "version",
+                "updated_by",
+                "updated_at",
+            ],
+            to_create,
+        )
+        update_many(
+            DataValue,
+            [
+                "value",
+                "prev_value",
+                "source",
+                "source_sentence",
+                "source_document",
+                "confirmed",
+                "version",
+                "updated_by",
+                "updated_at",
+            ],
+            to_update,
+        )
+        record_many(actor=acting_user, entries=entries)
+        rescoring.rescore_round(round)
+    return written
