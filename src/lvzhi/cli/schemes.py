@@ -79,40 +79,6 @@ def _num(d: object) -> str:
     return str(d)
 
 
-def _rule_text(rule: object) -> str:
-    from lvzhi.schemes.model import Rule
-
-    if not isinstance(rule, Rule):
-        return ""
-    k = rule.kind
-    if k == "manual":
-        return "人工评定: " + " ".join(f"{n}={_num(v)}" for n, v in rule.levels)
-    if k == "threshold":
-        assert rule.expr and rule.target
-        return f"达标: {rule.expr.text} {rule.op} {rule.target.text}"
-    if k == "linear":
-        assert rule.expr and rule.target
-        word = "不低于" if rule.direction == "min" else "不高于"
-        return f"线性: {rule.expr.text} {word} {rule.target.text}，每差 {_num(rule.step)} 扣 {_num(rule.per_unit)}"
-    if k == "ladder":
-        assert rule.expr
-        return f"分档: {rule.expr.text} " + "；".join(f"≥{_num(b.min)}→{_num(b.score)}" for b in rule.bands)
-    if k in ("all", "any"):
-        word = "全部满足" if k == "all" else "任一满足"
-        return f"{word}: " + "；".join(c.text for c in rule.conditions)
-    if k == "rank":
-        assert rule.expr
-        order = "高者优" if rule.order == "desc" else "低者优"
-        if rule.mode == "peer_average":
-            return f"与同级平均比较: {rule.expr.text}（{order}），低于平均得 {_num(rule.below)}"
-        return f"排名: {rule.expr.text}（{order}）" + "/".join(_num(p) for p in rule.points_by_rank)
-    if k == "per_item_deduction":
-        assert rule.count
-        return f"每项扣分: {rule.count.text} × {_num(rule.per_item)}"
-    assert rule.score
-    return f"公式: {rule.score.text}"
-
-
 @scheme_app.command("show")
 def show_cmd(
     scheme: Annotated[str, typer.Argument(help="内置方案 id 或 YAML 文件 (built-in id or file)")],
@@ -137,11 +103,11 @@ def show_cmd(
     table.add_column("分值", justify="right")
     table.add_column("规则")
 
-    def add(ind: object, depth: int) -> None:
-        from lvzhi.schemes.model import Indicator
+    from lvzhi.schemes.model import Indicator
+    from lvzhi.schemes.rule_text import condition_text, rule_text
 
-        assert isinstance(ind, Indicator)
-        rule = _rule_text(ind.rule) or (f"分值说明: {ind.points_note}" if ind.points_note else "")
+    def add(ind: Indicator, depth: int) -> None:
+        rule = rule_text(s, ind) or (f"分值说明: {ind.points_note}" if ind.points_note else "")
         table.add_row(ind.code, "  " * depth + ind.name, _num(ind.points), rule)
         for child in ind.children:
             add(child, depth + 1)
@@ -157,10 +123,9 @@ def show_cmd(
     if s.vetoes or s.caps:
         table.add_section()
         for c in s.vetoes:
-            table.add_row(c.code, f"一票否决: {c.name}", "", c.when.text)
+            table.add_row(c.code, f"一票否决: {c.name}", "", condition_text(s, c))
         for c in s.caps:
-            effect = f"不得高于 {c.max_grade}" if c.kind == "max_grade" else f"降 {c.demote} 个等次"
-            table.add_row(c.code, f"{effect}: {c.name}", "", c.when.text)
+            table.add_row(c.code, f"等次限制: {c.name}", "", condition_text(s, c))
     console.print(table)
 
 
