@@ -20,6 +20,7 @@ from ninja.security import HttpBearer, SessionAuth
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
 from lvzhi.accounts.security import authenticate_token
+from lvzhi.audit.codes import action_label, describe_record
 from lvzhi.entry import services as entry
 from lvzhi.entry.workbook import MAX_FILE_BYTES, WorkbookInvalid
 from lvzhi.evaluations import actions, gateway
@@ -527,6 +528,8 @@ def list_audit(request: HttpRequest, page: Query[Page], action: str | None = Non
                 "at": r.at,
                 "actor": r.actor_username,
                 "action": r.action,
+                "action_label": action_label(r.action),
+                "sentence": describe_record(r),
                 "object_type": r.object_type,
                 "object_id": r.object_id,
                 "object": r.object_repr,

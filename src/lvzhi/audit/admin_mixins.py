@@ -51,7 +51,7 @@ class AuditedAdminMixin:
         if before is None or diff:
             record(
                 actor=request.user,
-                action=f"admin.{'change' if before else 'add'}",
+                action="admin.change" if before else "admin.add",
                 obj=obj,
                 region_code=region_of(obj),
                 before={k: before[k] for k in diff} if before else None,

@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from lvzhi.audit.codes import require_registered
 from lvzhi.audit.models import AuditRecord, ChainHead
 
 GENESIS = "0" * 64
@@ -81,6 +82,7 @@ def record(
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise RuntimeError("audit.record() must run inside the action's transaction.atomic() block")
+    require_registered(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -143,6 +145,8 @@ def record_many(*, actor: Any, entries: list[dict[str, Any]]) -> int:
         raise RuntimeError("audit.record_many() must run inside the action's transaction.atomic() block")
     if not entries:
         return 0
+    for e in entries:
+        require_registered(e["action"])
     head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
     username = (getattr(actor, "username", "") if actor is not None else "") or "系统"
     prev = head.hash or GENESIS

@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, render
 from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import Perm
+from lvzhi.audit.codes import ACTIONS
 from lvzhi.evaluations.fields import canonical
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation, SchemeVersion, State
 from lvzhi.web import pagecache, queries
-from lvzhi.web.templatetags.lvzhi_web import ACTIONS
 
 # Lists of evaluations never need the engine's result blob nor the scheme text: leaving them out keeps
 # 工作台 and 对比分析 fast with hundreds of rows.
@@ -239,7 +239,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
     tpl = "web/_audit_rows.html" if request.htmx else "web/audit.html"
-    actions = sorted(ACTIONS.items(), key=lambda kv: kv[1])
+    actions = sorted(((a.code, a.label) for a in ACTIONS.values()), key=lambda kv: kv[1])
     return render(
         request, tpl, {"title": "审计日志", "page": page, "f": f, "query": query, "actions": actions}
     )

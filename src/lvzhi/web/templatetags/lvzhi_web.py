@@ -8,6 +8,8 @@ from typing import Any
 
 from django import template
 
+from lvzhi.audit.codes import action_label, describe_record
+
 register = template.Library()
 
 
@@ -63,29 +65,5 @@ def rule_kind(kind: Any) -> str:
     return RULE_KINDS.get(str(kind), str(kind))
 
 
-# Audit action codes (written by the action functions) as people call them.
-ACTIONS = {
-    "evaluation.transition": "状态变更",
-    "value.save": "修改数据",
-    "value.import": "Excel 导入",
-    "value.confirm": "确认预填数据",
-    "score.self": "自评打分",
-    "score.review": "评审打分",
-    "round.open": "开启评价轮次",
-    "round.assign_expert": "分配专家",
-    "round.unassign_expert": "撤销专家分配",
-    "evidence.attach": "上传证明材料",
-    "evidence.remove": "删除证明材料",
-    "scheme.create_version": "导入评价方案",
-    "user.create": "创建用户",
-    "role.grant": "授予角色",
-    "role.revoke": "撤销角色",
-    "regions.upsert": "更新行政区划",
-    "regions.add_unit": "新增非标准单位",
-}
-
-
-@register.filter
-def action_label(code: Any) -> str:
-    """The Chinese name of an audit action code (the code itself when it has none yet)."""
-    return ACTIONS.get(str(code), str(code))
+register.filter("action_label", action_label)
+register.filter("audit_sentence", describe_record)
