@@ -1,8 +1,18 @@
-"""Score the report reader against the hand-made gold annotations of the seed reports.
+"""Score the report reader against hand-made gold annotations, per split.
 
-Usage: ``.venv/bin/python scripts/eval_reader.py [SEEDS_DIR] [--errors]``.  The seeds and the gold
-are read from ``../shared/seeds`` relative to the repository root (never from a copy).  Importable:
-``evaluate(seeds_dir)`` returns the figures that ``tests/reader/test_gold.py`` asserts.
+Usage: ``.venv/bin/python scripts/eval_reader.py [SEEDS_DIR] [--errors] [--split=seeds|train|heldout]``.
+
+Three splits are printed separately:
+
+* 种子 (seeds) — the five seed reports, gold in ``../shared/seeds/gold`` (never copied);
+* 语料-训练 (corpus-train) — documents of ``../shared/corpus`` annotated in ``tests/reader/gold`` that rules
+  may be written against;
+* 语料-留出 (corpus-held-out) — the annotated corpus documents listed in ``tests/reader/gold/HELDOUT``,
+  only measured.
+
+A corpus file starts with a three-line header (SOURCE/TITLE/DOCTYPE) that is not part of the published
+text: it is blanked (same length, so the gold offsets hold) before the reader sees the text.
+Importable: ``evaluate(seeds_dir)`` and ``evaluate_corpus(split)`` return the figures the tests assert.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ from lvzhi.reader.pipeline import analyse
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SEEDS = REPO / ".." / "shared" / "seeds"
+DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus"
+CORPUS_GOLD = REPO / "tests" / "reader" / "gold"
 FIELDS = ("qualifier", "kind", "year", "metric", "direction")
 
 
@@ -44,7 +56,10 @@ class Score:
     checks_found: int = 0
     checks_right_verdict: int = 0
     checks_pred: int = 0
+    inconsistent_gold: int = 0
+    inconsistent_found: int = 0
     false_inconsistencies: int = 0
+    documents: int = 0
     errors: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -155,6 +170,8 @@ def _score_file(
     score.checks_gold += len(checks)
     score.checks_pred += len(a.checks)
     gold_inconsistent = {int(k["start"]) for k in checks if not k["consistent"]}
+    score.inconsistent_gold += len(gold_inconsistent)
+    score.inconsistent_found += len(gold_inconsistent & {c.start for c in a.checks if not c.consistent})
     for k in checks:
         hits = [c for c in a.checks if c.start == int(k["start"])]
         if hits:
@@ -179,6 +196,50 @@ def evaluate(seeds_dir: Path = DEFAULT_SEEDS) -> Score:
         text = path.read_text(encoding="utf-8")
         per_file = {n: gold[n].get(path.name, []) for n in gold}
         _score_file(score, path.name[:3], text, analyse(text), per_file)
+        score.documents += 1
+    return score
+
+
+def blank_header(text: str) -> str:
+    """The corpus text with its SOURCE/TITLE/DOCTYPE header replaced by spaces (offsets unchanged)."""
+    end = text.index("\n\n") + 2 if text.startswith("SOURCE:") else 0
+    return "".join(ch if ch == "\n" else " " for ch in text[:end]) + text[end:]
+
+
+def corpus_gold(name: str, gold_dir: Path = CORPUS_GOLD) -> dict[str, list[dict[str, Any]]]:
+    """One corpus document's gold rows, split as the seeds' three files (a row's keys tell its kind)."""
+    rows: dict[str, list[dict[str, Any]]] = {"sections": [], "claims": [], "checks": []}
+    with open(gold_dir / f"{Path(name).stem}.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line, parse_float=Decimal)
+                kind = "checks" if "quote" in row else "claims" if "surface" in row else "sections"
+                rows[kind].append(row)
+    return rows
+
+
+def held_out(gold_dir: Path = CORPUS_GOLD) -> set[str]:
+    """The held-out documents (file names), fixed before any rule was written against the corpus."""
+    lines = (gold_dir / "HELDOUT").read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def corpus_split(split: str, gold_dir: Path = CORPUS_GOLD) -> list[str]:
+    """Annotated corpus documents of ``split`` ("train" or "heldout"), by file name."""
+    names = sorted(p.stem + ".txt" for p in gold_dir.glob("*.jsonl"))
+    out = held_out(gold_dir)
+    return [n for n in names if (n in out) == (split == "heldout")]
+
+
+def evaluate_corpus(
+    split: str, corpus_dir: Path = DEFAULT_CORPUS, gold_dir: Path = CORPUS_GOLD
+) -> Score:
+    """Run the reader on the annotated corpus documents of one split and score them against their gold."""
+    score = Score()
+    for name in corpus_split(split, gold_dir):
+        text = blank_header((corpus_dir / name).read_text(encoding="utf-8"))
+        _score_file(score, name[:3], text, analyse(text), corpus_gold(name, gold_dir))
+        score.documents += 1
     return score
 
 
@@ -194,18 +255,28 @@ def report(score: Score) -> str:
         + ", ".join(f"{n}={score.field_accuracy(n):.3f}" for n in FIELDS)
         + f"; metric 包含关系 (contained either way) {score.metric_partial / max(score.claims_hit, 1):.3f}",
         f"核验 (checks)          找到 {score.checks_found}/{score.checks_gold}, 结论正确 {score.checks_right_verdict}/{score.checks_gold}, 预测 {score.checks_pred}",
+        f"不一致 (inconsistencies) 找到 {score.inconsistent_found}/{score.inconsistent_gold}",
         f"误报不一致 (false inconsistencies) {score.false_inconsistencies}",
     ]
     return "\n".join(lines)
 
 
+SPLITS = {"seeds": "种子 (seeds)", "train": "语料-训练 (corpus-train)", "heldout": "语料-留出 (corpus-held-out)"}
+
+
 def main(argv: list[str]) -> int:
-    """Print the scores; ``--errors`` also lists every miss."""
+    """Print the scores of every split (or of ``--split=NAME``); ``--errors`` also lists every miss."""
     args = [a for a in argv if not a.startswith("--")]
-    score = evaluate(Path(args[0]) if args else DEFAULT_SEEDS)
-    print(report(score))
-    if "--errors" in argv:
-        print("\n".join(score.errors))
+    chosen = [a.split("=", 1)[1] for a in argv if a.startswith("--split=")] or list(SPLITS)
+    for split in chosen:
+        if split == "seeds":
+            score = evaluate(Path(args[0]) if args else DEFAULT_SEEDS)
+        else:
+            score = evaluate_corpus(split)
+        print(f"== {SPLITS[split]}: {score.documents} 篇")
+        print(report(score))
+        if "--errors" in argv:
+            print("\n".join(score.errors))
     return 0
 
 
