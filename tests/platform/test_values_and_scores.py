@@ -63,7 +63,7 @@ def test_values_accept_thousands_separators_and_full_width_digits(filling):
         ("edu_gpb_spending", "-5", "不能小于 0"),
         ("kindergartens", "12.5", "应为整数"),
         ("edu_gpb_spending", "一百万", "不是数字"),
-        ("edu_gpb_spending", "NaN", "不是有限数字"),
+        ("edu_gpb_spending", "NaN", "不是数字"),
         ("kg_public_share_calc", "50", "由公式计算"),
         ("no_such_item", "1", "没有代码为 no_such_item"),
     ],

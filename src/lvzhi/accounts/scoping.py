@@ -18,6 +18,7 @@ from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.audit.models import AuditRecord
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
 from lvzhi.regions.models import Region
+from lvzhi.site.errors import parse_id
 
 
 class Perm(StrEnum):
@@ -141,10 +142,9 @@ def can(user: Any, evaluation: Evaluation, perm: Perm | str) -> bool:
 
 def get_evaluation_for(user: Any, evaluation_id: Any, perm: Perm | str = Perm.VIEW) -> Evaluation:
     """The evaluation if the user may see it (else NotFound) and holds `perm` on it (else Forbidden)."""
-    try:
-        pk = int(evaluation_id)
-    except (TypeError, ValueError):
-        raise NotFound("评价") from None
+    pk = parse_id(evaluation_id)
+    if pk is None:
+        raise NotFound("评价")
     evaluation = evaluations_for(user, Perm.VIEW).filter(pk=pk).first()
     if evaluation is None:
         raise NotFound("评价")
@@ -174,10 +174,9 @@ def rounds_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Round]:
 
 def get_round_for(user: Any, round_id: Any, perm: Perm | str = Perm.VIEW) -> Round:
     """The round if visible (else NotFound) and the user holds `perm` on it (else Forbidden)."""
-    try:
-        pk = int(round_id)
-    except (TypeError, ValueError):
-        raise NotFound("评价轮次") from None
+    pk = parse_id(round_id)
+    if pk is None:
+        raise NotFound("评价轮次")
     rnd = rounds_for(user, Perm.VIEW).filter(pk=pk).first()
     if rnd is None:
         raise NotFound("评价轮次")

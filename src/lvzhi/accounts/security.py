@@ -9,13 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.password_validation import MinimumLengthValidator
+from django.contrib.auth.password_validation import CommonPasswordValidator, MinimumLengthValidator
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from lvzhi.accounts.models import ApiToken, LoginFailure, User, UserSession
+from lvzhi.evaluations.errors import visible_count
 
 TOKEN_PREFIX = "lvz_"
 
@@ -153,10 +154,34 @@ def forget_session(session_key: str | None) -> None:
 
 
 class ChineseMinimumLengthValidator(MinimumLengthValidator):
-    """Django's minimum length check, with the message in Chinese whatever the active language."""
+    """Django's minimum length check counting only visible characters, the message in Chinese.
+
+    Spaces and zero-width characters add length without adding anything to guess: 'a1' followed by eight
+    spaces, or nine U+200B and 'a1', are two-character passwords.
+    """
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if visible_count(password) < self.min_length:
+            raise ValidationError(self.get_error_message(), code="password_too_short")
 
     def get_error_message(self) -> str:
-        return f"密码太短，至少需要 {self.min_length} 个字符。"
+        return f"密码太短，至少需要 {self.min_length} 个可见字符（空格和不可见字符不计）。"
 
     def get_help_text(self) -> str:
-        return f"密码至少需要 {self.min_length} 个字符。"
+        return f"密码至少需要 {self.min_length} 个可见字符。"
+
+
+# The password `lvzhi demo` prints for every demo account: public, so never acceptable for a real account.
+PUBLISHED_PASSWORDS = frozenset({"lvzhidemo2024"})
+
+
+class ChineseCommonPasswordValidator(CommonPasswordValidator):
+    """Django's list of 20,000 common passwords plus the ones we published, compared on the visible characters."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        seen = "".join(ch for ch in password if visible_count(ch)).lower()
+        if seen in self.passwords or seen in PUBLISHED_PASSWORDS:
+            raise ValidationError("这个密码太常见（或已公开），请换一个。", code="password_too_common")
+
+    def get_help_text(self) -> str:
+        return "密码不能是常见密码或已公开的演示密码。"

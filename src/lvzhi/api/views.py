@@ -13,9 +13,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from ninja import File, Form, NinjaAPI, Query, Router, Schema
+from ninja.errors import ValidationError as RequestInvalid
 from ninja.files import UploadedFile
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import Field
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
@@ -30,6 +32,7 @@ from lvzhi.evaluations.workflow import TRANSITIONS
 from lvzhi.evidence import services as evidence_services
 from lvzhi.evidence import storage
 from lvzhi.evidence.storage import FileRefused
+from lvzhi.site.errors import MAX_OFFSET, Id
 
 
 class TokenAuth(HttpBearer):
@@ -63,6 +66,28 @@ api = NinjaAPI(
 
 def _error(request: HttpRequest, status: int, message: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"detail": message, **extra}, status=status)
+
+
+@api.exception_handler(RequestInvalid)
+def _bad_request(request: HttpRequest, exc: RequestInvalid) -> HttpResponse:
+    # Parameters and bodies that do not parse: 400 naming each one, in Chinese (never a server error).
+    where = "；".join(_problem(e) for e in exc.errors[:10])
+    return _error(request, 400, f"请求参数有误：{where}", errors=exc.errors)
+
+
+def _problem(error: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
+    ctx = error.get("ctx") or {}
+    kind = str(error.get("type", ""))
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        bound = next(iter(ctx.values()), "")
+        what = {"less_than_equal": "不能大于", "greater_than_equal": "不能小于"}.get(kind, "超出范围")
+        return f"{loc} {what} {bound}"
+    if kind.startswith("int"):
+        return f"{loc} 应为整数"
+    if kind == "missing":
+        return f"缺少 {loc}"
+    return f"{loc} 格式不正确"
 
 
 @api.exception_handler(Http404)
@@ -112,13 +137,12 @@ def _s(v: Decimal | None) -> str | None:
 
 
 class Page(Schema):
-    limit: int = 100
-    offset: int = 0
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _page(qs: Any, page: Page) -> Any:
-    limit = max(1, min(page.limit, 1000))
-    return qs[max(0, page.offset) : max(0, page.offset) + limit]
+    return qs[page.offset : page.offset + page.limit]
 
 
 # ---------------------------------------------------------------- regions
@@ -276,7 +300,7 @@ def _evaluation(ev: Evaluation) -> dict[str, Any]:
 
 @evaluations.get("/")
 def list_evaluations(
-    request: HttpRequest, page: Query[Page], round: int | None = None, state: str | None = None
+    request: HttpRequest, page: Query[Page], round: Id | None = None, state: str | None = None
 ) -> Any:
     """您可见的评价（可按轮次、状态筛选）。"""
     qs = scoping.evaluations_for(request.auth)

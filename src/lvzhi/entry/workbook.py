@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -26,6 +26,9 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from lvzhi.scoring.numtext import NUMBER_HINT, parse_number_text
+from lvzhi.writer.cells import neutralise_row, restore
 
 TEMPLATE_FORMAT = "lvzhi-entry/1"
 ITEM_LAYOUT = "item-rows"
@@ -153,7 +156,7 @@ def _write_meta(wb: Workbook, spec: TemplateSpec) -> None:
         ("regions", ",".join(r.code for r in spec.regions)),
     ]
     for r in rows:
-        ws.append(list(r))
+        ws.append(neutralise_row(r))
     ws.sheet_state = "hidden"
     _protect(ws)
 
@@ -175,7 +178,7 @@ def _write_instructions(wb: Workbook, spec: TemplateSpec) -> None:
         "数据项：",
     ]
     for line in lines:
-        ws.append([line])
+        ws.append(neutralise_row([line]))
     ws.append(["代码", "数据项", "单位", "要求"])
     for rule in spec.items:
         need = "整数" if rule.integer else "数字"
@@ -183,7 +186,7 @@ def _write_instructions(wb: Workbook, spec: TemplateSpec) -> None:
             need += f"，不小于 {_num(rule.min)}"
         if rule.max is not None:
             need += f"，不大于 {_num(rule.max)}"
-        ws.append([rule.code, rule.name, rule.unit, need])
+        ws.append(neutralise_row([rule.code, rule.name, rule.unit, need]))
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 40
@@ -209,14 +212,16 @@ def _item_sheet(wb: Workbook, spec: TemplateSpec) -> None:
     groups: dict[tuple[bool, Decimal | None, Decimal | None], list[str]] = {}
     for i, rule in enumerate(spec.items, start=2):
         ws.append(
-            [
-                rule.code,
-                rule.name,
-                rule.unit,
-                _cell_value(prev.get(rule.code)),
-                _cell_value(cur.get(rule.code)),
-                notes.get(rule.code, ""),
-            ]
+            neutralise_row(
+                [
+                    rule.code,
+                    rule.name,
+                    rule.unit,
+                    _cell_value(prev.get(rule.code)),
+                    _cell_value(cur.get(rule.code)),
+                    notes.get(rule.code, ""),
+                ]
+            )
         )
         for col in "DEF":
             ws[f"{col}{i}"].protection = UNLOCKED
@@ -236,8 +241,8 @@ def _region_sheet(
     wb: Workbook, spec: TemplateSpec, title: str, values: Mapping[str, Mapping[str, Any]]
 ) -> None:
     ws = wb.create_sheet(title)
-    ws.append(["区划代码", "区划名称", *(r.code for r in spec.items)])
-    ws.append(["", "", *(f"{r.name}（{r.unit}）" if r.unit else r.name for r in spec.items)])
+    ws.append(neutralise_row(["区划代码", "区划名称", *(r.code for r in spec.items)]))
+    ws.append(neutralise_row(["", "", *(f"{r.name}（{r.unit}）" if r.unit else r.name for r in spec.items)]))
     for row in ws.iter_rows(min_row=1, max_row=2):
         for cell in row:
             cell.font, cell.fill = BOLD, HEADER_FILL
@@ -245,7 +250,9 @@ def _region_sheet(
     n = len(spec.regions)
     for region in spec.regions:
         vals = values.get(region.code, {})
-        ws.append([region.code, region.name, *(_cell_value(vals.get(r.code)) for r in spec.items)])
+        ws.append(
+            neutralise_row([region.code, region.name, *(_cell_value(vals.get(r.code)) for r in spec.items)])
+        )
     last = n + 2
     for j, rule in enumerate(spec.items, start=3):
         letter = get_column_letter(j)
@@ -397,12 +404,10 @@ def _parse_number(raw: object) -> Decimal:
     elif isinstance(raw, Decimal):
         value = raw
     elif isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("，", "")
-        text = text.translate(str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+"))
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"应为数字，填写的是文字“{raw.strip()[:30]}”") from None
+            value = parse_number_text(raw)
+        except ValueError:
+            raise ValueError(f"应为数字，填写的是文字“{raw.strip()[:30]}”（{NUMBER_HINT}）") from None
     else:
         raise ValueError(f"应为数字，填写的是{type(raw).__name__}（如日期）")
     if not value.is_finite():
@@ -602,7 +607,7 @@ def _parse_item_sheet(
             elif value is not None:
                 target[code] = value
         if _strip(cells[5]):
-            notes[code] = _strip(cells[5])
+            notes[code] = restore(_strip(cells[5]))
     out.current[region], out.previous[region], out.notes[region] = cur, prev, notes
 
 

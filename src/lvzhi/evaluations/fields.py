@@ -6,11 +6,13 @@ amounts) would creep in; a canonical decimal string round-trips exactly on SQLit
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from lvzhi.scoring.numtext import parse_number_text
 
 MAX_DIGITS = 40
 
@@ -27,7 +29,7 @@ def canonical(value: Decimal) -> str:
 
 
 def parse_decimal(value: Any) -> Decimal:
-    """A Decimal from a number or text (accepting thousands separators and full-width digits)."""
+    """A Decimal from a number or text (text read by parse_number_text: digits, grouping, one point, a sign)."""
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool):
@@ -38,12 +40,7 @@ def parse_decimal(value: Any) -> Decimal:
         # repr() gives the shortest text that round-trips, i.e. what the person typed (0.1, not 0.1000000000000000055…).
         result = Decimal(repr(value))
     else:
-        text = str(value).strip().replace(",", "").replace("，", "")
-        text = text.translate(str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+"))
-        try:
-            result = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError(f"“{value}”不是数字") from exc
+        result = parse_number_text(str(value))
     if not result.is_finite():
         raise ValueError(f"“{value}”不是有限数字")
     if len(canonical(result).replace("-", "").replace(".", "")) > MAX_DIGITS:

@@ -17,6 +17,7 @@ from lvzhi.evaluations.workflow import EDITABLE_STATES
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import Evidence, StoredFile
 from lvzhi.evidence.storage import FileRefused
+from lvzhi.site.errors import parse_id
 
 __all__ = [
     "FileRefused",
@@ -159,10 +160,9 @@ def evidence_for(user: Any, evaluation_id: Any) -> list[Evidence]:
 
 def get_evidence_for(user: Any, evidence_id: Any) -> Evidence:
     """One evidence row if its evaluation is visible to the user, else NotFound."""
-    try:
-        pk = int(evidence_id)
-    except (TypeError, ValueError):
-        raise NotFound("证明材料") from None
+    pk = parse_id(evidence_id)
+    if pk is None:
+        raise NotFound("证明材料")
     visible = evaluations_for(user).values("pk")
     row = (
         Evidence.objects.select_related("file", "evaluation__region", "evaluation__round")

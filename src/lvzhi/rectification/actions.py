@@ -19,7 +19,7 @@ from django.utils import timezone
 from lvzhi.accounts.scoping import Forbidden, NotFound
 from lvzhi.audit.services import record
 from lvzhi.evaluations import gateway
-from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed
+from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed, written_text
 from lvzhi.evaluations.models import Evaluation, Round
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
@@ -114,7 +114,7 @@ def _check_step(p: Problem, to_state: str) -> str:
 
 
 def _clean_text(value: str, label: str, issues: list[Issue], field: str) -> str:
-    text = (value or "").strip()
+    text = written_text(value)
     if not text:
         issues.append(Issue(field, f"请填写{label}"))
     return text
@@ -418,9 +418,9 @@ def do_verify_closure(*, acting_user: Any, problem: Problem, comment: str = "") 
 
 def do_refuse_closure(*, acting_user: Any, problem: Problem, reason: str) -> Problem:
     """已提交销号 → 退回: closure refused, with the reason the region will see."""
-    reason = (reason or "").strip()
+    reason = written_text(reason)
     if not reason:
-        raise ValidationFailed([Issue("reason", "退回销号申请必须填写原因")])
+        raise ValidationFailed([Issue("reason", "退回销号申请必须填写原因（不能只有空格或不可见字符）")])
     with transaction.atomic():
         p = _lock(problem)
         _require(acting_user, p.evaluation, "supervise", "审核销号")

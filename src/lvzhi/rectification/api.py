@@ -32,6 +32,7 @@ from lvzhi.rectification.models import (
     ProblemState,
     ProgressUpdate,
 )
+from lvzhi.site.errors import Id
 
 
 class IssueOut(Schema):
@@ -137,7 +138,7 @@ class CarryIn(Schema):
 
 
 class ListFilters(Schema):
-    evaluation: int | None = None
+    evaluation: Id | None = None
     state: str | None = None
 
 

@@ -22,6 +22,7 @@ from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import NotFound, Perm, evaluations_for, is_admin, role_paths
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.rectification.models import OVERDUE, Problem, ProblemState
+from lvzhi.site.errors import parse_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # States in which the deadline still binds the region (a closure request stops the clock).
@@ -93,10 +94,9 @@ def problems_for(user: Any) -> QuerySet[Problem]:
 
 def get_problem_for(user: Any, problem_id: Any) -> Problem:
     """The problem if the user may see it, else NotFound (existence outside the scope does not leak)."""
-    try:
-        pk = int(problem_id)
-    except (TypeError, ValueError):
-        raise NotFound("问题") from None
+    pk = parse_id(problem_id)
+    if pk is None:
+        raise NotFound("问题")
     problem = problems_for(user).filter(pk=pk).first()
     if problem is None:
         raise NotFound("问题")

@@ -11,13 +11,14 @@ import csv
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from lvzhi.schemes.errors import Problem, SchemeError
 from lvzhi.schemes.model import Catalogue, DataItem
 from lvzhi.scoring.model import ManualScore, RegionInput
+from lvzhi.scoring.numtext import parse_number_text
 
 MONEY = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 YES = {"是", "有", "yes", "true", "y", "1"}
@@ -53,7 +54,7 @@ def parse_value(raw: object, item: DataItem, unit: str | None = None) -> Decimal
     elif isinstance(raw, float):
         value = Decimal(str(raw))
     elif isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("，", "")
+        text = raw.strip()
         if item.is_boolean and text.lower() in YES:
             value = Decimal(1)
         elif item.is_boolean and text.lower() in NO:
@@ -61,10 +62,7 @@ def parse_value(raw: object, item: DataItem, unit: str | None = None) -> Decimal
         else:
             if text.endswith("%") and item.unit == "%":
                 text = text[:-1]
-            try:
-                value = Decimal(text)
-            except InvalidOperation:
-                raise ValueError(f"“{raw}” 不是数字 (not a number)") from None
+            value = parse_number_text(text)
     else:
         raise ValueError(f"{raw!r} 不是数字 (not a number)")
     if not value.is_finite():

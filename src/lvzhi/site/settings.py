@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "lvzhi.site.errors.BadParameterMiddleware",
 ]
 
 ROOT_URLCONF = "lvzhi.site.urls"
@@ -67,7 +68,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "lvzhi.site.wsgi.application"
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'lvzhi.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE avoids lock upgrades mid-transaction.
     DATABASES["default"]["OPTIONS"] = {
@@ -92,7 +95,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "lvzhi.accounts.security.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "lvzhi.accounts.security.ChineseCommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "lvzhi.accounts.security.CharacterClassValidator"},
 ]
@@ -118,5 +121,30 @@ LOGOUT_REDIRECT_URL = "web:login"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; the cookie may stay JS-readable.
+CSRF_COOKIE_HTTPONLY = (
+    False  # htmx reads the token from the cookie-less meta tag; the cookie may stay JS-readable.
+)
 X_FRAME_OPTIONS = "DENY"
+
+# Errors (every 500 with its traceback), security warnings and our own messages: to var/log/lvzhi.log and
+# the console (journald / the terminal). 4xx answers are the caller's mistakes and are not logged as errors.
+LOG_DIR = Path(os.environ.get("LVZHI_LOG_DIR", VAR_DIR / "log"))
+_LOG_HANDLERS = ["console", "file"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "file": {
+            "class": "lvzhi.site.logs.VarLogHandler",
+            "filename": str(LOG_DIR / "lvzhi.log"),
+            "formatter": "plain",
+        },
+    },
+    "loggers": {
+        "django.request": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": _LOG_HANDLERS, "level": "WARNING", "propagate": False},
+        "lvzhi": {"handlers": _LOG_HANDLERS, "level": "INFO", "propagate": False},
+    },
+}

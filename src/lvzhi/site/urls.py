@@ -8,3 +8,7 @@ urlpatterns = [
     path("api/", include("lvzhi.api.urls")),
     path("", include("lvzhi.web.urls")),
 ]
+
+# Error pages: JSON under /api/, the Chinese HTML pages elsewhere (lvzhi.site.errors).
+handler404 = "lvzhi.site.errors.not_found"
+handler500 = "lvzhi.site.errors.server_error"

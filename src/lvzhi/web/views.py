@@ -18,6 +18,7 @@ from lvzhi.audit.codes import ACTIONS
 from lvzhi.evaluations.fields import canonical
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation, SchemeVersion, State
+from lvzhi.site.errors import parse_date
 from lvzhi.web import pagecache, queries
 
 # Lists of evaluations never need the engine's result blob nor the scheme text: leaving them out keeps
@@ -232,10 +233,11 @@ def audit(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(region_code__startswith=f["region"])
     if f["object"]:
         qs = qs.filter(Q(object_repr__icontains=f["object"]) | Q(object_type__icontains=f["object"]))
-    if f["since"]:
-        qs = qs.filter(at__date__gte=f["since"])
-    if f["until"]:
-        qs = qs.filter(at__date__lte=f["until"])
+    since, until = parse_date(request, "since"), parse_date(request, "until")
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
     tpl = "web/_audit_rows.html" if request.htmx else "web/audit.html"

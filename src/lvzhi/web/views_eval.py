@@ -25,6 +25,7 @@ from lvzhi.evaluations.errors import ActionError, EditConflict, ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Source, State, StateChange
 from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
 from lvzhi.web import pagecache
+from lvzhi.web.nexturl import safe_next
 
 ACTION_LABELS = {
     State.FILLING: "开始填报",
@@ -336,9 +337,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     """One workflow step (submit, start review, return, approve, publish) through its action function."""
     ev = scoping.get_evaluation_for(request.user, pk)
     to_state = request.POST.get("to", "")
-    back = request.POST.get("next") or reverse("web:evaluation", args=[ev.pk])
-    if not back.startswith("/"):
-        back = reverse("web:evaluation", args=[ev.pk])
+    back = safe_next(request, reverse("web:evaluation", args=[ev.pk]))
     try:
         actions.do_transition(
             acting_user=request.user, evaluation=ev, to_state=to_state, reason=request.POST.get("reason", "")

@@ -24,6 +24,7 @@ from lvzhi.evaluations.models import Evaluation
 from lvzhi.evidence import services as evidence
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import Evidence
+from lvzhi.web.nexturl import safe_next
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = (
@@ -37,11 +38,6 @@ def _attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _back(request: HttpRequest, default: str) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    return nxt if nxt.startswith("/") and not nxt.startswith("//") else default
-
-
 @login_required
 def workbook_template(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's .xlsx template: one region's item rows (?region=code) or every region the user fills."""
@@ -53,7 +49,7 @@ def workbook_template(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def workbook_import(request: HttpRequest, round_id: int) -> HttpResponse:
     """Import a filled template: all cells checked first, nothing written on any error (listed per cell)."""
-    back = _back(request, reverse("web:home"))
+    back = safe_next(request, reverse("web:home"))
     upload = request.FILES.get("workbook")
     if upload is None:
         messages.error(request, "请先选择填好的 Excel 文件（.xlsx）再导入。")
@@ -96,7 +92,7 @@ def evidence_context(user: Any, ev: Evaluation) -> dict[str, Any]:
 def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Attach an uploaded file to one indicator."""
     ev = scoping.get_evaluation_for(request.user, pk)
-    back = _back(request, reverse("web:scores", args=[ev.pk]))
+    back = safe_next(request, reverse("web:scores", args=[ev.pk]))
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "请先选择要上传的证明材料文件。")
@@ -140,7 +136,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
 def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """Detach an evidence file from its indicator."""
     row = evidence.get_evidence_for(request.user, evidence_id)
-    back = _back(request, reverse("web:scores", args=[row.evaluation_id]))
+    back = safe_next(request, reverse("web:scores", args=[row.evaluation_id]))
     try:
         evidence.do_remove_evidence(acting_user=request.user, evidence=row)
         messages.success(request, f"已删除证明材料“{row.name}”。")

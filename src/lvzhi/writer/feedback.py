@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from lvzhi.writer import numbers
 from lvzhi.writer.builder import Block, ReportDocument, _cite, _enumerate
+from lvzhi.writer.cells import neutralise_row
 from lvzhi.writer.model import ProblemItem, ReportContext
 
 LIST_HEADER = ("序号", "问题", "所属指标", "依据", "整改措施", "整改时限")
@@ -113,13 +114,13 @@ def problem_list_xlsx(ctx: ReportContext, deadline: date | None = None) -> bytes
     ws = wb.active
     assert ws is not None
     ws.title = "问题清单"
-    ws.append([f"{ctx.region_name}{ctx.year}年度履行教育职责评价问题清单"])
+    ws.append(neutralise_row([f"{ctx.region_name}{ctx.year}年度履行教育职责评价问题清单"]))
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LIST_HEADER))
     ws["A1"].font = Font(name="黑体", size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.append(list(LIST_HEADER))
     for i, p in enumerate(problems, 1):
-        ws.append([i, p.text, p.indicator, p.evidence, p.measure, p.deadline])
+        ws.append(neutralise_row([i, p.text, p.indicator, p.evidence, p.measure, p.deadline]))
         ws.cell(row=ws.max_row, column=6).number_format = "yyyy年m月d日"
     thin = Side(style="thin")
     for row in ws.iter_rows(min_row=2):
