@@ -18,6 +18,7 @@ from lvzhi.evaluations.errors import (
     NotEditable,
     ValidationFailed,
     clean_text,
+    written_text,
 )
 from lvzhi.evaluations.locks import lock_evaluation
 from lvzhi.evaluations.models import Evaluation, ItemScore
@@ -101,7 +102,7 @@ def do_set_self_score(
         before = _score_snapshot(row) if row.pk else None
         row.self_level = level or ""
         row.self_score = value
-        row.self_justification = clean_text(justification)
+        row.self_justification = written_text(justification)  # invisible-only counts as missing
         row.version += 1
         row.save()
         rescoring.refresh_final(row)

@@ -11,7 +11,7 @@ from lvzhi.accounts.scoping import Perm
 from lvzhi.audit.services import record
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.actions.guards import require
-from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed, clean_text
+from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed, written_text
 from lvzhi.evaluations.locks import lock_evaluation
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, State, StateChange
 from lvzhi.evaluations.validation import check_item, cross_field_issues
@@ -110,9 +110,9 @@ def do_start_review(*, acting_user: Any, evaluation: Evaluation) -> Evaluation:
 
 def do_return(*, acting_user: Any, evaluation: Evaluation, reasons: str) -> Evaluation:
     """审核中 → 退回修改, with the reasons the filler will see."""
-    reasons = clean_text(reasons or "")
+    reasons = written_text(reasons)
     if not reasons:
-        raise ActionError("退回修改必须填写原因")
+        raise ActionError("退回修改必须填写原因（不能只有空格或不可见字符）")
     return _transition(acting_user, evaluation, State.RETURNED, reasons)
 
 
