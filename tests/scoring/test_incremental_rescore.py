@@ -26,11 +26,15 @@ BODY = """
 indicators:
   - code: A
     name: 经费
-    points: 40
+    points: 50
     children:
       - {code: A.1, name: 经费排名, points: 10, rule: {kind: rank, expr: edu_gpb_spending, order: desc, points_by_rank: [10, 8, 6], rest: 2}}
       - {code: A.2, name: 大班额排名, points: 10, rule: {kind: rank, expr: large_class_share, order: asc, points_by_rank: [10, 5]}}
       - {code: A.3, name: 毛入园率, points: 20, rule: {kind: threshold, expr: kg_gross_rate, op: ">=", target: 85}}
+      - code: A.4
+        name: 经费位次
+        points: 10
+        rule: {kind: rank, expr: edu_gpb_spending, mode: share, bands: [{top: 20, score: 10}, {top: 50, score: 6}], rest: 1}
   - code: B
     name: 公办园
     points: 60
@@ -43,7 +47,7 @@ vetoes: [{code: V1, name: 否决, when: "large_class_share > 90"}]
 CATALOGUE = load_catalogue(FIXTURES / "catalogue.yaml")
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "scheme.yaml"
-    path.write_text(HEADER.format(total=100, bonus_cap="null") + textwrap.dedent(BODY), encoding="utf-8")
+    path.write_text(HEADER.format(total=110, bonus_cap="null") + textwrap.dedent(BODY), encoding="utf-8")
     SCHEME = load_scheme(path, CATALOGUE)
 SCORER = compile_scheme(SCHEME)
 CODES = ["edu_gpb_spending", "large_class_share", "kg_gross_rate", "kg_public_enrolment", "kg_enrolment"]

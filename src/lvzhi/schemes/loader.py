@@ -1,50 +1,39 @@
 """Load and validate scheme and catalogue YAML files into the frozen model, collecting every problem.
 
-PyYAML composes the file into nodes that keep their start marks; we walk the nodes ourselves, so every
-problem (unknown key, wrong type, bad formula, points that do not add up …) is reported with file:line:column,
-all of them at once, in Chinese and English. Numbers are read from the scalar's text into Decimal, never
-through float.
+Every problem (unknown key, wrong type, bad formula, points that do not add up …) is reported with
+file:line:column, all of them at once, in Chinese and English: the nodes are read through
+`yaml_nodes.Ctx`; the rules of leaves are read per kind by `rule_syntax`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
 
-from lvzhi.schemes.errors import FormulaError, Problem, SchemeError
-from lvzhi.schemes.formula import Formula, FormulaCycle, compile_formula, dependency_order
+from lvzhi.schemes.errors import Problem, SchemeError
+from lvzhi.schemes.formula import Formula, FormulaCycle, dependency_order
 from lvzhi.schemes.model import (
-    DEFAULT_LEVELS,
-    RULE_KINDS,
-    Band,
     Catalogue,
     Condition,
     DataItem,
     Grade,
     Indicator,
     Provenance,
-    Rule,
     Scheme,
     Source,
 )
+from lvzhi.schemes.rule_syntax import parse_rule
+from lvzhi.schemes.yaml_nodes import NULL, Ctx, compose, fmt_number, get
 
 T = TypeVar("T")
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-MAX_FILE_CHARS = 2_000_000
-MAX_YAML_DEPTH = 40  # an indicator tree of 10 levels nests about 25 deep
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 LEVELS = ("省", "市", "县")
-OPS = (">=", ">", "<=", "<", "==", "!=")
 
 SCHEME_KEYS = {
     "id",
@@ -69,17 +58,6 @@ SCHEME_KEYS = {
     "notes",
 }
 INDICATOR_KEYS = {"code", "name", "points", "points_note", "children", "rule", "description", "note"}
-RULE_KEYS: dict[str, set[str]] = {
-    "manual": {"levels", "evidence"},
-    "threshold": {"expr", "op", "target", "else"},
-    "linear": {"expr", "target", "direction", "per_unit", "step"},
-    "ladder": {"expr", "bands"},
-    "all": {"conditions"},
-    "any": {"conditions"},
-    "rank": {"expr", "order", "points_by_rank", "rest", "mode", "below"},
-    "per_item_deduction": {"count", "per_item"},
-    "formula": {"score"},
-}
 ITEM_KEYS = {
     "code",
     "name",
@@ -95,205 +73,12 @@ ITEM_KEYS = {
 }
 
 
-class _Ctx:
-    """Collects problems for one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, node: yaml.Node | None, zh: str, en: str, extra_col: int = 0) -> None:
-        line = node.start_mark.line + 1 if node is not None else 0
-        col = node.start_mark.column + 1 + extra_col if node is not None else 0
-        self.problems.append(Problem(self.file, line, col, zh, en))
-
-    # ---- typed readers: return None (after recording a problem) when the node is wrong
-    def mapping(self, node: yaml.Node, what: str, allowed: set[str] | None) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.add(node, f"{what} 应为键值映射", f"{what} must be a mapping")
-            return None
-        out: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else None
-            if name is None:
-                self.add(key, f"{what} 的键应为文本", f"keys of {what} must be plain text")
-                continue
-            if name in out:
-                self.add(key, f"{what}中重复的键 “{name}”", f"duplicate key {name!r} in {what}")
-            if allowed is not None and name not in allowed:
-                known = "、".join(sorted(allowed))
-                self.add(
-                    key,
-                    f"{what}中未知的键 “{name}”（可用: {known}）",
-                    f"unknown key {name!r} in {what} (allowed: {', '.join(sorted(allowed))})",
-                )
-                continue
-            out[name] = value
-        return out
-
-    def seq(self, node: yaml.Node, what: str) -> list[yaml.Node] | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
-            return []
-        if not isinstance(node, yaml.SequenceNode):
-            self.add(node, f"{what} 应为列表", f"{what} must be a list")
-            return None
-        return list(node.value)
-
-    def text(self, node: yaml.Node, what: str, *, allow_null: bool = False) -> str | None:
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == _NULL:
-                if not allow_null:
-                    self.add(node, f"{what} 不能为空", f"{what} may not be empty")
-                return None
-            if node.tag in (_STR, _INT, _FLOAT):
-                value = str(node.value).strip()
-                if not value and not allow_null:
-                    self.add(node, f"{what} 不能为空", f"{what} may not be empty")
-                return value
-        self.add(node, f"{what} 应为文本", f"{what} must be text")
-        return None
-
-    def number(
-        self,
-        node: yaml.Node,
-        what: str,
-        *,
-        allow_null: bool = False,
-        minimum: Decimal | None = None,
-        maximum: Decimal | None = None,
-    ) -> Decimal | None:
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == _NULL and allow_null:
-                return None
-            if node.tag in (_INT, _FLOAT) or (node.tag == _STR and node.style is None):
-                try:
-                    value = Decimal(str(node.value).replace("_", ""))
-                except InvalidOperation:
-                    value = None
-                if value is not None and value.is_finite():
-                    if minimum is not None and value < minimum:
-                        self.add(node, f"{what} 不能小于 {minimum}", f"{what} must be at least {minimum}")
-                    if maximum is not None and value > maximum:
-                        self.add(node, f"{what} 不能大于 {maximum}", f"{what} must be at most {maximum}")
-                    return value
-        self.add(node, f"{what} 应为数字", f"{what} must be a number")
-        return None
-
-    def integer(self, node: yaml.Node, what: str, *, allow_null: bool = False) -> int | None:
-        value = self.number(node, what, allow_null=allow_null)
-        if value is None:
-            return None
-        if value != value.to_integral_value():
-            self.add(node, f"{what} 应为整数", f"{what} must be an integer")
-            return None
-        return int(value)
-
-    def boolean(self, node: yaml.Node, what: str) -> bool:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
-            return str(node.value).lower() in ("true", "yes", "on", "y")
-        self.add(node, f"{what} 应为 true 或 false", f"{what} must be true or false")
-        return False
-
-    def formula(self, node: yaml.Node, what: str, known: Container[str]) -> Formula | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag in (_NULL, _BOOL):
-            self.add(node, f"{what} 应为公式文本", f"{what} must be a formula (text)")
-            return None
-        try:
-            return compile_formula(str(node.value), known)
-        except FormulaError as exc:
-            # Columns inside single-line scalars are exact; quoted scalars start one character later.
-            quote = 1 if node.style in ('"', "'") else 0
-            self.add(
-                node, f"{what} 公式错误: {exc.zh}", f"bad formula in {what}: {exc.en}", quote + exc.position
-            )
-            return None
-
-
-def _compose(path: Path, ctx: _Ctx) -> yaml.Node | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        ctx.add(None, "文件不存在", "file not found")
-        return None
-    except UnicodeDecodeError as exc:
-        ctx.add(None, f"不是 UTF-8 编码 (第 {exc.start} 字节)", f"not UTF-8 (byte {exc.start})")
-        return None
-    if len(text) > MAX_FILE_CHARS:
-        ctx.add(
-            None,
-            f"文件过大（上限 {MAX_FILE_CHARS} 个字符）",
-            f"file too large (limit {MAX_FILE_CHARS} characters)",
-        )
-        return None
-    try:
-        # Aliases are refused before composing: they let a few lines expand into billions of nodes.
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            mark = event.start_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-            if isinstance(event, yaml.AliasEvent):
-                ctx.problems.append(
-                    Problem(
-                        ctx.file,
-                        line,
-                        col,
-                        "不支持 YAML 别名 (*alias)，请直接写出内容",
-                        "YAML aliases are not supported; write the content out",
-                    )
-                )
-                return None
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    ctx.problems.append(
-                        Problem(
-                            ctx.file,
-                            line,
-                            col,
-                            f"嵌套过深（上限 {MAX_YAML_DEPTH} 层）",
-                            f"nested too deeply (limit {MAX_YAML_DEPTH})",
-                        )
-                    )
-                    return None
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else 0
-        col = mark.column + 1 if mark is not None else 0
-        ctx.problems.append(
-            Problem(ctx.file, line, col, f"YAML 语法错误: {exc.problem}", f"YAML syntax error: {exc.problem}")
-        )
-        return None
-    except yaml.YAMLError as exc:
-        ctx.add(None, f"YAML 错误: {exc}", f"YAML error: {exc}")
-        return None
-    if node is None:
-        ctx.add(None, "文件为空", "file is empty")
-    return node
-
-
-def _get(
-    m: dict[str, yaml.Node],
-    key: str,
-    ctx: _Ctx,
-    parent: yaml.Node,
-    what: str,
-    reader: Callable[[yaml.Node], T | None],
-) -> T | None:
-    if key not in m:
-        ctx.add(parent, f"{what} 缺少 “{key}”", f"{what} is missing {key!r}")
-        return None
-    return reader(m[key])
-
-
 # ----------------------------------------------------------------------------------------- catalogue
 def load_catalogue(path: str | Path) -> Catalogue:
     """Load and validate a statistics catalogue; raises SchemeError listing every problem."""
     path = Path(path)
-    ctx = _Ctx(str(path))
-    root = _compose(path, ctx)
+    ctx = Ctx(str(path))
+    root = compose(path, ctx)
     catalogue = None
     if root is not None:
         catalogue = _catalogue(root, ctx)
@@ -302,7 +87,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
     return catalogue
 
 
-def _catalogue(root: yaml.Node, ctx: _Ctx) -> Catalogue | None:
+def _catalogue(root: yaml.Node, ctx: Ctx) -> Catalogue | None:
     top = ctx.mapping(root, "数据项目录", {"items", "description", "notes"})
     if top is None:
         return None
@@ -316,7 +101,7 @@ def _catalogue(root: yaml.Node, ctx: _Ctx) -> Catalogue | None:
         m = ctx.mapping(node, "数据项", ITEM_KEYS)
         if m is None:
             continue
-        code = _get(m, "code", ctx, node, "数据项", lambda n: ctx.text(n, "code"))
+        code = get(m, "code", ctx, node, "数据项", lambda n: ctx.text(n, "code"))
         if code is None:
             continue
         if not CODE_RE.match(code):
@@ -337,8 +122,8 @@ def _catalogue(root: yaml.Node, ctx: _Ctx) -> Catalogue | None:
     items: dict[str, DataItem] = {}
     for node, m in raw:
         code = str(m["code"].value)
-        name = _get(m, "name", ctx, node, f"数据项 {code}", lambda n: ctx.text(n, "name")) or code
-        unit = _get(m, "unit", ctx, node, f"数据项 {code}", lambda n: ctx.text(n, "unit")) or ""
+        name = get(m, "name", ctx, node, f"数据项 {code}", lambda n: ctx.text(n, "name")) or code
+        unit = get(m, "unit", ctx, node, f"数据项 {code}", lambda n: ctx.text(n, "unit")) or ""
         formula = ctx.formula(m["formula"], f"数据项 {code} 的 formula", codes) if "formula" in m else None
         aliases: list[str] = []
         for a in ctx.seq(m["aliases"], "aliases") or [] if "aliases" in m else []:
@@ -374,7 +159,7 @@ def _catalogue(root: yaml.Node, ctx: _Ctx) -> Catalogue | None:
     return Catalogue(items, ctx.file)
 
 
-def _check_cycles(deps: Mapping[str, frozenset[str]], where: Mapping[str, yaml.Node], ctx: _Ctx) -> None:
+def _check_cycles(deps: Mapping[str, frozenset[str]], where: Mapping[str, yaml.Node], ctx: Ctx) -> None:
     try:
         dependency_order(deps)
     except FormulaCycle as cyc:
@@ -392,8 +177,8 @@ def load_scheme(path: str | Path, catalogue: Catalogue | None = None) -> Scheme:
 
         catalogue = builtin_catalogue()
     path = Path(path)
-    ctx = _Ctx(str(path))
-    root = _compose(path, ctx)
+    ctx = Ctx(str(path))
+    root = compose(path, ctx)
     scheme = _scheme(root, ctx, catalogue) if root is not None else None
     if ctx.problems or scheme is None:
         raise SchemeError(ctx.problems)
@@ -410,7 +195,7 @@ def validate_scheme(path: str | Path, catalogue: Catalogue | None = None) -> lis
 
 
 class _SchemeBuilder:
-    def __init__(self, ctx: _Ctx, catalogue: Catalogue, known: Container[str], grade_codes: set[str]) -> None:
+    def __init__(self, ctx: Ctx, catalogue: Catalogue, known: Container[str], grade_codes: set[str]) -> None:
         self.ctx = ctx
         self.grade_codes = grade_codes
         self.catalogue = catalogue
@@ -441,13 +226,13 @@ class _SchemeBuilder:
         m = ctx.mapping(node, "指标", INDICATOR_KEYS)
         if m is None:
             return None
-        code = _get(m, "code", ctx, node, "指标", lambda n: ctx.text(n, "code"))
+        code = get(m, "code", ctx, node, "指标", lambda n: ctx.text(n, "code"))
         if code is None:
             return None
         self.claim_code(code, m["code"])
         what = f"指标 {code}"
-        name = _get(m, "name", ctx, node, what, lambda n: ctx.text(n, "name")) or code
-        points = _get(
+        name = get(m, "name", ctx, node, what, lambda n: ctx.text(n, "name")) or code
+        points = get(
             m, "points", ctx, node, what, lambda n: ctx.number(n, f"{what} 的 points", minimum=Decimal(0))
         )
         points_note = (
@@ -478,11 +263,11 @@ class _SchemeBuilder:
                 if total != points:
                     ctx.add(
                         m["points"],
-                        f"{what} 的分值 {_fmt(points)} 与下级分值之和 {_fmt(total)} 不符（如属有意，请写 points_note 说明）",
-                        f"{code}: points {_fmt(points)} differ from the children's sum {_fmt(total)} (explain in points_note if intended)",
+                        f"{what} 的分值 {fmt_number(points)} 与下级分值之和 {fmt_number(total)} 不符（如属有意，请写 points_note 说明）",
+                        f"{code}: points {fmt_number(points)} differ from the children's sum {fmt_number(total)} (explain in points_note if intended)",
                     )
         elif "rule" in m:
-            rule = self.rule(m["rule"], what, points)
+            rule = parse_rule(ctx, m["rule"], what, points, self.known)
             if rule is not None and rule.kind == "rank" and section != "tree":
                 # Bonus and deduction items are judged per region; ranking belongs to the indicator tree.
                 ctx.add(
@@ -503,175 +288,6 @@ class _SchemeBuilder:
             node.start_mark.line + 1,
         )
 
-    def rule(self, node: yaml.Node, what: str, points: Decimal | None) -> Rule | None:
-        ctx = self.ctx
-        m = ctx.mapping(node, f"{what} 的 rule", None)
-        if m is None:
-            return None
-        kind_node = m.get("kind")
-        if kind_node is None:
-            ctx.add(node, f"{what} 的 rule 缺少 kind", f"{what}: rule is missing 'kind'")
-            return None
-        kind = ctx.text(kind_node, "kind")
-        if kind not in RULE_KINDS:
-            ctx.add(
-                kind_node,
-                f"未知的规则类型 “{kind}”（可用: {'、'.join(RULE_KINDS)}）",
-                f"unknown rule kind {kind!r} (known: {', '.join(RULE_KINDS)})",
-            )
-            return None
-        allowed = RULE_KEYS[kind] | {"kind", "note", "description"}
-        for key_node, _ in node.value:
-            if key_node.value not in allowed:
-                ctx.add(
-                    key_node,
-                    f"{kind} 规则中未知的键 “{key_node.value}”（可用: {'、'.join(sorted(allowed))}）",
-                    f"unknown key {key_node.value!r} in a {kind} rule (allowed: {', '.join(sorted(allowed))})",
-                )
-        rw = f"{what} 的 {kind} 规则"
-        known = self.known
-
-        def need(key: str) -> yaml.Node | None:
-            if key not in m:
-                ctx.add(node, f"{rw}缺少 “{key}”", f"{what}: {kind} rule is missing {key!r}")
-                return None
-            return m[key]
-
-        def formula(key: str) -> Formula | None:
-            n = need(key)
-            return ctx.formula(n, f"{rw}的 {key}", known) if n is not None else None
-
-        def fraction(key: str, default: Decimal) -> Decimal:
-            if key not in m:
-                return default
-            v = ctx.number(m[key], f"{rw}的 {key}", minimum=Decimal(0), maximum=Decimal(1))
-            return default if v is None else v
-
-        def choice(key: str, options: tuple[str, ...], default: str) -> str:
-            if key not in m:
-                return default
-            v = ctx.text(m[key], key)
-            if v not in options:
-                ctx.add(
-                    m[key],
-                    f"{rw}的 {key} 应为 {' / '.join(options)}",
-                    f"{key} must be one of {', '.join(options)}",
-                )
-                return default
-            return v
-
-        pts = points if points is not None else Decimal(0)
-        if kind == "manual":
-            levels = DEFAULT_LEVELS
-            if "levels" in m:
-                lm = ctx.mapping(m["levels"], "levels", None) or {}
-                parsed = []
-                for name, vn in lm.items():
-                    v = ctx.number(vn, f"等级 {name} 的比例", minimum=Decimal(0), maximum=Decimal(1))
-                    if v is not None:
-                        parsed.append((name, v))
-                if parsed:
-                    levels = tuple(parsed)
-                else:
-                    ctx.add(m["levels"], "levels 不能为空", "levels may not be empty")
-            return Rule(
-                kind, levels=levels, evidence=choice("evidence", ("required", "optional"), "optional")
-            )
-        if kind == "threshold":
-            op = choice("op", OPS, ">=")
-            return Rule(
-                kind,
-                expr=formula("expr"),
-                op=op,
-                target=formula("target"),
-                else_fraction=fraction("else", Decimal(0)),
-            )
-        if kind == "linear":
-            pu_node = need("per_unit")
-            per_unit = (
-                ctx.number(pu_node, f"{rw}的 per_unit", minimum=Decimal(0)) if pu_node is not None else None
-            )
-            step = ctx.number(m["step"], f"{rw}的 step", minimum=Decimal(0)) if "step" in m else Decimal(1)
-            if step is not None and step == 0:
-                ctx.add(m["step"], "step 不能为 0", "step may not be 0")
-                step = Decimal(1)
-            return Rule(
-                kind,
-                expr=formula("expr"),
-                target=formula("target"),
-                direction=choice("direction", ("min", "max"), "min"),
-                per_unit=per_unit or Decimal(0),
-                step=step or Decimal(1),
-            )
-        if kind == "ladder":
-            bands: list[Band] = []
-            bn = need("bands")
-            for b in (ctx.seq(bn, "bands") or []) if bn is not None else []:
-                bm = ctx.mapping(b, "band", {"min", "score", "fraction"})
-                if bm is None:
-                    continue
-                lo = _get(bm, "min", ctx, b, "band", lambda n: ctx.number(n, "band 的 min"))
-                if ("score" in bm) == ("fraction" in bm):
-                    ctx.add(
-                        b, "每档须有 score 或 fraction（二选一）", "each band needs either score or fraction"
-                    )
-                    continue
-                if "score" in bm:
-                    sc = ctx.number(bm["score"], "band 的 score", minimum=Decimal(0), maximum=pts)
-                else:
-                    fr = ctx.number(
-                        bm["fraction"], "band 的 fraction", minimum=Decimal(0), maximum=Decimal(1)
-                    )
-                    sc = fr * pts if fr is not None else None
-                if lo is None or sc is None:
-                    continue
-                if bands and lo >= bands[-1].min:
-                    ctx.add(
-                        b,
-                        f"档次须按 min 从高到低排列（{_fmt(lo)} 不低于上一档 {_fmt(bands[-1].min)}）",
-                        f"bands must be ordered by min, highest first ({_fmt(lo)} is not below {_fmt(bands[-1].min)})",
-                    )
-                bands.append(Band(lo, sc))
-            if bn is not None and not bands:
-                ctx.add(bn, "ladder 至少要有一档", "a ladder needs at least one band")
-            return Rule(kind, expr=formula("expr"), bands=tuple(bands))
-        if kind in ("all", "any"):
-            conds: list[Formula] = []
-            cn = need("conditions")
-            for c in (ctx.seq(cn, "conditions") or []) if cn is not None else []:
-                f = ctx.formula(c, f"{rw}的条件", known)
-                if f is not None:
-                    conds.append(f)
-            if cn is not None and not conds and not ctx.seq(cn, "conditions"):
-                ctx.add(cn, "conditions 不能为空", "conditions may not be empty")
-            return Rule(kind, conditions=tuple(conds))
-        if kind == "rank":
-            mode = choice("mode", ("ranks", "peer_average"), "ranks")
-            by_rank: list[Decimal] = []
-            if mode == "ranks":
-                pn = need("points_by_rank")
-                for p in (ctx.seq(pn, "points_by_rank") or []) if pn is not None else []:
-                    v = ctx.number(p, "points_by_rank 的分值", minimum=Decimal(0), maximum=pts)
-                    if v is not None:
-                        by_rank.append(v)
-                if pn is not None and not by_rank:
-                    ctx.add(pn, "points_by_rank 不能为空", "points_by_rank may not be empty")
-            rest = ctx.number(m["rest"], "rest", minimum=Decimal(0), maximum=pts) if "rest" in m else None
-            return Rule(
-                kind,
-                expr=formula("expr"),
-                order=choice("order", ("desc", "asc"), "desc"),
-                points_by_rank=tuple(by_rank),
-                rest=rest,
-                mode=mode,
-                below=fraction("below", Decimal(0)),
-            )
-        if kind == "per_item_deduction":
-            pn = need("per_item")
-            per_item = ctx.number(pn, f"{rw}的 per_item", minimum=Decimal(0)) if pn is not None else None
-            return Rule(kind, count=formula("count"), per_item=per_item or Decimal(0))
-        return Rule(kind, score=formula("score"))
-
     def condition(self, node: yaml.Node, kind: str) -> Condition | None:
         ctx = self.ctx
         keys = {"code", "name", "when", "note", "description"} | (
@@ -681,12 +297,12 @@ class _SchemeBuilder:
         m = ctx.mapping(node, what, keys)
         if m is None:
             return None
-        code = _get(m, "code", ctx, node, what, lambda n: ctx.text(n, "code"))
+        code = get(m, "code", ctx, node, what, lambda n: ctx.text(n, "code"))
         if code is None:
             return None
         self.claim_code(code, m["code"])
-        name = _get(m, "name", ctx, node, what, lambda n: ctx.text(n, "name")) or code
-        when = _get(m, "when", ctx, node, what, lambda n: ctx.formula(n, f"{code} 的 when", self.known))
+        name = get(m, "name", ctx, node, what, lambda n: ctx.text(n, "name")) or code
+        when = get(m, "when", ctx, node, what, lambda n: ctx.formula(n, f"{code} 的 when", self.known))
         note = ctx.text(m["note"], "note", allow_null=True) or "" if "note" in m else ""
         max_grade = None
         demote = 0
@@ -717,17 +333,13 @@ class _SchemeBuilder:
         return Condition(code, name, kind, when, max_grade, demote, note, node.start_mark.line + 1)
 
 
-def _fmt(d: Decimal) -> str:
-    return format(d.normalize(), "f") if d == d.to_integral_value() or d.as_tuple().exponent != 0 else str(d)
-
-
-def _scheme(root: yaml.Node, ctx: _Ctx, catalogue: Catalogue) -> Scheme | None:
+def _scheme(root: yaml.Node, ctx: Ctx, catalogue: Catalogue) -> Scheme | None:
     m = ctx.mapping(root, "评价方案", SCHEME_KEYS)
     if m is None:
         return None
 
     def req(key: str, reader: Callable[[yaml.Node], T | None]) -> T | None:
-        return _get(m, key, ctx, root, "评价方案", reader)
+        return get(m, key, ctx, root, "评价方案", reader)
 
     scheme_id = req("id", lambda n: ctx.text(n, "id"))
     if scheme_id is not None and not ID_RE.match(scheme_id):
@@ -785,7 +397,7 @@ def _scheme(root: yaml.Node, ctx: _Ctx, catalogue: Catalogue) -> Scheme | None:
                         f"computed name {k.value!r} must be ASCII letters, digits and underscores",
                     )
                 computed_nodes[str(k.value)] = (k, v)
-        elif not (isinstance(cm, yaml.ScalarNode) and cm.tag == _NULL):
+        elif not (isinstance(cm, yaml.ScalarNode) and cm.tag == NULL):
             ctx.add(cm, "computed 应为 名称: 公式 的映射", "computed must map names to formulas")
     known = _Known(catalogue, computed_nodes.keys())
     computed: dict[str, Formula] = {}
@@ -806,8 +418,8 @@ def _scheme(root: yaml.Node, ctx: _Ctx, catalogue: Catalogue) -> Scheme | None:
         if s != total:
             ctx.add(
                 m["total"],
-                f"总分 {_fmt(total)} 与一级指标分值之和 {_fmt(s)} 不符（如属有意，请写 points_note 说明）",
-                f"total {_fmt(total)} differs from the top-level indicators' sum {_fmt(s)} (explain in points_note if intended)",
+                f"总分 {fmt_number(total)} 与一级指标分值之和 {fmt_number(s)} 不符（如属有意，请写 points_note 说明）",
+                f"total {fmt_number(total)} differs from the top-level indicators' sum {fmt_number(s)} (explain in points_note if intended)",
             )
     bonus = builder.indicators(m["bonus"], "bonus", "bonus") if "bonus" in m else ()
     if bonus and bonus_cap is None:
@@ -868,7 +480,7 @@ def _conditions(
     return tuple(out)
 
 
-def _grades(m: dict[str, yaml.Node], root: yaml.Node, ctx: _Ctx) -> tuple[Grade, ...]:
+def _grades(m: dict[str, yaml.Node], root: yaml.Node, ctx: Ctx) -> tuple[Grade, ...]:
     if "grades" not in m:
         ctx.add(root, "评价方案缺少 “grades”", "scheme is missing 'grades'")
         return ()
@@ -878,9 +490,9 @@ def _grades(m: dict[str, yaml.Node], root: yaml.Node, ctx: _Ctx) -> tuple[Grade,
         gm = ctx.mapping(g, "等次", {"code", "name", "min"})
         if gm is None:
             continue
-        code = _get(gm, "code", ctx, g, "等次", lambda n: ctx.text(n, "code"))
-        name = _get(gm, "name", ctx, g, "等次", lambda n: ctx.text(n, "name"))
-        lo = _get(gm, "min", ctx, g, "等次", lambda n: ctx.number(n, "min"))
+        code = get(gm, "code", ctx, g, "等次", lambda n: ctx.text(n, "code"))
+        name = get(gm, "name", ctx, g, "等次", lambda n: ctx.text(n, "name"))
+        lo = get(gm, "min", ctx, g, "等次", lambda n: ctx.number(n, "min"))
         if code is None or name is None or lo is None:
             continue
         if code in seen:
@@ -889,18 +501,18 @@ def _grades(m: dict[str, yaml.Node], root: yaml.Node, ctx: _Ctx) -> tuple[Grade,
         if grades and lo >= grades[-1].min:
             ctx.add(
                 gm["min"],
-                f"等次须从高到低排列：{code} 的 min {_fmt(lo)} 不低于 {grades[-1].code} 的 {_fmt(grades[-1].min)}",
-                f"grades must go from highest to lowest: {code} min {_fmt(lo)} is not below {grades[-1].code}'s {_fmt(grades[-1].min)}",
+                f"等次须从高到低排列：{code} 的 min {fmt_number(lo)} 不低于 {grades[-1].code} 的 {fmt_number(grades[-1].min)}",
+                f"grades must go from highest to lowest: {code} min {fmt_number(lo)} is not below {grades[-1].code}'s {fmt_number(grades[-1].min)}",
             )
         grades.append(Grade(code, name, lo))
     return tuple(grades)
 
 
-def _provenance(node: yaml.Node, ctx: _Ctx) -> Provenance | None:
+def _provenance(node: yaml.Node, ctx: Ctx) -> Provenance | None:
     m = ctx.mapping(node, "provenance", {"status", "sources", "notes"})
     if m is None:
         return None
-    status = _get(m, "status", ctx, node, "provenance", lambda n: ctx.text(n, "status"))
+    status = get(m, "status", ctx, node, "provenance", lambda n: ctx.text(n, "status"))
     if status is not None and status not in ("official", "reconstructed"):
         ctx.add(
             m["status"],
@@ -912,7 +524,7 @@ def _provenance(node: yaml.Node, ctx: _Ctx) -> Provenance | None:
         sm = ctx.mapping(s, "source", {"title", "url", "note"})
         if sm is None:
             continue
-        title = _get(sm, "title", ctx, s, "source", lambda n: ctx.text(n, "title"))
+        title = get(sm, "title", ctx, s, "source", lambda n: ctx.text(n, "title"))
         url = ctx.text(sm["url"], "url", allow_null=True) or "" if "url" in sm else ""
         note = ctx.text(sm["note"], "note", allow_null=True) or "" if "note" in sm else ""
         if title:

@@ -8,17 +8,6 @@ from decimal import Decimal
 
 from lvzhi.schemes.formula import Formula
 
-RULE_KINDS = (
-    "manual",
-    "threshold",
-    "linear",
-    "ladder",
-    "all",
-    "any",
-    "rank",
-    "per_item_deduction",
-    "formula",
-)
 DEFAULT_LEVELS: tuple[tuple[str, Decimal], ...] = (
     ("优", Decimal(1)),
     ("良", Decimal("0.8")),

@@ -353,7 +353,8 @@ def _formula(w: _Words, rule: Rule, points: Decimal, section: str) -> str:
     return f"得分 = {w.node(rule.score.tree, 0)}，最低 0 分，最高 {_points(points)}"
 
 
-_SENTENCES: dict[str, Callable[[_Words, Rule, Decimal, str], str]] = {
+# One sentence per rule kind (see rule_syntax.py for the other places of a kind).
+SENTENCES: dict[str, Callable[[_Words, Rule, Decimal, str], str]] = {
     "manual": _manual,
     "threshold": _threshold,
     "linear": _linear,
@@ -364,11 +365,6 @@ _SENTENCES: dict[str, Callable[[_Words, Rule, Decimal, str], str]] = {
     "per_item_deduction": _per_item,
     "formula": _formula,
 }
-
-
-def register_sentence(kind: str, fn: Callable[[_Words, Rule, Decimal, str], str]) -> None:
-    """Add the sentence of a rule kind (called once per kind, where the kind is defined)."""
-    _SENTENCES[kind] = fn
 
 
 def rule_text(scheme: Scheme, indicator: Indicator, section: str | None = None) -> str:
@@ -387,7 +383,7 @@ def rule_text(scheme: Scheme, indicator: Indicator, section: str | None = None) 
             if indicator in scheme.deductions
             else "tree"
         )
-    sentence = _SENTENCES.get(rule.kind)
+    sentence = SENTENCES.get(rule.kind)
     text = sentence(_Words(scheme), rule, indicator.points, section) if sentence else "按方案规定评分"
     return text + "。"
 

@@ -19,7 +19,8 @@ that a triggered veto fixes the lowest grade whatever else is open.
 """
 
 from lvzhi.scoring.datafile import DataSet, merge_previous, read_data
-from lvzhi.scoring.engine import Scorer, compile_scheme, fmt
+from lvzhi.scoring.engine import Scorer, compile_scheme
+from lvzhi.scoring.explain import fmt
 from lvzhi.scoring.model import (
     MANUAL_PENDING,
     SCORED,

@@ -21,17 +21,15 @@ property test in tests/scoring/test_incremental_rescore.py).
 from __future__ import annotations
 
 import gc
-import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException, localcontext
-from typing import Any
 
-from lvzhi.schemes.formula import Formula, Node, Unavailable, Value, dependency_order, missing
-from lvzhi.schemes.model import Band, Condition, Indicator, Rule, Scheme
+from lvzhi.schemes.formula import Formula, Unavailable, dependency_order
+from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
+from lvzhi.scoring.explain import ZERO, Env, Explain, dec, fmt
 from lvzhi.scoring.model import (
-    MANUAL_PENDING,
     SCORED,
     UNSCORED,
     ConditionResult,
@@ -42,58 +40,9 @@ from lvzhi.scoring.model import (
     RegionInput,
     RegionResult,
 )
+from lvzhi.scoring.rule_scoring import CROSS_REGION, Body, LeafFn, compile_leaf
 
-ZERO = Decimal(0)
-_Q2 = Decimal("0.01")
 _EMPTY: dict[str, Decimal] = {}
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-_OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
-_NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
-
-Env = dict[str, Decimal]
-Reasons = Mapping[str, Unavailable]
-LeafFn = Callable[[Env, Env, Mapping[str, ManualScore], Reasons], Outcome]
-
-
-def fmt(v: Value | None) -> str:
-    """Display a number briefly: at most two decimals, no trailing zeros, 是/否 for booleans."""
-    if v is None:
-        return "—"
-    if v is True or v is False:
-        return "是" if v else "否"
-    d = v if type(v) is Decimal else Decimal(v)
-    exp = d.as_tuple().exponent
-    if isinstance(exp, int) and exp < -2:
-        d = d.quantize(_Q2)
-    s = format(d, "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
-
-
-def _constant(f: Formula) -> Value | None:
-    """The value of a formula that reads nothing (None if it reads values or cannot be computed, e.g. 1/0)."""
-    if not f.is_constant:
-        return None
-    try:
-        return f.evaluate({}, {})
-    except Unavailable:
-        return None
-
-
-def _yes_no(v: Value | None) -> str:
-    return "—" if v is None else ("是" if v else "否")
-
-
-def _dec(v: Value) -> Decimal:
-    return v if type(v) is Decimal else Decimal(v)
 
 
 @dataclass(slots=True)
@@ -184,72 +133,6 @@ class _Peers:
     size: int
 
 
-class _Explain:
-    """Labels and units bound at compile time, so explanations cost one f-string at run time."""
-
-    def __init__(self, scheme: Scheme) -> None:
-        self.scheme = scheme
-
-    def label(self, f: Formula) -> tuple[str, str]:
-        name = f.single_name
-        if name is not None:
-            return self.scheme.label(name)
-        return f.text, ""
-
-    def value_format(self, f: Formula) -> Callable[[Value | None], str]:
-        """How to show this formula's value: 是/否 for a yes/no item, a number otherwise."""
-        name = f.single_name
-        item = self.scheme.catalogue.get(name) if name is not None else None
-        return _yes_no if item is not None and item.is_boolean else fmt
-
-    def describe(self, f: Formula, holds: bool, cur: Env, prv: Env) -> str:
-        """A condition with its values: `教师平均工资收入 7元 < 公务员平均工资收入 8元`, or the text with values."""
-        tree = f.tree
-        if tree.kind == "cmp":
-            left, right = tree.args
-            unit = self._side_unit(left) or self._side_unit(right)
-            a, b = self._side(left, unit, cur, prv), self._side(right, unit, cur, prv)
-            if a is not None and b is not None:
-                op = tree.op if holds else _NEGATED[tree.op]
-                return f"{a} {_OP_SYMBOL[op]} {b}"
-        if tree.kind == "name":
-            label, _ = self.scheme.label(tree.name)
-            return f"{label} = {'是' if holds else '否'}"
-        shown = "，".join(f"{n} = {fmt(cur.get(n))}" for n in sorted(f.names))
-        return f"{f.text}（{shown}）" if shown else f.text
-
-    def _side_unit(self, node: Node) -> str:
-        if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":
-            node = node.args[0]
-        return self.scheme.label(node.name)[1] if node.kind == "name" else ""
-
-    def _side(self, node: Node, unit: str, cur: Env, prv: Env) -> str | None:
-        if node.kind == "num":
-            return f"{fmt(node.value)}{unit}"
-        if node.kind == "name":
-            label, own = self.scheme.label(node.name)
-            return f"{label} {fmt(cur.get(node.name))}{own}"
-        if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":
-            name = node.args[0].name
-            label, own = self.scheme.label(name)
-            return f"上年{label} {fmt(prv.get(name))}{own}"
-        return None
-
-    def unavailable(self, exc: Unavailable, reasons: Mapping[str, Unavailable]) -> str:
-        return "无法评分：" + self.reason(exc, reasons, 0)
-
-    def reason(self, exc: Unavailable, reasons: Mapping[str, Unavailable], depth: int) -> str:
-        if exc.name is not None:
-            label, _ = self.scheme.label(exc.name)
-            who = f"{label} ({exc.name})" if label != exc.name else exc.name
-            inner = reasons.get(exc.name) if not exc.previous else None
-            if inner is not None and depth < 8:
-                return f"{who} 无法计算（{self.reason(inner, reasons, depth + 1)}）"
-            year = "上年" if exc.previous else ""
-            return f"缺少{year}数据 {who}"
-        return exc.reason_zh
-
-
 def _inputs_spec(scheme: Scheme, formulas: Iterable[Formula]) -> InputSpec:
     """What a rule reads: this year's names, then last year's for formulas using prev()/growth()."""
     current: set[str] = set()
@@ -261,236 +144,6 @@ def _inputs_spec(scheme: Scheme, formulas: Iterable[Formula]) -> InputSpec:
     return tuple((c, *scheme.label(c), False) for c in sorted(current)) + tuple(
         (c, *scheme.label(c), True) for c in sorted(previous)
     )
-
-
-# A leaf body raises Unavailable/DecimalException on missing data; its LeafFn wrapper turns that into an outcome.
-Body = Callable[[Env, Env, Mapping[str, ManualScore]], Outcome]
-
-
-def _compile_leaf(ind: Indicator, scheme: Scheme, kind: str) -> tuple[LeafFn, Body]:
-    rule = ind.rule
-    assert rule is not None
-    points = ind.points
-    pts = fmt(points)
-    code = ind.code
-    ex = _Explain(scheme)
-
-    if rule.kind == "manual":
-        levels = dict(rule.levels)
-        evidence_required = rule.evidence == "required"
-
-        def manual(
-            cur: Env, prv: Env, scores: Mapping[str, ManualScore], reasons: Reasons = _NO_REASONS
-        ) -> Outcome:
-            m = scores.get(code)
-            status, score, text = MANUAL_PENDING, None, "待人工评定"
-            if m is None:
-                pass
-            elif not m.justification:
-                text = "待人工评定：评分缺少说明 (justification)"
-            elif evidence_required and not m.evidence:
-                text = "待人工评定：须附佐证材料 (evidence)"
-            elif m.level is not None:
-                if m.level not in levels:
-                    status, text = UNSCORED, f"无法评分：未知等级 “{m.level}”（可用: {'/'.join(levels)}）"
-                else:
-                    status, score = SCORED, levels[m.level] * points
-                    text = f"人工评定 “{m.level}” ({fmt(levels[m.level])} × {pts}) → {fmt(score)}/{pts}：{m.justification}"
-            elif m.score is None or not ZERO <= m.score <= points:
-                status, text = UNSCORED, f"无法评分：人工评分须在 0–{pts} 之间"
-            else:
-                status, score = SCORED, m.score
-                text = f"人工评定 → {fmt(m.score)}/{pts}：{m.justification}"
-            return score, status, text, None
-
-        return manual, manual
-
-    def guarded(body: Body) -> LeafFn:
-        # One try per leaf: a missing value or a division by zero makes the item unscored, never 0.
-        def leaf(cur: Env, prv: Env, scores: Mapping[str, ManualScore], reasons: Reasons) -> Outcome:
-            try:
-                return body(cur, prv, scores)
-            except KeyError as exc:  # a value is missing (see formula.py: names read without a try)
-                return None, UNSCORED, ex.unavailable(missing(str(exc.args[0]), False), reasons), None
-            except Unavailable as exc:
-                return None, UNSCORED, ex.unavailable(exc, reasons), None
-            except DecimalException as exc:
-                reason = "除数为零" if isinstance(exc, ZeroDivisionError) else "数值超出可计算范围"
-                return None, UNSCORED, f"无法评分：{reason}", None
-
-        return leaf
-
-    if rule.kind == "threshold":
-        assert rule.expr is not None and rule.target is not None
-        expr, target = rule.expr.fn, rule.target.fn
-        label, unit = ex.label(rule.expr)
-        vf = ex.value_format(rule.expr)
-        target_label = _target_label(rule, scheme)
-        op = rule.op
-        holds_sym, fails_sym = _OP_SYMBOL[op], _OP_SYMBOL[_NEGATED[op]]
-        else_score = rule.else_fraction * points
-        compare: Callable[[Value, Value], bool] = _COMPARE[op]  # C functions, no Python frame
-
-        def threshold_text(v: Value, t: Value, ok: bool) -> str:
-            if ok:
-                return f"{label} {vf(v)}{unit} {holds_sym} {target_label}{vf(t)}{unit} → {pts}/{pts}"
-            return f"{label} {vf(v)}{unit} {fails_sym} {target_label}{vf(t)}{unit} → {fmt(else_score)}/{pts}"
-
-        k = _constant(rule.target)
-        if k is not None:  # the usual case (≥ 85 %): evaluated once, here
-
-            def threshold(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-                v = expr(cur, prv)
-                if compare(v, k):
-                    return points, SCORED, None, (threshold_text, (v, k, True))
-                return else_score, SCORED, None, (threshold_text, (v, k, False))
-
-        else:
-
-            def threshold(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-                v = expr(cur, prv)
-                t = target(cur, prv)
-                if compare(v, t):
-                    return points, SCORED, None, (threshold_text, (v, t, True))
-                return else_score, SCORED, None, (threshold_text, (v, t, False))
-
-        return guarded(threshold), threshold
-
-    if rule.kind == "linear":
-        assert rule.expr is not None and rule.target is not None
-        expr, target = rule.expr.fn, rule.target.fn
-        label, unit = ex.label(rule.expr)
-        per_unit, step, at_least = rule.per_unit, rule.step, rule.direction == "min"
-        word = "≥" if at_least else "≤"
-
-        def linear_text(v: Decimal, t: Decimal, short: Decimal, score: Decimal) -> str:
-            if short <= 0:
-                return f"{label} {fmt(v)}{unit} {word} 目标 {fmt(t)}{unit} → {pts}/{pts}"
-            return (
-                f"{label} {fmt(v)}{unit}，目标 {word}{fmt(t)}{unit}，差 {fmt(short)} → "
-                f"{pts} − {fmt(per_unit)} × {fmt(short)}/{fmt(step)} = {fmt(score)}/{pts}"
-            )
-
-        def linear(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-            v = _dec(expr(cur, prv))
-            t = _dec(target(cur, prv))
-            short = (t - v) if at_least else (v - t)
-            score = points if short <= 0 else max(ZERO, points - per_unit * short / step)
-            return score, SCORED, None, (linear_text, (v, t, short, score))
-
-        return guarded(linear), linear
-
-    if rule.kind == "ladder":
-        assert rule.expr is not None
-        expr = rule.expr.fn
-        label, unit = ex.label(rule.expr)
-        bands = rule.bands
-        lowest = bands[-1].min if bands else ZERO
-
-        def ladder_text(v: Value, band: Band | None) -> str:
-            if band is None:
-                return f"{label} {fmt(v)}{unit} 低于最低档 {fmt(lowest)}{unit} → 0/{pts}"
-            return f"{label} {fmt(v)}{unit} ≥ {fmt(band.min)}{unit} 档 → {fmt(band.score)}/{pts}"
-
-        def ladder(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-            v = expr(cur, prv)
-            for band in bands:
-                if v >= band.min:
-                    return band.score, SCORED, None, (ladder_text, (v, band))
-            return ZERO, SCORED, None, (ladder_text, (v, None))
-
-        return guarded(ladder), ladder
-
-    if rule.kind in ("all", "any"):
-        conds = tuple(c.fn for c in rule.conditions)
-        need_all = rule.kind == "all"
-        word = "全部满足" if need_all else "任一满足"
-
-        formulas = rule.conditions
-
-        def boolean_text(oks: tuple[bool | None, ...], score: Decimal, cur: Env, prv: Env) -> str:
-            marks = "；".join(
-                f"{f.text}（缺少数据）?" if ok is None else f"{ex.describe(f, ok, cur, prv)} {'✓' if ok else '✗'}"
-                for f, ok in zip(formulas, oks, strict=True)
-            )
-            return f"{word}？{marks} → {fmt(score)}/{pts}"
-
-        def boolean(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-            # Three-valued logic: one false condition already decides `all`, one true condition `any`,
-            # even when another condition lacks data; only an undecided rule is unscored.
-            oks: list[bool | None] = []
-            first_error: Exception | None = None
-            for fn in conds:
-                try:
-                    oks.append(bool(fn(cur, prv)))
-                except (KeyError, Unavailable, DecimalException) as exc:
-                    oks.append(None)
-                    first_error = first_error or exc
-            decided = (False in oks) if need_all else (True in oks)
-            if first_error is not None and not decided:
-                raise first_error
-            passed = not decided if need_all else decided
-            score = points if passed else ZERO
-            return score, SCORED, None, (boolean_text, (tuple(oks), score, cur, prv))
-
-        return guarded(boolean), boolean
-
-    if rule.kind == "per_item_deduction":
-        assert rule.count is not None
-        count = rule.count.fn
-        label, _ = ex.label(rule.count)
-        per_item = rule.per_item
-        deducting = kind == "deduction"
-
-        def per_item_text(n: Decimal, lost: Decimal, score: Decimal) -> str:
-            if deducting:
-                return f"{label} {fmt(n)} 项 × {fmt(per_item)} → 扣 {fmt(lost)} 分（上限 {pts}）"
-            return f"{label} {fmt(n)} 项 × {fmt(per_item)} = 扣 {fmt(lost)} → {fmt(score)}/{pts}"
-
-        def per_item_fn(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-            n = _dec(count(cur, prv))
-            if n < 0:
-                raise Unavailable("次数为负数", "negative count")
-            lost = min(points, n * per_item)
-            # In `deductions` the item's score is what is taken off; in the tree it is what is left.
-            score = lost if deducting else points - lost
-            return score, SCORED, None, (per_item_text, (n, lost, score))
-
-        return guarded(per_item_fn), per_item_fn
-
-    if rule.kind == "formula":
-        assert rule.score is not None
-        score_fn, formula_text = rule.score.fn, rule.score.text
-
-        def formula_explain(raw: Decimal, score: Decimal) -> str:
-            clip = "" if score == raw else f"（按 0–{pts} 截取）"
-            return f"{formula_text} = {fmt(raw)}{clip} → {fmt(score)}/{pts}"
-
-        def formula(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
-            raw = _dec(score_fn(cur, prv))
-            score = min(points, max(ZERO, raw))
-            return score, SCORED, None, (formula_explain, (raw, score))
-
-        return guarded(formula), formula
-    raise AssertionError(f"rank leaves are scored across regions, not here: {rule.kind}")
-
-
-def _target_label(rule: Rule, scheme: Scheme) -> str:
-    target = rule.target
-    assert target is not None and rule.expr is not None
-    if target.is_constant:
-        return ""
-    tree = target.tree
-    if (
-        tree.kind == "call"
-        and tree.name == "prev"
-        and tree.args[0].kind == "name"
-        and tree.args[0].name == rule.expr.single_name
-    ):
-        return "上年 "
-    if target.single_name is not None:
-        return scheme.label(target.single_name)[0] + " "
-    return f"{target.text} = "
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,21 +176,21 @@ class Scorer:
         self.leaf_fns: list[LeafFn | None] = []
         self.fast_fns: list[Body] = []
         self.ranks: list[_RankPlan] = []
-        ex = _Explain(scheme)
+        ex = Explain(scheme)
         for i, ind in enumerate(leaves):
             assert ind.rule is not None
-            if ind.rule.kind == "rank":
+            if ind.rule.kind in CROSS_REGION:
                 assert ind.rule.expr is not None
                 label, unit = ex.label(ind.rule.expr)
                 self.ranks.append(_RankPlan(i, ind, ind.rule.expr, label, unit))
                 self.leaf_fns.append(None)
                 self.fast_fns.append(_rank_pending)
             else:
-                leaf_fn, fast_fn = _compile_leaf(ind, scheme, "leaf")
+                leaf_fn, fast_fn = compile_leaf(ind, scheme, "leaf", ex)
                 self.leaf_fns.append(leaf_fn)
                 self.fast_fns.append(fast_fn)
-        self.bonus_fns = [_compile_leaf(b, scheme, "bonus")[0] for b in scheme.bonus]
-        self.deduction_fns = [_compile_leaf(d, scheme, "deduction")[0] for d in scheme.deductions]
+        self.bonus_fns = [compile_leaf(b, scheme, "bonus", ex)[0] for b in scheme.bonus]
+        self.deduction_fns = [compile_leaf(d, scheme, "deduction", ex)[0] for d in scheme.deductions]
         self.explain = ex
         # Tree in pre-order; subtotals are computed children-first by walking it backwards.
         self.nodes: list[_Node] = []
@@ -765,13 +418,15 @@ class Scorer:
         state.leaves[idx] = score_one(new_d) if new_d is not None else self._rank_unscored(new, state)
         rule = plan.indicator.rule
         assert rule is not None
-        every = refresh_all or len(standing.values) != count
+        # Share bands: a moved value changes who is in the top p % at both ends of its move and at the
+        # band edges, wherever they are; every peer is looked at (as for a moved average).
+        every = refresh_all or len(standing.values) != count or rule.mode == "share"
         if not every and rule.mode == "peer_average":
             if standing.average() == average:
                 return True
             every = True
         where = self.leaf_position[idx]
-        if every and rule.mode != "peer_average":
+        if every and rule.mode == "ranks":
             for slot, out in self._ranked(plan, standing):  # every ranked peer, in order: no bisect each
                 if slot >= len(results) or results[slot].state.slot != slot:
                     return False
@@ -897,7 +552,7 @@ class Scorer:
 
     def _rank_value(self, plan: _RankPlan, state: _State) -> Decimal | Unavailable:
         try:
-            return _dec(plan.expr.evaluate(state.cur, state.prv))
+            return dec(plan.expr.evaluate(state.cur, state.prv))
         except Unavailable as exc:
             return exc
 
@@ -970,8 +625,29 @@ class Scorer:
 
             return by_average
 
-        at = self._rank_at(plan, n)
         values = standing.values  # the standing does not move while this is used
+        if rule.mode == "share":
+            bands, rest = rule.bands, rule.rest if rule.rest is not None else ZERO
+
+            def share_text(value: Decimal, level: int, band: Band | None, score: Decimal) -> str:
+                where = f"位于前 {fmt(band.min)}%" if band is not None else f"不在前 {fmt(bands[-1].min)}%"
+                return (
+                    f"{label} {fmt(value)}{unit}，在 {n} 个地区中 {level} 个（含并列）不差于它，"
+                    f"{where} → {fmt(score)}/{pts}"
+                )
+
+            def by_share(value: Decimal) -> Outcome:
+                # Ties count together: a region is in the top p % only when every region as good as it
+                # fits there, so a band never holds more than p % of the peers and tied regions score alike.
+                level = n - bisect_left(values, value) if desc else bisect_right(values, value)
+                for band in bands:
+                    if level * 100 <= band.min * n:
+                        return band.score, SCORED, None, (share_text, (value, level, band, band.score))
+                return rest, SCORED, None, (share_text, (value, level, None, rest))
+
+            return by_share
+
+        at = self._rank_at(plan, n)
 
         def by_rank(value: Decimal) -> Outcome:
             return at(value, n - bisect_right(values, value) + 1 if desc else bisect_left(values, value) + 1)
