@@ -12,6 +12,7 @@ from lvzhi.accounts.scoping import Forbidden, NotFound, Perm, can, evaluations_f
 from lvzhi.audit.services import record
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.errors import ActionError, NotEditable
+from lvzhi.evaluations.locks import lock_evaluation
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.evaluations.workflow import EDITABLE_STATES
 from lvzhi.evidence import storage
@@ -40,14 +41,6 @@ class Reuse:
     round: str
     indicator_code: str
     name: str
-
-
-def _lock(evaluation: Evaluation) -> Evaluation:
-    return (
-        Evaluation.objects.select_for_update()
-        .select_related("round", "region", "round__scheme_version")
-        .get(pk=evaluation.pk)
-    )
 
 
 def _check_editable(acting_user: Any, ev: Evaluation) -> None:
@@ -96,7 +89,7 @@ def do_attach_evidence(
     # Written before the transaction: content-addressed, so a refused action leaves at most an unused file.
     digest = storage.store(content)
     with transaction.atomic():
-        ev = _lock(evaluation)
+        ev = lock_evaluation(evaluation)
         _check_editable(acting_user, ev)
         stored, _ = StoredFile.objects.get_or_create(
             sha256=digest, defaults={"size": len(content), "kind": kind}
@@ -134,7 +127,7 @@ def do_attach_evidence(
 def do_remove_evidence(*, acting_user: Any, evidence: Evidence) -> None:
     """Detach a file from its indicator (the stored content stays: other uses and the audit refer to it)."""
     with transaction.atomic():
-        ev = _lock(evidence.evaluation)
+        ev = lock_evaluation(evidence.evaluation)
         _check_editable(acting_user, ev)
         row = Evidence.objects.select_for_update().select_related("file").filter(pk=evidence.pk).first()
         if row is None:

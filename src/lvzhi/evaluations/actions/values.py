@@ -22,7 +22,7 @@ from lvzhi.evaluations.errors import (
     ValidationFailed,
     clean_text,
 )
-from lvzhi.evaluations.locks import lock_evaluation
+from lvzhi.evaluations.locks import lock_evaluation, lock_round_evaluations
 from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
 from lvzhi.evaluations.validation import check_item, check_values, cross_field_issues
 from lvzhi.evaluations.workflow import EDITABLE_STATES
@@ -191,12 +191,7 @@ def do_import_values(
     now = timezone.now()
     written = 0
     with transaction.atomic():
-        Round.objects.select_for_update().filter(pk=round.pk).first()
-        locked = list(
-            Evaluation.objects.select_for_update()
-            .filter(pk__in=[e.pk for e in evaluations.values()])
-            .order_by("pk")
-        )
+        locked = lock_round_evaluations(round, [e.pk for e in evaluations.values()])
         if any(e.state not in EDITABLE_STATES for e in locked):
             raise NotEditable("导入期间有评价的状态已改变，请重新导入")
         existing: dict[tuple[int, str], tuple[int, Decimal | None, Decimal | None, int]] = {
