@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-FORMATS = ("docx", "pdf", "html")
+from lvzhi.writer.bundle import FORMATS
 
 report_app = typer.Typer(help="报告：生成自评报告、反馈意见和问题清单 (reports).", no_args_is_help=True)
 
@@ -66,11 +66,8 @@ def build(
 ) -> None:
     """生成自评报告：从数据文件（--scheme/--data），或从数据库（--round/--evaluation 加 --as）(build reports)."""
     from lvzhi.schemes import SchemeError
-    from lvzhi.writer.builder import build_report
-    from lvzhi.writer.docx import render_docx
-    from lvzhi.writer.feedback import build_feedback, problem_list_document, problem_list_xlsx
+    from lvzhi.writer.bundle import report_bundle
     from lvzhi.writer.files import contexts_from_files
-    from lvzhi.writer.html import render_html
 
     console = Console(highlight=False, soft_wrap=True)
     formats = _formats(fmt)
@@ -97,9 +94,6 @@ def build(
     if not contexts:
         console.print("没有可生成的报告（该用户在此轮次中没有可见的评价，或地区代码不符）")
         raise typer.Exit(1)
-    render_pdf = None
-    if "pdf" in formats:
-        from lvzhi.writer.pdf import render_pdf
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     warnings: list[str] = []
@@ -114,25 +108,9 @@ def build(
         task = progress.add_task("生成报告", total=len(contexts))
         for ctx in contexts:
             progress.update(task, description=f"生成报告 {ctx.region_name}")
-            doc = build_report(ctx, charts=charts)
-            warnings += [f"{ctx.region_name}: {w}" for w in doc.warnings]
-            stem = f"{ctx.region_code}-{ctx.year}-自评报告"
-            outputs: dict[str, bytes] = {}
-            if "docx" in formats:
-                outputs[f"{stem}.docx"] = render_docx(doc)
-            if "html" in formats:
-                outputs[f"{stem}.html"] = render_html(doc).encode("utf-8")
-            if render_pdf is not None:
-                outputs[f"{stem}.pdf"] = render_pdf(doc)
-            if feedback:
-                letter = build_feedback(ctx)
-                base = f"{ctx.region_code}-{ctx.year}"
-                outputs[f"{base}-反馈意见.docx"] = render_docx(letter)
-                if render_pdf is not None:
-                    outputs[f"{base}-反馈意见.pdf"] = render_pdf(letter)
-                outputs[f"{base}-问题清单.docx"] = render_docx(problem_list_document(ctx))
-                outputs[f"{base}-问题清单.xlsx"] = problem_list_xlsx(ctx)
-            for name, content in outputs.items():
+            bundle = report_bundle(ctx, formats, feedback=feedback, charts=charts)
+            warnings += bundle.warnings
+            for name, content in bundle.files.items():
                 path = out / name
                 path.write_bytes(content)
                 written.append(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,12 +104,25 @@ def parse_for_round(user: Any, rnd: Round, data: bytes, name: str) -> ParsedWork
     return parse_workbook(data, round_id=rnd.pk, items=item_rules(rnd), regions=regions, name=name)
 
 
-def import_workbook(user: Any, round_id: Any, data: bytes, name: str = "工作簿") -> ImportResult:
-    """Validate everything, then store all values in one transaction through do_import_values."""
+def import_workbook(
+    user: Any,
+    round_id: Any,
+    data: bytes,
+    name: str = "工作簿",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportResult:
+    """Validate everything, then store all values in one transaction through do_import_values.
+
+    `progress(done, total, phase)` (the background job's) hears of each phase: regions checked, then written.
+    """
     rnd = get_round_for(user, round_id)
+    if progress is not None:
+        progress(0, 0, "校验工作簿")
     parsed = parse_for_round(user, rnd, data, name)
     codes = set(parsed.current) | set(parsed.previous)
     rows = {code: parsed.current.get(code, {}) for code in sorted(codes)}
+    if progress is not None:
+        progress(0, len(rows), "写入数据并重新计分")
     try:
         # One transaction for the values and the notes: a refused note undoes the values too.
         with transaction.atomic():
@@ -116,6 +130,9 @@ def import_workbook(user: Any, round_id: Any, data: bytes, name: str = "工作�
                 acting_user=user, round=rnd, rows=rows, previous=parsed.previous, source_document=name[:255]
             )
             written += _save_notes(user, rnd, parsed.notes, name)
+            if progress is not None:
+                # Last chance to cancel: still inside the transaction, so a cancel undoes every write.
+                progress(len(rows), len(rows), "写入数据并重新计分")
     except ValidationFailed as exc:
         # The workbook's cells passed; what remains is about the evaluations (e.g. locked after submission).
         raise WorkbookInvalid([f"{name}: {issue}" for issue in exc.issues]) from exc

@@ -31,7 +31,10 @@ INSTALLED_APPS = [
     "lvzhi.evidence",
     "lvzhi.api",
     "lvzhi.rectification",
+    "lvzhi.jobs",
     "lvzhi.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +82,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Background jobs (lvzhi.jobs) through Django's tasks framework (the django-tasks backport of Django 6's
+# django.tasks). The embedded default keeps the queue in the database (no extra server, SQLite or PostgreSQL);
+# LVZHI_TASKS_BACKEND=rq puts it on Redis (RQ) for deployments with workers on several machines.
+LVZHI_TASKS_BACKEND = os.environ.get("LVZHI_TASKS_BACKEND", "database")
+LVZHI_REDIS_URL = os.environ.get("LVZHI_REDIS_URL", "redis://127.0.0.1:6379/0")
+if LVZHI_TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": LVZHI_REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+elif LVZHI_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ValueError(f"LVZHI_TASKS_BACKEND must be 'database' or 'rq', not {LVZHI_TASKS_BACKEND!r}")
+# A running job whose worker has not beaten for this long (and cannot be seen dead on this machine) is lost.
+LVZHI_JOB_STALE_SECONDS = int(os.environ.get("LVZHI_JOB_STALE_SECONDS", "120"))
 
 AUTH_USER_MODEL = "accounts.User"
 # Django's model backend behind a per-username+IP lock (LVZHI_LOGIN_MAX_FAILURES within LVZHI_LOGIN_LOCK_SECONDS).
