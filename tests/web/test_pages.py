@@ -288,6 +288,7 @@ def test_excel_import_lists_every_bad_cell_and_writes_nothing(small_demo):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from lvzhi.evaluations.models import DataValue
+    from lvzhi.jobs.worker import drain
 
     ev = evaluation_of("990101")
     c = client_for("xian1_filler")
@@ -300,8 +301,10 @@ def test_excel_import_lists_every_bad_cell_and_writes_nothing(small_demo):
         {"workbook": SimpleUploadedFile("甲市一县.xlsx", data), "next": reverse("web:data", args=[ev.pk])},
         follow=True,
     )
-    body = response.content.decode()
-    assert "2 处错误，未导入任何数据" in body
+    assert "正在后台执行" in response.content.decode()  # the import runs as a job; the page returns at once
+    drain()
+    body = c.get(response.redirect_chain[-1][0]).content.decode()
+    assert "有 2 处错误，未写入任何数据" in body
     assert body.count("数据填报!E") >= 2  # every bad cell named as sheet!cell
     assert dict(DataValue.objects.filter(evaluation=ev).values_list("item_code", "value")) == before
 
@@ -310,6 +313,7 @@ def test_excel_import_of_a_good_workbook_stores_the_values(small_demo):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from lvzhi.evaluations.models import DataValue
+    from lvzhi.jobs.worker import drain
 
     ev = evaluation_of("990101")
     c = client_for("xian1_filler")
@@ -319,7 +323,8 @@ def test_excel_import_of_a_good_workbook_stores_the_values(small_demo):
         {"workbook": SimpleUploadedFile("甲市一县.xlsx", data), "next": reverse("web:data", args=[ev.pk])},
         follow=True,
     )
-    assert "已导入" in response.content.decode()
+    drain()
+    assert "已导入" in c.get(response.redirect_chain[-1][0]).content.decode()
     assert DataValue.objects.get(evaluation=ev, item_code="kg_public_share").value == Decimal("61.5")
 
 

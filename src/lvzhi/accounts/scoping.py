@@ -7,6 +7,7 @@ but not change raise PermissionDenied.
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.http import Http404
 from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.audit.models import AuditRecord
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
+from lvzhi.jobs.models import Job
 from lvzhi.regions.models import Region
 from lvzhi.site.errors import parse_id
 
@@ -224,3 +226,25 @@ def audit_records_for(user: Any) -> QuerySet[AuditRecord]:
         return AuditRecord.objects.none()
     codes = regions_visible_to(user).values("code")
     return AuditRecord.objects.filter(Q(region_code__in=codes) | Q(actor=user))
+
+
+def jobs_for(user: Any) -> QuerySet[Job]:
+    """Background jobs the user may see and cancel: its own; every job (the system's too) for the administrator."""
+    qs = Job.objects.select_related("owner", "round")
+    if is_admin(user):
+        return qs
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    return qs.filter(owner=user)
+
+
+def get_job_for(user: Any, job_id: Any) -> Job:
+    """The job if the user may see it, else NotFound (another person's job does not exist for them)."""
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError:
+        raise NotFound("后台任务") from None
+    job = jobs_for(user).filter(pk=pk).first()
+    if job is None:
+        raise NotFound("后台任务")
+    return job

@@ -58,6 +58,14 @@ _ACTIONS = (
     # Administrative divisions.
     AuditAction("regions.upsert", "更新行政区划", "{who}更新了行政区划：{change}"),
     AuditAction("regions.add_unit", "新增非标准单位", "{who}新增了非标准单位“{what}”：{change}"),
+    # Background jobs (lvzhi.jobs) and the work only a job does.
+    AuditAction("job.submit", "提交后台任务", "{who}提交了后台任务“{what}”：{change}"),
+    AuditAction("job.cancel", "取消后台任务", "{who}取消了后台任务“{what}”"),
+    AuditAction("job.succeeded", "后台任务完成", "后台任务“{what}”已完成：{change}"),
+    AuditAction("job.failed", "后台任务失败", "后台任务“{what}”失败：{change}"),
+    AuditAction("job.cancelled", "后台任务已取消", "后台任务“{what}”已取消：{change}"),
+    AuditAction("job.requeued", "后台任务重新排队", "后台任务“{what}”重新排队：{change}"),
+    AuditAction("round.rescore", "全轮次重新计分", "{who}对评价轮次“{what}”全部重新计分：{change}"),
     # Changes made directly in the Django admin.
     AuditAction("admin.add", "后台新增", "{who}在管理后台新增了“{what}”：{change}"),
     AuditAction("admin.change", "后台修改", "{who}在管理后台修改了“{what}”：{change}"),

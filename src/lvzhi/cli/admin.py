@@ -112,11 +112,14 @@ def serve(
     port: Annotated[int, typer.Option(help="端口 (port)")] = 8000,
     workers: Annotated[int, typer.Option(help="gunicorn 进程数 (worker processes)")] = 2,
 ) -> None:
-    """以 gunicorn 启动网站（先运行 lvzhi init） (serve the site with gunicorn)."""
+    """以 gunicorn 启动网站和一个后台任务工作进程（先运行 lvzhi init） (serve the site and one job worker)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvzhi.site.settings")
     args = [str(gunicorn), "lvzhi.site.wsgi:application", "--bind", f"{host}:{port}"]
     args += ["--workers", str(workers), "--threads", "4", "--access-logfile", "-"]
+    from lvzhi.cli.jobs import start_embedded_worker
+
+    start_embedded_worker()
     os.execv(args[0], args)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lvzhi.cli import admin, platform, reader, report, schemes
+from lvzhi.cli import admin, jobs, platform, reader, report, schemes
 
 app = typer.Typer(
     name="lvzhi",
@@ -29,7 +29,7 @@ def version() -> None:
     typer.echo(f"lvzhi {__version__}")
 
 
-for module in (schemes, reader, report, platform, admin):
+for module in (schemes, reader, report, platform, admin, jobs):
     module.register(app)
 
 

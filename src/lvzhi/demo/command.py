@@ -80,4 +80,8 @@ def run(*, serve: bool, host: str, port: int, quiet: bool, workers: int) -> None
         "warning",
     ]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvzhi.site.settings")
+    from lvzhi.cli.jobs import start_embedded_worker
+
+    # The background jobs (imports, bulk reports, …) need a worker: one runs beside the web server.
+    start_embedded_worker()
     os.execv(args[0], args)

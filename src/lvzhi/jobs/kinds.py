@@ -69,7 +69,9 @@ def _run_import(ctx: JobContext) -> Outcome:
     from lvzhi.entry.services import import_workbook
 
     job = ctx.job
-    result = import_workbook(ctx.owner, job.round_id, ctx.input_bytes(), job.input_name, progress=ctx.progress)
+    result = import_workbook(
+        ctx.owner, job.round_id, ctx.input_bytes(), job.input_name, progress=ctx.progress
+    )
     return Outcome(
         f"已导入“{job.input_name}”：{result.regions} 个地区，写入 {result.values_written} 个数值。",
         {"regions": result.regions, "values_written": result.values_written},
@@ -84,17 +86,19 @@ register(Kind("import_workbook", "Excel 数据导入", _authorize_import, _run_i
 
 def _run_rescore(ctx: JobContext) -> Outcome:
     from lvzhi.audit.services import record
-    from lvzhi.evaluations import scoring
+    from lvzhi.evaluations import rescoring
     from lvzhi.evaluations.models import Evaluation, Round
 
     n = Evaluation.objects.filter(round_id=ctx.job.round_id).count()
     ctx.progress(0, n, "重新计分")
     with transaction.atomic():
         # Same lock order as every action: round first, so no save interleaves with the full re-score.
-        rnd = Round.objects.select_for_update().select_related("scheme_version", "owner_region").get(
-            pk=ctx.job.round_id
+        rnd = (
+            Round.objects.select_for_update()
+            .select_related("scheme_version", "owner_region")
+            .get(pk=ctx.job.round_id)
         )
-        scoring.rescore_round(rnd)
+        rescoring.rescore_round(rnd)
         record(
             actor=ctx.owner,
             action="round.rescore",
@@ -139,7 +143,9 @@ def _run_reports(ctx: JobContext) -> Outcome:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for k, ev in enumerate(evaluations):
             ctx.progress(k, len(evaluations), f"生成报告：{ev.region.name}")
-            bundle = report_bundle(contexts[ev.pk], formats, feedback=feedback, charts=bool(job.params.get("charts")))
+            bundle = report_bundle(
+                contexts[ev.pk], formats, feedback=feedback, charts=bool(job.params.get("charts"))
+            )
             warnings += bundle.warnings
             for name, data in bundle.files.items():
                 zf.writestr(f"{ev.region.code}-{ev.region.name}/{name}", data)
@@ -210,7 +216,9 @@ def _run_readings(ctx: JobContext) -> Outcome:
                 problems.append(f"{shown}：无法读取（{str(exc).replace(str(path), shown)}）")
                 continue
             analysis = analyse(text)
-            findings = [{"kind": f.kind, "severity": f.severity, "message": f.message} for f in analysis.findings]
+            findings = [
+                {"kind": f.kind, "severity": f.severity, "message": f.message} for f in analysis.findings
+            ]
             readings.append(
                 ReportReading(
                     job=job,

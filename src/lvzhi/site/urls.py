@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("lvzhi.api.urls")),
+    path("jobs/", include("lvzhi.jobs.urls")),
     path("", include("lvzhi.web.urls")),
 ]
 

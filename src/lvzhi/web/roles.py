@@ -34,6 +34,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     entries: list[tuple[str, str]] = [("工作台", reverse("web:home")), ("方案", reverse("web:schemes"))]
     entries.append(("对比分析", reverse("web:analysis")))
     entries.append(("报告阅读", reverse("web:reader")))
+    entries.append(("任务", reverse("jobs:list")))
     entries.append(("审计日志", reverse("web:audit")))
     entries.append(("公开结果", reverse("web:public")))
     if is_admin(user) or getattr(user, "is_staff", False):

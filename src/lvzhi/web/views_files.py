@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from lvzhi.accounts import scoping
 from lvzhi.entry import services as entry
-from lvzhi.entry.workbook import WorkbookInvalid
 from lvzhi.evaluations.errors import ActionError
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.evidence import services as evidence
@@ -59,23 +58,22 @@ def workbook_import(request: HttpRequest, round_id: int) -> HttpResponse:
             request, f"文件 {upload.size // 1024 // 1024} MB 太大，未导入：请只保留模板中的工作表后再导入。"
         )
         return redirect(back)
+    # The work (checking every cell, writing, re-scoring the round) runs as a background job: this page
+    # returns at once and the job's page shows its progress, then its result or every bad cell.
+    from lvzhi.jobs import services as jobs
+    from lvzhi.jobs.views import submitted_redirect
+
     try:
-        result = entry.import_workbook(request.user, round_id, upload.read(), upload.name or "工作簿.xlsx")
-    except WorkbookInvalid as exc:
-        request.session["import_errors"] = exc.errors[:200]
-        messages.error(
-            request,
-            f"“{upload.name}”有 {len(exc.errors)} 处错误，未导入任何数据。请按下列提示修改对应单元格后重新导入。",
+        job, created = jobs.submit(
+            request.user,
+            "import_workbook",
+            round_id=round_id,
+            upload=(upload.name or "工作簿.xlsx", upload.read()),
         )
-        return redirect(back)
     except (ActionError, PermissionDenied) as exc:
         messages.error(request, f"未导入：{exc}")
         return redirect(back)
-    request.session.pop("import_errors", None)
-    messages.success(
-        request, f"已导入“{upload.name}”：{result.regions} 个地区，写入 {result.values_written} 个数值。"
-    )
-    return redirect(back)
+    return submitted_redirect(request, job, created)
 
 
 def evidence_context(user: Any, ev: Evaluation) -> dict[str, Any]:
