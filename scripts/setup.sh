@@ -3,8 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: CJK fonts for PDF/DOCX rendering, chromium for browser tests, pdftoppm for PDF checks.
-apt_pkgs=(fonts-noto-cjk chromium poppler-utils)
+# System packages: CJK fonts for PDF/DOCX rendering, chromium for browser tests, poppler (pdftoppm,
+# pdftotext, pdffonts) for PDF checks, and LibreOffice Writer: the test suite opens every generated .docx in
+# it (tests/writer/test_office.py) and bench/bench_writer.py compares against it.
+apt_pkgs=(fonts-noto-cjk chromium poppler-utils libreoffice-writer-nogui)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -40,14 +40,36 @@ def test_every_seed_report_is_a4_with_the_official_margins(seed: str, seed_docx:
     assert [round(Length(v).mm, 1) for v in sizes] == [210, 297, 37, 35, 28, 26]
 
 
-def test_the_page_grid_is_22_lines_of_28_characters(seed_docx: dict[str, bytes]) -> None:
+def test_the_page_grid_is_22_lines_and_the_body_text_28_characters_a_line(
+    seed_docx: dict[str, bytes],
+) -> None:
     doc = opened(seed_docx["chongqing-banan-2023"])
     grid = doc.sections[0]._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars"
+    # a line grid only: LibreOffice reads Word's character grid as two cells per 16 pt character
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:charSpace")) is None
     line_pitch = int(grid.get(qn("w:linePitch"))) / 20  # points
     assert round(Mm(225).pt / line_pitch) == 22
-    char_pitch = 16 + int(grid.get(qn("w:charSpace"))) / 4096
-    assert round(Mm(156).pt / char_pitch) == 28
+    body = doc.styles["公文正文"].element.rPr
+    char_pitch = 16 + int(body.find(qn("w:spacing")).get(qn("w:val"))) / 20
+    assert int(Mm(156).pt / char_pitch) == 28
+
+
+def test_the_document_is_chinese_and_the_title_and_tables_do_not_snap_to_the_grid(
+    seed_docx: dict[str, bytes],
+) -> None:
+    styles = opened(seed_docx["chongqing-banan-2023"]).styles
+    for name in ("Normal", "公文正文", "公文标题", "表格文字"):
+        lang = styles[name].element.rPr.find(qn("w:lang"))
+        assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("zh-CN", "zh-CN"), name
+    for name in ("公文标题", "表格文字", "页码"):
+        assert styles[name].element.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0", name
+    normal = styles["Normal"].element.pPr
+    assert normal.find(qn("w:autoSpaceDE")).get(qn("w:val")) == "0"  # 2023年, not 2023 年
+
+
+def test_the_page_number_is_songti_in_digits_too(seed_docx: dict[str, bytes]) -> None:
+    rfonts = opened(seed_docx["chongqing-banan-2023"]).styles["页码"].element.rPr.rFonts
+    assert {rfonts.get(qn(f"w:{k}")) for k in ("ascii", "hAnsi", "eastAsia")} == {"宋体"}
 
 
 def test_styles_carry_the_official_fonts_and_sizes(seed_docx: dict[str, bytes]) -> None:
@@ -70,7 +92,7 @@ def test_each_block_uses_its_style(
     seed_docx: dict[str, bytes], seed_reports: dict[str, ReportDocument]
 ) -> None:
     doc = opened(seed_docx["yunnan-zhaotong-2024"])
-    paragraphs = [(p.style.name, p.text) for p in doc.paragraphs if p.text]
+    paragraphs = [(p.style.name, p.text.replace("\n", "")) for p in doc.paragraphs if p.text]
     blocks = [
         (renderer.STYLE[b.kind], b.text)
         for b in seed_reports["yunnan-zhaotong-2024"].blocks

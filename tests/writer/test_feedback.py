@@ -26,7 +26,8 @@ def test_the_letter_addresses_the_government_and_cites_the_scheme(
         "二、存在的主要问题",
         "三、整改要求",
     ]
-    assert doc.blocks[-2].text == "重庆市教育委员会"
+    (signature,) = [b for b in doc.blocks if b.kind == "signature"]
+    assert signature.text == "重庆市教育委员会"
 
 
 def test_the_letter_lists_the_problems_and_the_deadline(seed_contexts: dict[str, ReportContext]) -> None:

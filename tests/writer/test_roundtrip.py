@@ -25,7 +25,8 @@ BASE = {
 def docx_text(data: bytes) -> str:
     """The text of a .docx as an office would copy it: paragraphs, then table rows, one per line."""
     doc = Document(io.BytesIO(data))
-    lines = [p.text for p in doc.paragraphs]
+    # a title's line breaks (w:br) are layout, not text
+    lines = [p.text.replace("\n", "") for p in doc.paragraphs]
     for table in doc.tables:
         lines += ["\t".join(c.text for c in row.cells) for row in table.rows]
     return "\n".join(lines) + "\n"

@@ -91,6 +91,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
                 rnd.year,
                 narratives=narratives.get(e.pk, {}),
                 addressee=rnd.owner_region.name + "人民政府教育督导委员会办公室",
+                office=rnd.owner_region.name + "人民政府教育督导委员会办公室",
                 signer=e.region.name + "人民政府",
             )
     return out

@@ -7,12 +7,14 @@ the draft says so in 【】, so that a draft can never be filed by mistake as a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
-from lvzhi.writer import numbers
+from lvzhi.writer import layout, numbers
 from lvzhi.writer.model import ProblemItem, ReportContext, Stat
 
 _ORDINALS = "一二三四五六七八九十"
@@ -21,13 +23,26 @@ _DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号")
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """One element of the document: title, addressee, para, h1, h2, table, chart, signature or date."""
+    """One element of the document.
+
+    Kinds: title, addressee, para, h1, h2, table, chart, attachments (附件说明 under the text), signature,
+    date, attachment (the 附件 label opening an attachment on a new page).
+    """
 
     kind: str
     text: str = ""
     rows: tuple[tuple[str, ...], ...] = ()  # tables: header row first
     image: bytes = b""  # charts: PNG
     role: str = ""  # "figures": a paragraph whose every number is generated from the data
+    indent: float = 0.0  # signature and date: right indent in characters (layout.signature_indents)
+
+    def normalised(self) -> Block:
+        """The block with its Chinese text's half-width punctuation written full-width."""
+        return dataclasses.replace(
+            self,
+            text=layout.chinese_punctuation(self.text),
+            rows=tuple(tuple(layout.chinese_punctuation(c) for c in r) for r in self.rows),
+        )
 
 
 @dataclass(slots=True)
@@ -37,6 +52,12 @@ class ReportDocument:
     title: str
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Staff texts, scheme names and data labels come with half-width brackets and commas; a Chinese
+        # document prints them full-width, whatever built the blocks.
+        self.title = layout.chinese_punctuation(self.title)
+        self.blocks = [b.normalised() for b in self.blocks]
 
     def text(self) -> str:
         """The document as plain text, one block per line (tables row by row), as a reader would see it."""
@@ -51,6 +72,13 @@ class ReportDocument:
     def body_length(self) -> int:
         """Characters of the text proper (title, addressee, headings and paragraphs; no tables), no spaces."""
         return sum(len(re.sub(r"\s", "", b.text)) for b in self.blocks if b.kind not in ("table", "chart"))
+
+
+def signature_blocks(signer: str, when: date, sealed: bool = True) -> list[Block]:
+    """发文机关署名 and 成文日期 placed per GB/T 9704 (with a seal by default: the documents are sealed)."""
+    dated = numbers.cn_date(when)
+    signer_indent, date_indent = layout.signature_indents(signer, dated, sealed)
+    return [Block("signature", signer, indent=signer_indent), Block("date", dated, indent=date_indent)]
 
 
 def title_of(ctx: ReportContext) -> str:
@@ -105,14 +133,27 @@ def _enumerate(texts: Iterable[str]) -> list[str]:
     return [f"{i + 1}.{t}" for i, t in enumerate(items)]
 
 
+# A scheme's title may carry a note on where it comes from (据巴南区自评报告重构): not for a signed document.
+_SOURCE_NOTE = re.compile(r"[（(]据[^）)]*[)）]")
+_BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+
+
+def scheme_name(ctx: ReportContext) -> str:
+    """The scheme's title as an office cites it: without the project's notes on its reconstruction."""
+    return _SOURCE_NOTE.sub("", ctx.scheme_title).strip()
+
+
 def _cite(ctx: ReportContext) -> str:
-    # several documents (`A号(实施方案); B号(通知)`) are listed with 、 as in running text
-    doc = re.sub(r"\s*[;；]\s*", "、", ctx.scheme_document) if ctx.scheme_document else None
+    # several documents (`A号(实施方案); B号(通知)`) are listed with 、 as in running text, their notes dropped
+    doc = ctx.scheme_document
+    if doc:
+        doc = "、".join(_BRACKETED.sub("", d).strip() for d in re.split(r"\s*[;；]\s*", doc) if d.strip())
+    title = scheme_name(ctx)
     if doc and _DOC_NUMBER.search(doc):
-        return f"《{ctx.scheme_title}》（{doc}）"
+        return f"《{title}》（{doc}）"
     if doc:
         return f"《{doc}》"
-    return f"《{ctx.scheme_title}》"
+    return f"《{title}》"
 
 
 def _score_rows(ctx: ReportContext) -> tuple[tuple[str, ...], ...]:
@@ -213,8 +254,7 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
     else:
         blocks.append(Block("para", "【请填写下一步工作打算】"))
 
-    blocks.append(Block("signature", ctx.signer))
-    blocks.append(Block("date", numbers.cn_date(ctx.date)))
+    blocks.extend(signature_blocks(ctx.signer, ctx.date))
 
     doc = ReportDocument(title, blocks)
     if ctx.report_limit is not None:

@@ -15,11 +15,12 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from lvzhi.writer import numbers
-from lvzhi.writer.builder import Block, ReportDocument, _cite, _enumerate
+from lvzhi.writer.builder import Block, ReportDocument, _cite, _enumerate, signature_blocks
 from lvzhi.writer.cells import neutralise_row
-from lvzhi.writer.model import ProblemItem, ReportContext
+from lvzhi.writer.model import ProblemItem, ReportContext, issuer_name
 
 LIST_HEADER = ("序号", "问题", "所属指标", "依据", "整改措施", "整改时限")
+LIST_NAME = "问题清单"
 DEFAULT_DAYS = 90  # rectification period when a problem sets no deadline
 
 
@@ -38,8 +39,13 @@ def with_deadlines(ctx: ReportContext, deadline: date | None = None) -> list[Pro
 
 
 def build_feedback(ctx: ReportContext, issuer: str = "", deadline: date | None = None) -> ReportDocument:
-    """The feedback letter (反馈意见) to one region, as blocks (render with render_docx / render_pdf)."""
-    issuer = issuer or ctx.issuer or "教育督导委员会办公室"
+    """The feedback letter (反馈意见) to one region, as blocks (render with render_docx / render_pdf).
+
+    The letter is issued and signed by the office that ran the evaluation (`issuer`, else the context's
+    `office`), not by the body that issued the scheme; the problem list follows as its attachment, on a
+    page of its own after the signature (GB/T 9704 附件).
+    """
+    issuer = issuer or ctx.office or issuer_name(ctx.issuer) or "教育督导委员会办公室"
     you = _you(ctx.region_name)
     problems = with_deadlines(ctx, deadline)
     title = f"关于{ctx.region_name}{ctx.year}年度履行教育职责评价的反馈意见"
@@ -48,7 +54,7 @@ def build_feedback(ctx: ReportContext, issuer: str = "", deadline: date | None =
         Block("addressee", f"{ctx.region_name}人民政府："),
         Block(
             "para",
-            f"根据{_cite(ctx)}，{issuer.split()[0]}对{you}{ctx.year}年度履行教育职责情况进行了评价。"
+            f"根据{_cite(ctx)}，{issuer}对{you}{ctx.year}年度履行教育职责情况进行了评价。"
             "现将评价意见反馈如下。",
         ),
         Block("h1", "一、总体评价"),
@@ -78,16 +84,18 @@ def build_feedback(ctx: ReportContext, issuer: str = "", deadline: date | None =
         blocks.append(
             Block(
                 "para",
-                f"请{you}对照问题清单（附后）逐项制定整改措施，明确责任单位和完成时限，"
-                f"于{numbers.cn_date(last)}前将整改情况书面报送{issuer.split()[0]}。",
+                f"请{you}对照问题清单逐项制定整改措施，明确责任单位和完成时限，"
+                f"于{numbers.cn_date(last)}前将整改情况书面报送{issuer}。",
             )
         )
-        blocks.append(Block("para", "附件：问题清单"))
-        blocks.append(Block("table", rows=problem_rows(problems)))
+        blocks.append(Block("attachments", f"附件：{LIST_NAME}"))
     else:
         blocks.append(Block("para", f"请{you}巩固已有成效，持续提升履职水平。"))
-    blocks.append(Block("signature", issuer.split()[0]))
-    blocks.append(Block("date", numbers.cn_date(ctx.date)))
+    blocks.extend(signature_blocks(issuer, ctx.date))
+    if problems:
+        blocks.append(Block("attachment", "附件"))
+        blocks.append(Block("title", f"{ctx.region_name}{ctx.year}年度履行教育职责评价{LIST_NAME}"))
+        blocks.append(Block("table", rows=problem_rows(problems)))
     return ReportDocument(title, blocks)
 
 

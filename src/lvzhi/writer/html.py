@@ -11,6 +11,7 @@ import functools
 
 import jinja2
 
+from lvzhi.writer import layout
 from lvzhi.writer.builder import ReportDocument
 
 
@@ -22,6 +23,9 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
     )
     env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
+    # the same title lines and column widths as the Word document
+    env.filters["title_lines"] = layout.title_lines
+    env.filters["column_shares"] = layout.column_shares
     return env
 
 

@@ -88,6 +88,7 @@ class ReportContext:
     plans: tuple[str, ...] = ()
     addressee: str = ""
     signer: str = ""
+    office: str = ""  # the office that ran the evaluation: issues and signs the feedback letter
     date: date = field(default_factory=date.today)
     report_limit: int | None = None
 
@@ -203,7 +204,7 @@ def _lost_problem(it: ItemResult, top: Indicator, stats: Mapping[str, Stat]) -> 
     )
 
 
-def _issuer_name(issuer: str) -> str:
+def issuer_name(issuer: str) -> str:
     """The first issuing body, without a note in brackets: the report's addressee by default."""
     first = issuer.split()[0] if issuer.strip() else ""
     return re.sub(r"[（(][^）)]*[)）]", "", first)
@@ -221,6 +222,7 @@ def context_from(
     addressee: str = "",
     signer: str = "",
     when: date | None = None,
+    office: str = "",
 ) -> ReportContext:
     """Gather a scheme, its scoring result and a region's data (plus staff texts) into a ReportContext.
 
@@ -283,8 +285,9 @@ def context_from(
         complete=bool(result is not None and result.complete),
         problems=tuple(drafted),
         plans=tuple(plans),
-        addressee=addressee or _issuer_name(scheme.issuer),
+        addressee=addressee or issuer_name(scheme.issuer),
         signer=signer or f"{region.name or region.region}人民政府",
+        office=office or issuer_name(scheme.issuer),
         date=when or date.today(),
         report_limit=scheme.report_limit,
     )
