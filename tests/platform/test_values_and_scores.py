@@ -179,7 +179,7 @@ def test_total_and_grade_come_from_the_engine_with_self_scores(filling):
         ("kg_public_share", "60"),
         ("kg_inclusive_coverage", "77"),
         ("disabled_enrolment_rate", "92"),
-        ("edu_gpb_spending", "200"),
+        ("edu_gpb_spending", "140"),
     ]:
         save(filling, code, value, prev_value="100" if code == "edu_gpb_spending" else actions.UNSET)
     filling.complete_self_assessment(ev)  # 1.1 优 → 5

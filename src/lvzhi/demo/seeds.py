@@ -82,7 +82,8 @@ def _from_reader(seed: dict[str, Any], year: int, report_dir: Path | None) -> li
     if not reports:
         return []
     from lvzhi.reader.extract import extract
-    from lvzhi.web.prefill import figures
+    from lvzhi.web.prefill import figures, report_title
 
     text = extract(reports[0]).text
-    return [SeedValue(f.code, f.value, None, f.sentence, reports[0].name) for f in figures(text, year)]
+    title = report_title(text, reports[0].name)
+    return [SeedValue(f.code, f.value, None, f.sentence, title) for f in figures(text, year)]

@@ -21,7 +21,7 @@ from lvzhi.entry.workbook import (
     build_template,
     parse_workbook,
 )
-from lvzhi.evaluations import gateway
+from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.actions import do_import_values, do_save_value
 from lvzhi.evaluations.bulk import gc_paused
 from lvzhi.evaluations.errors import ValidationFailed
@@ -34,17 +34,36 @@ class ImportResult:
     values_written: int
 
 
-def item_rules(rnd: Round) -> list[ItemRule]:
-    """The catalogue items a person enters for this round's scheme, with their limits."""
-    info = gateway.scheme_info(rnd.scheme_version.yaml_text, rnd.scheme_version.source_name or "scheme.yaml")
+def item_rules(rnd: Round, codes: list[str] | None = None) -> list[ItemRule]:
+    """The catalogue items a person enters for this round's scheme (or these codes), with their limits."""
+    if codes is None:
+        info = gateway.scheme_info(
+            rnd.scheme_version.yaml_text, rnd.scheme_version.source_name or "scheme.yaml"
+        )
+        codes = list(info.item_codes)
     cat = gateway.catalogue()
     rules = []
-    for code in info.item_codes:
+    for code in codes:
         spec = cat.get(code)
         if spec is None or spec.formula:
             continue
         rules.append(ItemRule(code, spec.name, spec.unit, spec.min, spec.max, spec.integer))
     return rules
+
+
+def item_codes_for(evaluation: Evaluation) -> list[str]:
+    """The statistics one evaluation asks for, in page order: the scheme's entered items (every enterable
+    catalogue item when the scheme reads none), then any other item that already holds a value.
+
+    The data page and the one-region Excel template both list exactly these.
+    """
+    cat = gateway.catalogue()
+    info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
+    codes = [c for c in info.item_codes if c in cat and not cat[c].formula]
+    if not codes:
+        codes = [c for c, spec in cat.items() if not spec.formula]
+    have = set(DataValue.objects.filter(evaluation=evaluation).values_list("item_code", flat=True))
+    return codes + sorted(c for c in have - set(codes) if c in cat and not cat[c].formula)
 
 
 def _fillable(user: Any, rnd: Round) -> QuerySet[Evaluation]:
@@ -70,23 +89,25 @@ def template_for(user: Any, round_id: Any, region_code: str | None = None) -> tu
     if not evaluations:
         raise Forbidden(f"您在评价轮次“{rnd}”中没有可填报的地区")
     current: dict[str, dict[str, Any]] = {}
-    previous: dict[str, dict[str, Any]] = {}
     notes: dict[str, dict[str, str]] = {}
     by_pk = {e.pk: e.region.code for e in evaluations}
-    for ev_id, item, value, prev, note in DataValue.objects.filter(evaluation_id__in=list(by_pk)).values_list(
-        "evaluation_id", "item_code", "value", "prev_value", "note"
+    for ev_id, item, value, note in DataValue.objects.filter(evaluation_id__in=list(by_pk)).values_list(
+        "evaluation_id", "item_code", "value", "note"
     ):
         code = by_pk[ev_id]
         current.setdefault(code, {})[item] = value
-        previous.setdefault(code, {})[item] = prev
         if note:
             notes.setdefault(code, {})[item] = note
+    # 上年数值 as the pages show it: stored beside this year's value, else last year's evaluation.
+    previous: dict[str, dict[str, Any]] = {
+        by_pk[pk]: dict(values) for pk, values in rescoring.previous_values_many(evaluations).items()
+    }
     layout = ITEM_LAYOUT if region_code is not None else REGION_LAYOUT
     spec = TemplateSpec(
         round_id=rnd.pk,
         round_name=rnd.name,
         year=rnd.year,
-        items=item_rules(rnd),
+        items=item_rules(rnd, item_codes_for(evaluations[0]) if layout == ITEM_LAYOUT else None),
         regions=[RegionRow(e.region.code, e.region.name) for e in evaluations],
         layout=layout,
         current=current,
@@ -101,7 +122,18 @@ def template_for(user: Any, round_id: Any, region_code: str | None = None) -> tu
 def parse_for_round(user: Any, rnd: Round, data: bytes, name: str) -> ParsedWorkbook:
     """Validate a filled workbook against the round and the regions this user may fill (nothing written)."""
     regions = {e.region.code: e.region.name for e in _fillable(user, rnd)}
-    return parse_workbook(data, round_id=rnd.pk, items=item_rules(rnd), regions=regions, name=name)
+    rules = item_rules(rnd)
+    scheme_codes = {r.code for r in rules}
+    # A one-region template lists what that region's page shows, which may go beyond the scheme's items.
+    others = [c for c, spec in gateway.catalogue().items() if not spec.formula and c not in scheme_codes]
+    return parse_workbook(
+        data,
+        round_id=rnd.pk,
+        items=rules,
+        regions=regions,
+        name=name,
+        single_region_items=rules + item_rules(rnd, others),
+    )
 
 
 def import_workbook(

@@ -503,8 +503,12 @@ def parse_workbook(
     items: Sequence[ItemRule],
     regions: Mapping[str, str],
     name: str = "工作簿",
+    single_region_items: Sequence[ItemRule] | None = None,
 ) -> ParsedWorkbook:
     """Validate a filled template for this round against the items and the round's regions (code → name).
+
+    A one-region template may list more items than the round's columns (what that region's page shows);
+    `single_region_items` are the items it may hold (default: `items`).
 
     Raises WorkbookInvalid listing every error; returns only the filled cells otherwise.
     """
@@ -543,6 +547,7 @@ def parse_workbook(
     out = ParsedWorkbook(round_id, layout, {}, {}, {})
     rules = {r.code: r for r in items}
     if layout == ITEM_LAYOUT:
+        rules = {r.code: r for r in (single_region_items or items)}
         codes = [c for c in meta.get("regions", "").split(",") if c]
         if len(codes) != 1 or codes[0] not in regions:
             errors.append(f"{META_SHEET}!B6: 模板中的地区 {meta.get('regions')!r} 不在本轮次中")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,16 +53,32 @@ class EditConflict(ActionError):
     changed_at: Any
     your_value: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    item_name: str = ""  # what people call the item or indicator; the code when empty
 
     def __str__(self) -> str:
+        from django.utils import timezone
+
         current = "（空）" if self.current_value is None else str(self.current_value)
         mine = "（空）" if self.your_value is None else str(self.your_value)
-        when = self.changed_at.strftime("%Y-%m-%d %H:%M") if hasattr(self.changed_at, "strftime") else ""
+        when = ""
+        if isinstance(self.changed_at, datetime):
+            # Stored in UTC; people read Beijing time (settings.TIME_ZONE), as the footer says.
+            at = (
+                timezone.localtime(self.changed_at) if timezone.is_aware(self.changed_at) else self.changed_at
+            )
+            when = at.strftime("%Y-%m-%d %H:%M")
         return (
-            f"保存冲突：{self.item_code} 已被 {self.changed_by} 于 {when} 修改为 {current}"
+            f"保存冲突：“{self.item_name or self.item_code}”已被 {self.changed_by} 于 {when} 修改为 {current}"
             f"（版本 {self.current_version}），您的输入 {mine} 未保存。请刷新后核对再保存。"
-            f" (edit conflict: item changed by someone else)"
         )
+
+
+class ImplausibleChange(ActionError):
+    """A value far from last year's (beyond the item's tolerance): saved only once a person confirms it."""
+
+    def __init__(self, issue: Issue) -> None:
+        self.issue = issue
+        super().__init__(issue.message)
 
 
 def fmt(value: Decimal | None) -> str:

@@ -42,6 +42,7 @@ class SchemeInfo:
     leaves: tuple[Leaf, ...]
     item_codes: tuple[str, ...]  # catalogue items the scheme's rules and formulas read
     has_rank: bool
+    prev_item_codes: tuple[str, ...] = ()  # of those, the items whose last-year value a rule reads
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ItemSpec:
     max: Decimal | None = None
     integer: bool = False
     formula: str | None = None
+    change_tolerance: Decimal | None = None
 
 
 def content_hash(text: str) -> str:
@@ -76,6 +78,7 @@ def catalogue() -> dict[str, ItemSpec]:
             max=it.max,
             integer=it.integer,
             formula=it.formula.text if it.formula is not None else None,
+            change_tolerance=it.change_tolerance,
         )
         for code, it in builtin_catalogue().items.items()
     }
@@ -135,6 +138,36 @@ def _entry_items(scheme: Any) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _prev_items(scheme: Any) -> tuple[str, ...]:
+    """Entered catalogue items whose last-year value a rule reads (inside prev() or growth())."""
+    trees = [
+        f.tree
+        for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)
+        for node in top.walk()
+        if node.rule is not None
+        for f in node.rule.formulas()
+    ]
+    trees += [c.when.tree for c in (*scheme.vetoes, *scheme.caps)]
+    found: set[str] = set()
+    seen: set[tuple[str, bool]] = set()
+    stack: list[tuple[Any, bool]] = [(t, False) for t in trees]
+    while stack:
+        node, under_prev = stack.pop()
+        if node.kind == "name":
+            if (node.name, under_prev) in seen:
+                continue
+            seen.add((node.name, under_prev))
+            definition = scheme.formula_of(node.name)
+            if definition is not None:
+                stack.append((definition.tree, under_prev))
+            elif under_prev and node.name in scheme.catalogue:
+                found.add(node.name)
+            continue
+        inner = under_prev or (node.kind == "call" and node.name in ("prev", "growth"))
+        stack.extend((arg, inner) for arg in node.args)
+    return tuple(sorted(found))
+
+
 @functools.lru_cache(maxsize=64)
 def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
     """Validate a scheme text with the engine and describe it for the platform."""
@@ -149,6 +182,7 @@ def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
         leaves=tuple(leaves),
         item_codes=_entry_items(scheme),
         has_rank=any(leaf.kind == "rank" for leaf in leaves),
+        prev_item_codes=_prev_items(scheme),
     )
 
 

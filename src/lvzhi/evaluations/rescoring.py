@@ -42,19 +42,32 @@ def evidence_files(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str
 
 def previous_values(evaluation: Evaluation) -> dict[str, Decimal | None]:
     """Last year's values: stored beside this year's, else from the region's evaluation of the year before."""
-    out: dict[str, Decimal | None] = {}
-    earlier = (
-        Evaluation.objects.filter(region_id=evaluation.region_id, round__year=evaluation.round.year - 1)
-        .order_by("-round__created_at")
-        .first()
-    )
-    if earlier is not None:
-        out.update(DataValue.objects.filter(evaluation=earlier).values_list("item_code", "value"))
-    for code, prev in DataValue.objects.filter(evaluation=evaluation, prev_value__isnull=False).values_list(
-        "item_code", "prev_value"
+    return previous_values_many([evaluation]).get(evaluation.pk, {})
+
+
+def previous_values_many(evaluations: list[Evaluation]) -> dict[int, dict[str, Decimal | None]]:
+    """previous_values() of many evaluations (by evaluation id) in three queries."""
+    out: dict[int, dict[str, Decimal | None]] = {e.pk: {} for e in evaluations}
+    current: dict[tuple[int, int], int] = {(e.region_id, e.round.year - 1): e.pk for e in evaluations}
+    earlier_to_current: dict[int, int] = {}
+    years = {year for _, year in current}
+    regions = [region for region, _ in current]
+    for pk, region_id, year in (
+        Evaluation.objects.filter(region_id__in=regions, round__year__in=years)
+        .order_by("round__created_at")
+        .values_list("pk", "region_id", "round__year")
     ):
-        out[code] = prev
-    return {k: v for k, v in out.items() if v is not None}
+        if (region_id, year) in current:
+            earlier_to_current[pk] = current[(region_id, year)]  # the latest round of that year wins
+    for ev_id, code, value in DataValue.objects.filter(
+        evaluation_id__in=list(earlier_to_current), value__isnull=False
+    ).values_list("evaluation_id", "item_code", "value"):
+        out[earlier_to_current[ev_id]][code] = value
+    for ev_id, code, prev in DataValue.objects.filter(
+        evaluation_id__in=list(out), prev_value__isnull=False
+    ).values_list("evaluation_id", "item_code", "prev_value"):
+        out[ev_id][code] = prev
+    return {pk: {k: v for k, v in values.items() if v is not None} for pk, values in out.items()}
 
 
 def refresh_final(row: ItemScore) -> None:

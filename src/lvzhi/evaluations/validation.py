@@ -4,6 +4,7 @@ Per item: required, min/max, integer. Across items (derived from the catalogue s
 - part ≤ whole: a computed item `share(a, b)` says a is a part of b;
 - shares within 0–100: items whose name says 占比/比例 in %, and parts of a share;
 - stated growth consistent with the two years: item `X_growth` (in %) against X and last year's X.
+Against last year: a value outside last year's ×/÷ (1 + tolerance) is implausible until a person confirms it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ SHARE_CALL = re.compile(r"^\s*share\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*([A-Za-z_
 # Stated growth rates are usually rounded to one or two decimals in reports.
 GROWTH_TOLERANCE = Decimal("0.1")
 HUNDRED = Decimal(100)
+# Default year-on-year tolerance (percent) for totals of money and counts of things, whose size a county
+# does not double or halve in a year without a reason worth a word; rates, shares, growth figures and yes/no
+# items change on other scales and are checked only where the catalogue gives them their own tolerance.
+AMOUNT_UNITS = frozenset({"元", "万元", "亿元", "人", "名", "所", "个", "平方米", "台", "册", "间", "班"})
+DEFAULT_CHANGE_TOLERANCE = Decimal(100)
 
 
 def _num(v: Decimal) -> str:
@@ -51,6 +57,34 @@ def check_item(spec: ItemSpec, raw: object) -> tuple[Decimal | None, list[Issue]
     if spec.max is None and spec.unit == "%" and is_share(spec) and not Decimal(0) <= value <= HUNDRED:
         issues.append(Issue(spec.code, f"“{spec.name}”是占比，应在 0–100 之间，填写的是 {_num(value)}"))
     return value, issues
+
+
+def change_tolerance(spec: ItemSpec) -> Decimal | None:
+    """The item's own year-on-year tolerance in percent, else the default for amounts; None: not checked."""
+    if spec.change_tolerance is not None:
+        return spec.change_tolerance
+    if spec.unit in AMOUNT_UNITS and not spec.code.endswith("_growth"):
+        return DEFAULT_CHANGE_TOLERANCE
+    return None
+
+
+def implausible_change(spec: ItemSpec, value: Decimal | None, previous: Decimal | None) -> Issue | None:
+    """A non-blocking issue when `value` is outside last year's ×/÷ (1 + tolerance/100), else None."""
+    tolerance = change_tolerance(spec)
+    if tolerance is None or value is None or previous is None or previous <= 0 or value < 0:
+        return None
+    factor = 1 + tolerance / HUNDRED
+    if previous / factor <= value <= previous * factor:
+        return None
+    change = ((value - previous) / previous * HUNDRED).quantize(Decimal("0.1"))
+    sign = "+" if change > 0 else ""
+    unit = f" {spec.unit}" if spec.unit else ""
+    return Issue(
+        spec.code,
+        f"“{spec.name}” {_num(value)}{unit} 与上年 {_num(previous)}{unit} 相比变化 {sign}{_num(change)}%，"
+        f"超出该项合理变动范围（上年数值的 ±{_num(tolerance)}%）。请核对单位和位数；确属实请确认后保存",
+        blocking=False,
+    )
 
 
 def is_share(spec: ItemSpec) -> bool:

@@ -70,6 +70,7 @@ ITEM_KEYS = {
     "formula",
     "note",
     "description",
+    "change_tolerance",
 }
 
 
@@ -134,6 +135,17 @@ def _catalogue(root: yaml.Node, ctx: Ctx) -> Catalogue | None:
         hi = ctx.number(m["max"], "max", allow_null=True) if "max" in m else None
         if lo is not None and hi is not None and lo > hi:
             ctx.add(m["max"], f"数据项 {code} 的 max 小于 min", f"item {code}: max is below min")
+        tolerance = (
+            ctx.number(m["change_tolerance"], "change_tolerance", allow_null=True)
+            if "change_tolerance" in m
+            else None
+        )
+        if tolerance is not None and tolerance <= 0:
+            ctx.add(
+                m["change_tolerance"],
+                f"数据项 {code} 的 change_tolerance 应为正数（上年数值的百分比）",
+                f"item {code}: change_tolerance must be positive (percent of last year's value)",
+            )
         note = ""
         for key in ("note", "description"):
             if key in m:
@@ -150,6 +162,7 @@ def _catalogue(root: yaml.Node, ctx: Ctx) -> Catalogue | None:
             formula=formula,
             note=note,
             line=node.start_mark.line + 1,
+            change_tolerance=tolerance,
         )
     _check_cycles(
         {c: i.formula.names for c, i in items.items() if i.formula is not None},

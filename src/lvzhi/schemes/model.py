@@ -31,6 +31,8 @@ class DataItem:
     formula: Formula | None = None
     note: str = ""
     line: int = 0
+    # The largest plausible change from last year, in percent of last year's value (None: not checked).
+    change_tolerance: Decimal | None = None
 
     @property
     def is_boolean(self) -> bool:

@@ -21,6 +21,9 @@ from lvzhi.evaluations.validation import check_item
 MONEY_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 SAME_MEASURE = {"人": {"人", "名"}, "名": {"人", "名"}}
 SENTENCE_END = "。！？；\n"
+# A report's title line names the region and the duty; it carries no sentence punctuation or page furniture.
+TITLE_WORDS = ("履行教育职责", "自评", "自查")
+NOT_IN_TITLE = set("，。；：,;:<>%|[]=")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,24 @@ def sentence_around(text: str, start: int, end: int) -> str:
     rights = [i for i in (text.find(ch, end) for ch in SENTENCE_END) if i != -1]
     right = min(rights) + 1 if rights else len(text)
     return text[left:right].strip()
+
+
+def report_title(text: str, fallback: str) -> str:
+    """The report's own title (e.g. 重庆市巴南区人民政府2023年履行教育职责评价自评报告), else `fallback`.
+
+    Prefill names its source by what people call the report, not by the name the file happened to have.
+    """
+    lines = [line.strip() for line in text.splitlines()[:80]]
+    candidates = [
+        line
+        for line in lines
+        if 6 <= len(line) <= 60 and not NOT_IN_TITLE & set(line) and any(w in line for w in TITLE_WORDS)
+    ]
+    for ending in ("报告", "情况"):
+        for line in candidates:
+            if line.endswith(ending):
+                return line
+    return fallback
 
 
 def _value_for(claim: Any, spec: Any, aliases: tuple[str, ...]) -> Decimal | None:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
     path("e/<int:pk>/", views_eval.evaluation, name="evaluation"),
     path("e/<int:pk>/data/", views_eval.data, name="data"),
+    path("e/<int:pk>/data/confirm-prefills/", views_eval.confirm_prefills, name="confirm_prefills"),
     path("e/<int:pk>/data/<str:code>/", views_eval.save_value, name="save_value"),
     path("e/<int:pk>/scores/", views_eval.scores, name="scores"),
     path("e/<int:pk>/scores/<str:code>/", views_eval.save_self_score, name="save_self_score"),

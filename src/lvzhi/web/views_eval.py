@@ -6,6 +6,7 @@ action function of lvzhi.evaluations.actions, which re-checks permission, locks,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,15 +14,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
-from lvzhi.evaluations import actions, gateway, rescoring
-from lvzhi.evaluations.errors import ActionError, EditConflict, ValidationFailed
+from lvzhi.entry import services as entry
+from lvzhi.evaluations import actions, gateway, rescoring, validation
+from lvzhi.evaluations.errors import ActionError, EditConflict, ImplausibleChange, ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Source, State, StateChange
 from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
 from lvzhi.web import pagecache
@@ -73,6 +75,7 @@ def _base(request: HttpRequest, ev: Evaluation, tab: str) -> dict[str, Any]:
         "tabs": tabs,
         "perms": perms,
         "title": f"{ev.region.name} · {ev.round.name}",
+        "no_grade_reason": no_grade_reason(ev),
         "editable": perms["fill"] and ev.state in EDITABLE_STATES,
         "reviewing": (perms["review"] or perms["manage"]) and ev.state in REVIEW_STATES,
         "next_actions": _next_actions(request.user, ev, perms),
@@ -106,51 +109,95 @@ class Row:
     sentence: str
     document: str
     confirmed: bool
+    required: bool = False
+    needs_prev: bool = False  # a rule compares this item with last year: submission needs 上年数值
     error: str = ""
     warning: str = ""
     typed: str | None = None
+    typed_prev: str | None = None
     saved: bool = False
+    ask_confirm_change: bool = False  # the typed value is far from last year's: saved only once confirmed
 
     @property
     def source_label(self) -> str:
         return str(Source(self.source).label) if self.source in Source.values else ""
 
+    @property
+    def yes_no(self) -> bool:
+        """是否 items: 是 (1) or 否 (0), chosen rather than typed."""
+        return self.unit == YES_NO_UNIT
 
-def _item_codes(ev: Evaluation) -> list[str]:
-    """The statistics this evaluation asks for: the scheme's items, or every enterable catalogue item."""
-    cat = gateway.catalogue()
-    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
-    codes = [c for c in info.item_codes if c in cat and not cat[c].formula]
-    if not codes:
-        codes = [c for c, spec in cat.items() if not spec.formula]
-    have = set(DataValue.objects.filter(evaluation=ev).values_list("item_code", flat=True))
-    return codes + sorted(have - set(codes))
+    @property
+    def dom(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]", "_", self.code)
+
+
+YES_NO_UNIT = "是否"
 
 
 def _rows(ev: Evaluation, codes: list[str] | None = None) -> list[Row]:
     cat = gateway.catalogue()
-    codes = codes if codes is not None else _item_codes(ev)
+    codes = codes if codes is not None else entry.item_codes_for(ev)
     values = {v.item_code: v for v in DataValue.objects.filter(evaluation=ev, item_code__in=codes)}
     previous = rescoring.previous_values(ev)
+    needs_prev = set(gateway.scheme_info(ev.round.scheme_version.yaml_text).prev_item_codes)
     rows = []
     for code in codes:
         spec = cat.get(code)
         dv = values.get(code)
-        rows.append(
-            Row(
-                code=code,
-                name=spec.name if spec else code,
-                unit=spec.unit if spec else "",
-                value=dv.value if dv else None,
-                prev=(dv.prev_value if dv and dv.prev_value is not None else previous.get(code)),
-                version=dv.version if dv else None,
-                source=dv.source if dv else "",
-                sentence=dv.source_sentence if dv else "",
-                document=dv.source_document if dv else "",
-                confirmed=dv.confirmed if dv else True,
-            )
+        row = Row(
+            code=code,
+            name=spec.name if spec else code,
+            unit=spec.unit if spec else "",
+            value=dv.value if dv else None,
+            prev=previous.get(code),
+            version=dv.version if dv else None,
+            source=dv.source if dv else "",
+            sentence=dv.source_sentence if dv else "",
+            document=dv.source_document if dv else "",
+            confirmed=dv.confirmed if dv else True,
+            required=bool(spec and spec.required),
+            needs_prev=code in needs_prev,
         )
+        if spec is not None:
+            # A stored value far from last year's keeps its note on every visit, confirmed or not.
+            issue = validation.implausible_change(spec, row.value, row.prev)
+            row.warning = issue.message if issue else ""
+        rows.append(row)
     return rows
+
+
+def _progress(ev: Evaluation, rows: list[Row] | None = None) -> dict[str, Any]:
+    """已填 x/y, prefills awaiting confirmation, missing 上年数值, total and why there is no grade yet."""
+    rows = rows if rows is not None else _rows(ev)
+    return {
+        "n_filled": sum(r.value is not None for r in rows),
+        "n_items": len(rows),
+        "n_unconfirmed": sum(not r.confirmed for r in rows),
+        "n_missing_prev": sum(r.needs_prev and r.prev is None for r in rows),
+        "no_grade_reason": no_grade_reason(ev),
+    }
+
+
+def no_grade_reason(ev: Evaluation) -> str:
+    """Why the evaluation has a total but no grade (or no total), in words; empty when it is graded."""
+    if ev.grade:
+        return ""
+    pending = list(
+        ItemScore.objects.filter(evaluation=ev, final_score__isnull=True)
+        .exclude(auto_status="scored")
+        .values_list("indicator_code", flat=True)
+    )
+    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
+    names = {leaf.code: leaf.name for leaf in info.leaves if leaf.section == "indicators"}
+    pending = [c for c in pending if c in names]
+    if pending:
+        shown = "、".join(f"{c} {names[c]}" for c in pending[:3])
+        more = f"等 {len(pending)} 项" if len(pending) > 3 else ""
+        return f"尚未评定等次：{shown}{more}指标还没有得分（缺少数据或尚未自评），全部得分后才能评定等次。"
+    if ev.total is None:
+        return "尚未评定等次：还没有计算总分。"
+    return "尚未评定等次：方案没有为该总分规定等次。"
 
 
 @login_required
@@ -161,12 +208,7 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
 
     def compute() -> dict[str, Any]:
         rows = _rows(ev)
-        return {
-            **_base(request, ev, "data"),
-            "rows": rows,
-            "n_filled": sum(r.value is not None for r in rows),
-            "n_unconfirmed": sum(not r.confirmed for r in rows),
-        }
+        return {**_base(request, ev, "data"), "rows": rows, **_progress(ev, rows)}
 
     ctx = {
         **pagecache.cached(key, compute),
@@ -176,39 +218,83 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/eval_data.html", ctx)
 
 
+def _row_response(request: HttpRequest, ev: Evaluation, row: Row) -> HttpResponse:
+    """The saved row, with the counter and the header's total and grade swapped in beside it (htmx oob)."""
+    ev.refresh_from_db()
+    ctx = {"ev": ev, "r": row, "editable": True, "oob": True, **_progress(ev)}
+    return render(request, "web/_data_row.html", ctx)
+
+
 @login_required
 @require_POST
 def save_value(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Save one statistic (htmx): the row comes back with the error, warning or conflict message in it."""
     ev = scoping.get_evaluation_for(request.user, pk, Perm.FILL)
     raw = request.POST.get("value", "")
+    raw_prev = request.POST.get("prev")
     version = request.POST.get("version") or None
-    row = _rows(ev, [code])[0]
+    rows = _rows(ev, [code])
+    if not rows or code not in gateway.catalogue():
+        raise Http404("没有这个数据项")
+    row = rows[0]
     try:
         if request.POST.get("confirm"):
             actions.do_confirm_value(
                 acting_user=request.user, evaluation=ev, item_code=code, expected_version=int(version or 0)
             )
+            row = _rows(ev, [code])[0]
         else:
+            extra: dict[str, Any] = {}
+            if raw_prev is not None and raw_prev.strip():
+                extra["prev_value"] = raw_prev
             _, warnings = actions.do_save_value(
                 acting_user=request.user,
                 evaluation=ev,
                 item_code=code,
                 value=raw,
                 expected_version=int(version) if version else None,
+                confirm_change=bool(request.POST.get("confirm_change")),
+                **extra,
             )
             row = _rows(ev, [code])[0]
-            row.warning = "；".join(w.message for w in warnings if w.code == code)
-        row = _rows(ev, [code])[0] if not row.warning else row
+            cross = "；".join(w.message for w in warnings if w.code == code)
+            row.warning = "；".join(w for w in (row.warning, cross) if w)
         row.saved = True
+    except ImplausibleChange as exc:
+        row.warning, row.typed, row.typed_prev = exc.issue.message, raw, raw_prev
+        row.ask_confirm_change = True
     except ValidationFailed as exc:
-        row.error, row.typed = "；".join(i.message for i in exc.issues), raw
+        row.error, row.typed, row.typed_prev = "；".join(i.message for i in exc.issues), raw, raw_prev
     except EditConflict as exc:
         row = _rows(ev, [code])[0]
         row.error, row.typed = str(exc), raw
     except ActionError as exc:
         row.error, row.typed = str(exc), raw
-    return render(request, "web/_data_row.html", {"ev": ev, "r": row, "editable": True})
+    return _row_response(request, ev, row)
+
+
+@login_required
+@require_POST
+def confirm_prefills(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm every prefilled value shown on the page at once, after the person ticked that they checked them."""
+    ev = scoping.get_evaluation_for(request.user, pk, Perm.FILL)
+    back = reverse("web:data", args=[ev.pk])
+    if not request.POST.get("reviewed"):
+        messages.error(request, "请先逐项核对预填数值与其原句，勾选“我已核对”后再全部确认。")
+        return redirect(back)
+    versions: dict[str, int] = {}
+    for code, version in zip(request.POST.getlist("code"), request.POST.getlist("version"), strict=False):
+        if version.isdigit():
+            versions[code] = int(version)
+    if not versions:
+        messages.info(request, "没有待确认的预填数值。")
+        return redirect(back)
+    try:
+        done = actions.do_confirm_values(acting_user=request.user, evaluation=ev, versions=versions)
+        messages.success(request, f"已确认 {len(done)} 项报告预填数值。")
+    except (ActionError, PermissionDenied) as exc:
+        messages.error(request, f"未确认任何数值：{exc}")
+    return redirect(back)
 
 
 # ---------------------------------------------------------------- 自评打分 and 审核

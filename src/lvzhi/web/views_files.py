@@ -148,9 +148,9 @@ def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
 def prefill_from_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Read an uploaded report and prefill the statistics it states, each with its sentence, unconfirmed."""
     from lvzhi.evaluations import actions
+    from lvzhi.evaluations.gateway import catalogue
     from lvzhi.evaluations.models import DataValue, Source
-    from lvzhi.web.prefill import figures
-    from lvzhi.web.views_eval import _item_codes
+    from lvzhi.web.prefill import figures, report_title
     from lvzhi.web.views_report import ReportUnreadable, report_text
 
     ev = scoping.get_evaluation_for(request.user, pk, scoping.Perm.FILL)
@@ -163,8 +163,10 @@ def prefill_from_report(request: HttpRequest, pk: int) -> HttpResponse:
     except ReportUnreadable as exc:
         messages.error(request, str(exc))
         return redirect(back)
-    found = figures(text, ev.round.year, only=set(_item_codes(ev)))
+    title = report_title(text, upload.name or "自评报告")[:255]
+    found = figures(text, ev.round.year, only=set(entry.item_codes_for(ev)))
     current = {v.item_code: v for v in DataValue.objects.filter(evaluation=ev)}
+    names = {code: spec.name for code, spec in catalogue().items()}
     written, kept, refused = 0, 0, []
     for f in found:
         dv = current.get(f.code)
@@ -180,19 +182,19 @@ def prefill_from_report(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=dv.version if dv else None,
                 source=Source.PREFILL,
                 source_sentence=f.sentence,
-                source_document=(upload.name or "")[:255],
+                source_document=title,
+                # Unconfirmed until a person checks it; a value far from last year's is flagged on its row.
+                confirm_change=True,
             )
             written += 1
         except ActionError as exc:
-            refused.append(f"{f.code}：{exc}")
+            refused.append(f"“{names.get(f.code, f.code)}”：{exc}")
     if written:
-        messages.success(
-            request, f"已从“{upload.name}”预填 {written} 项（黄色底，附原句），请逐项核对后确认。"
-        )
+        messages.success(request, f"已从《{title}》预填 {written} 项（黄色底，附原句），请核对后确认。")
     else:
-        messages.info(request, f"“{upload.name}”中没有找到可以预填的新数据。")
+        messages.info(request, f"《{title}》中没有找到可以预填的新数据。")
     if kept:
         messages.info(request, f"另有 {kept} 项已由人工填写或确认，未覆盖。")
     if refused:
-        messages.error(request, "以下数据未能预填：" + "；".join(refused[:10]))
+        messages.error(request, "以下数据未能预填：" + "；".join(refused))
     return redirect(back)

@@ -25,7 +25,12 @@ from lvzhi.evaluations.actions.transitions import (
     do_transition,
     submission_problems,
 )
-from lvzhi.evaluations.actions.values import do_confirm_value, do_import_values, do_save_value
+from lvzhi.evaluations.actions.values import (
+    do_confirm_value,
+    do_confirm_values,
+    do_import_values,
+    do_save_value,
+)
 
 # The errors the actions raise, so callers catch them where they call the actions.
 from lvzhi.evaluations.errors import (
@@ -48,6 +53,7 @@ __all__ = [
     "do_approve",
     "do_assign_expert",
     "do_confirm_value",
+    "do_confirm_values",
     "do_create_scheme_version",
     "do_import_values",
     "do_open_round",

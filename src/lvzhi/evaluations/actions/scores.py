@@ -99,6 +99,8 @@ def do_set_self_score(
             value = parsed
         else:
             raise ActionError("请选择自评等级或填写自评得分")
+        if not written_text(justification):
+            raise ValidationFailed([Issue(indicator_code, f"请写明“{leaf.name}”的自评说明（自评理由）")])
         before = _score_snapshot(row) if row.pk else None
         row.self_level = level or ""
         row.self_score = value

@@ -75,7 +75,15 @@ def submission_problems(evaluation: Evaluation) -> list[Issue]:
         if spec is not None and spec.required and (code not in values or values[code].value is None):
             problems.append(Issue(code, f"必填数据项“{spec.name}”尚未填写"))
     current = {c: dv.value for c, dv in values.items()}
-    problems.extend(cross_field_issues(current, rescoring.previous_values(evaluation)))
+    previous = rescoring.previous_values(evaluation)
+    for code in info.prev_item_codes:
+        spec = cat.get(code)
+        # A rule comparing with last year needs both years; an empty item is reported as such (if required).
+        if spec is not None and current.get(code) is not None and previous.get(code) is None:
+            problems.append(
+                Issue(code, f"“{spec.name}”缺少上年数值，评分要与上年比较：请在该项的“上年数值”处填写")
+            )
+    problems.extend(cross_field_issues(current, previous))
     scores = {s.indicator_code: s for s in ItemScore.objects.filter(evaluation=evaluation)}
     evidence = rescoring.evidence_files([evaluation.pk])
     for leaf in info.leaves:

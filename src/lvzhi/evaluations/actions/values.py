@@ -17,6 +17,7 @@ from lvzhi.evaluations.bulk import gc_paused, insert_many, update_many
 from lvzhi.evaluations.errors import (
     ActionError,
     EditConflict,
+    ImplausibleChange,
     Issue,
     NotEditable,
     ValidationFailed,
@@ -24,7 +25,7 @@ from lvzhi.evaluations.errors import (
 )
 from lvzhi.evaluations.locks import lock_evaluation, lock_round_evaluations
 from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
-from lvzhi.evaluations.validation import check_item, check_values, cross_field_issues
+from lvzhi.evaluations.validation import check_item, check_values, cross_field_issues, implausible_change
 from lvzhi.evaluations.workflow import EDITABLE_STATES
 
 
@@ -52,8 +53,14 @@ def do_save_value(
     source_sentence: str = "",
     source_document: str = "",
     note: str | None = None,
+    confirm_change: bool = False,
 ) -> tuple[DataValue, list[Issue]]:
-    """Save one statistic if nobody changed it since `expected_version` (None: it was empty); returns warnings."""
+    """Save one statistic if nobody changed it since `expected_version` (None: it was empty); returns warnings.
+
+    An item the scheme scores with cannot be emptied once filled; a value far from last year's (beyond the
+    item's tolerance) is refused with ImplausibleChange until the caller passes `confirm_change` (a person
+    checked it).
+    """
     spec = gateway.catalogue().get(item_code)
     if spec is None:
         raise ValidationFailed([Issue(item_code, f"数据项目录中没有代码为 {item_code} 的数据项")])
@@ -80,7 +87,26 @@ def do_save_value(
                 changed_by=actor_name(dv.updated_by) if dv and dv.updated_by else "他人",
                 changed_at=dv.updated_at if dv else None,
                 your_value=value,
+                item_name=spec.name,
             )
+        # An item the scheme scores with (or a required one) is corrected, never emptied: an empty value
+        # would silently unscore the indicators that read it.
+        info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
+        scored_with = spec.required or item_code in info.item_codes
+        if parsed is None and dv is not None and dv.value is not None and scored_with:
+            raise ValidationFailed(
+                [Issue(item_code, f"“{spec.name}”是评分需要的数据项，不能清空；如需更正，请直接填写新的数值")]
+            )
+        last_year = (
+            prev_parsed
+            if prev_parsed is not UNSET
+            else dv.prev_value
+            if dv is not None and dv.prev_value is not None
+            else rescoring.previous_values(ev).get(item_code)
+        )
+        implausible = implausible_change(spec, parsed, last_year)
+        if implausible is not None and not confirm_change:
+            raise ImplausibleChange(implausible)
         before = _value_snapshot(dv)
         if dv is None:
             dv = DataValue(evaluation=ev, item_code=item_code, version=0)
@@ -103,7 +129,7 @@ def do_save_value(
             object_repr=f"{ev} · {spec.name}",
             region_code=ev.region.code,
             before=before,
-            after=_value_snapshot(dv),
+            after={**(_value_snapshot(dv) or {}), **({"change_confirmed": True} if implausible else {})},
         )
         rescoring.rescore(ev)
         current = dict(DataValue.objects.filter(evaluation=ev).values_list("item_code", "value"))
@@ -118,35 +144,62 @@ def do_confirm_value(
     *, acting_user: Any, evaluation: Evaluation, item_code: str, expected_version: int
 ) -> DataValue:
     """Confirm a value prefilled from a report (a person vouches for it)."""
+    return do_confirm_values(
+        acting_user=acting_user, evaluation=evaluation, versions={item_code: expected_version}
+    )[0]
+
+
+def do_confirm_values(
+    *, acting_user: Any, evaluation: Evaluation, versions: Mapping[str, int]
+) -> list[DataValue]:
+    """Confirm prefilled values the person reviewed, each at the version shown to them (all or none)."""
+    cat = gateway.catalogue()
     with transaction.atomic():
         ev = lock_evaluation(evaluation)
         require_editable(acting_user, ev, Perm.FILL)
-        dv = DataValue.objects.select_for_update().filter(evaluation=ev, item_code=item_code).first()
-        if dv is None:
-            raise ActionError(f"数据项 {item_code} 尚无数值，无需确认")
-        if dv.version != expected_version:
-            raise EditConflict(
-                item_code=item_code,
-                expected_version=expected_version,
-                current_version=dv.version,
-                current_value=dv.value,
-                changed_by=actor_name(dv.updated_by),
-                changed_at=dv.updated_at,
+        rows = {
+            dv.item_code: dv
+            for dv in DataValue.objects.select_for_update().filter(
+                evaluation=ev, item_code__in=list(versions)
             )
-        before = _value_snapshot(dv)
-        dv.confirmed = True
-        dv.version += 1
-        dv.updated_by = acting_user
-        dv.save()
-        record(
-            actor=acting_user,
-            action="value.confirm",
-            obj=dv,
-            region_code=ev.region.code,
-            before=before,
-            after=_value_snapshot(dv),
-        )
-        return dv
+        }
+        entries: list[dict[str, Any]] = []
+        confirmed: list[DataValue] = []
+        for item_code, expected_version in versions.items():
+            dv = rows.get(item_code)
+            name = cat[item_code].name if item_code in cat else item_code
+            if dv is None:
+                raise ActionError(f"“{name}”尚无数值，无需确认")
+            if dv.version != expected_version:
+                raise EditConflict(
+                    item_code=item_code,
+                    expected_version=expected_version,
+                    current_version=dv.version,
+                    current_value=dv.value,
+                    changed_by=actor_name(dv.updated_by),
+                    changed_at=dv.updated_at,
+                    item_name=name,
+                )
+            if dv.confirmed:
+                continue
+            before = _value_snapshot(dv)
+            dv.confirmed = True
+            dv.version += 1
+            dv.updated_by = acting_user
+            dv.save()
+            confirmed.append(dv)
+            entries.append(
+                {
+                    "action": "value.confirm",
+                    "obj": dv,
+                    "object_repr": f"{ev} · {name}",
+                    "region_code": ev.region.code,
+                    "before": before,
+                    "after": _value_snapshot(dv),
+                }
+            )
+        record_many(actor=acting_user, entries=entries)
+        return confirmed or [rows[c] for c in versions]
 
 
 @gc_paused

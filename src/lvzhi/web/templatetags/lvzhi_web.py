@@ -32,6 +32,17 @@ def num(value: Any, places: int | None = None) -> str:
 
 
 @register.filter
+def yes_no(value: Any) -> str:
+    """A 是否 item's stored 1/0 as 是/否; empty for None."""
+    if value is None or value == "":
+        return ""
+    try:
+        return "是" if Decimal(str(value)) != 0 else "否"
+    except InvalidOperation:
+        return str(value)
+
+
+@register.filter
 def get(mapping: Any, key: Any) -> Any:
     """mapping[key] in a template, None when absent."""
     try:
