@@ -58,10 +58,26 @@ def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, o
     shot(filler, "02-filler-data-prefilled")
     prefilled = [r.get_attribute("id") for r in filler.locator("tr.prefill").all()]
     assert len(prefilled) >= 10
-    for row_id in prefilled:
-        filler.locator(f"#{row_id}").get_by_role("button", name="确认").click()
-        filler.wait_for_selector(f"#{row_id}:not(.prefill)")
+    # Their source is the report's title, never the file's name; one reviewed batch confirms them all.
+    assert "《县人民政府办公室关于2024年县级人民政府履行教育职责自查自评情况的报告》" in filler.content()
+    assert ".txt" not in filler.locator("tbody").inner_text()
+    filler.get_by_role("button", name=re.compile("确认全部")).click()
+    assert filler.locator("tr.prefill").count() == len(prefilled)  # refused until the person ticks the box
+    filler.get_by_label("我已逐项核对以下预填数值与原句一致").check()
+    filler.get_by_role("button", name=re.compile("确认全部")).click()
+    filler.wait_for_load_state()
+    assert f"已确认 {len(prefilled)} 项报告预填数值" in filler.content()
     assert "待确认" not in filler.locator("tbody").inner_text()
+    # Items a rule compares with last year and that lack last year's figure get it entered in their row.
+    missing = filler.locator("tbody tr", has_text="评分需要与上年比较")
+    assert missing.count() >= 1
+    for row_id in [r.get_attribute("id") for r in missing.all()]:
+        code = row_id.removeprefix("row-")
+        now = filler.locator(f"#v-{code}").input_value()
+        filler.locator(f"#p-{code}").fill(str(round(float(now) * 0.95, 2)) if now else "1")
+        filler.locator(f"#p-{code}").press("Tab")
+        filler.wait_for_selector(f"#s-{code} .ok")
+    assert filler.locator("tbody tr", has_text="评分需要与上年比较").count() == 0
     # Excel: download the template from the page, fill it offline, import it back.
     with filler.expect_download() as download:
         filler.get_by_role("link", name="下载 Excel 填报模板").click()
@@ -77,7 +93,12 @@ def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, o
     filler.set_input_files("#wb-file", str(filled))
     filler.get_by_role("button", name="导入", exact=True).click()
     filler.wait_for_load_state()
+    from lvzhi.jobs.worker import drain
+
+    drain()  # the import runs as a background job
+    filler.reload()
     assert "已导入" in filler.content()
+    filler.goto(data_url)
     assert filler.locator("#v-kg_gross_enrolment_rate").input_value() == "93.5"
     # Inline validation: an impossible share is refused in place, with what to do.
     field = filler.locator("#v-kg_public_share")
