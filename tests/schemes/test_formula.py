@@ -99,9 +99,73 @@ def test_overflow_is_unavailable_not_a_crash():
     assert "范围" in exc.value.reason_zh
 
 
-def test_round_with_absurd_digits_is_unavailable():
-    with pytest.raises(Unavailable):
-        ev("round(a, 1000)")
+@pytest.mark.parametrize(
+    "text", ["round(a, 13)", "round(a, 1000)", "round(a, -1)", "round(a, 1.5)", "round(a, a)"]
+)
+def test_round_digits_outside_0_to_12_or_not_written_out_are_refused_when_compiled(text):
+    with pytest.raises(FormulaError) as exc:
+        compile_formula(text)
+    assert "0–12" in exc.value.zh and exc.value.position == text.index(",") + 2
+
+
+def test_round_to_12_digits_is_allowed():
+    assert ev("round(a, 12)", cur={"a": Decimal("1.0000000000004")}) == Decimal("1.000000000000")
+
+
+@pytest.mark.parametrize(
+    "text", ["3 / (10 - 10)", "a + 3 / (10 - 10)", "share(1, 0)", "round(1 / 0) + a", "a if a > 1 else 1 / 0"]
+)
+def test_a_part_that_reads_no_data_and_cannot_be_computed_is_refused_when_compiled(text):
+    with pytest.raises(FormulaError) as exc:
+        compile_formula(text)
+    assert text in exc.value.zh
+
+
+def test_prev_of_prev_is_the_value_two_years_before_like_prev_n():
+    from lvzhi.schemes.formula import year_chain
+
+    chain = year_chain({"a": Decimal(5)}, [{"a": Decimal(3)}, {"a": Decimal(2)}])
+    cur = {"a": Decimal(8)}
+    assert compile_formula("prev(prev(a))").evaluate(cur, chain) == Decimal(3)
+    assert compile_formula("prev(a, 2)").evaluate(cur, chain) == Decimal(3)
+    assert compile_formula("prev(a, 3)").evaluate(cur, chain) == Decimal(2)
+    assert compile_formula("prev(growth(a))").evaluate(cur, chain) == Decimal(5 - 3) / 3 * 100
+
+
+def test_a_value_missing_years_back_says_which_year():
+    from lvzhi.schemes.formula import year_chain
+
+    chain = year_chain({"a": Decimal(5)})
+    with pytest.raises(Unavailable) as exc:
+        compile_formula("prev(prev(a))").evaluate({"a": Decimal(1)}, chain)
+    assert exc.value.years == 2 and "2 年前" in exc.value.reason_zh
+    with pytest.raises(Unavailable) as exc:
+        compile_formula("mean_years(a, 3)").evaluate({"a": Decimal(1)}, chain)
+    assert exc.value.years == 2
+
+
+def test_history_windows_over_this_year_and_the_years_before():
+    from lvzhi.schemes.formula import year_chain
+
+    chain = year_chain({"a": Decimal(5)}, [{"a": Decimal(6)}, {"a": Decimal(9)}])
+    cur = {"a": Decimal(4)}
+
+    def at(text):
+        return compile_formula(text).evaluate(cur, chain)
+
+    assert at("mean_years(a, 3)") == Decimal(5)  # (4 + 5 + 6) / 3
+    assert at("sum_years(a, 2)") == Decimal(9)
+    assert at("min_years(a, 4)") == Decimal(4) and at("max_years(a, 4)") == Decimal(9)
+    assert at("count_years(a >= 5, 3)") == Decimal(2)
+    assert at("falling_years(a, 3)") is True  # 9 > 6 > 5 > 4: three falls in a row
+    assert at("rising_years(a, 1)") is False
+    assert compile_formula("falling_years(a, 3)").years_back == 3
+    assert compile_formula("mean_years(prev(a), 3)").years_back == 3
+
+
+def test_reading_more_than_ten_years_back_is_refused():
+    with pytest.raises(FormulaError):
+        compile_formula("prev(prev(a, 6), 5)")
 
 
 def test_unknown_names_are_rejected_at_compile_time_with_position():

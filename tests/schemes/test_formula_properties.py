@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -148,12 +149,31 @@ expressions = st.recursive(leaf(), combine, max_leaves=12)
 @given(expressions)
 def test_evaluation_equals_decimal_arithmetic(expr):
     text, expected = expr
-    formula = compile_formula(text)
-    if expected is None:  # a division by zero somewhere: every branch is evaluated, so it must surface
-        with pytest.raises(Unavailable, match="除数为零"):
-            formula.evaluate({}, {})
+    if expected is None:  # a division by zero somewhere: the formula reads no data, so it is refused now
+        with pytest.raises(FormulaError, match="除数为零"):
+            compile_formula(text)
         return
-    assert formula.evaluate({}, {}) == expected
+    assert compile_formula(text).evaluate({}, {}) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions)
+def test_the_same_arithmetic_over_data_fails_at_evaluation_not_before(expr):
+    # Each number read from data instead of written out: a division by zero can only be found per region.
+    text, expected = expr
+    numbers: dict[str, Decimal] = {}
+
+    def name_of(match: re.Match[str]) -> str:
+        name = f"v{len(numbers)}"
+        numbers[name] = Decimal(match.group(0))
+        return name
+
+    formula = compile_formula(re.sub(r"\d+(?:\.\d+)?", name_of, text))
+    if expected is None:
+        with pytest.raises(Unavailable, match="除数为零"):
+            formula.evaluate(numbers, {})
+        return
+    assert formula.evaluate(numbers, {}) == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from lvzhi.schemes import SchemeError
 from lvzhi.scoring import MANUAL_PENDING, SCORED, UNSCORED, ManualScore
 
 THRESHOLD = '{kind: threshold, expr: kg_public_share, op: ">=", target: 50}'
@@ -209,8 +211,25 @@ def test_threshold_with_every_operator_explains_the_comparison_that_holds(
     assert item.explanation == f"学前三年毛入园率 {value}% {shown} 50% → {score}/2"
 
 
-def test_a_target_that_cannot_be_computed_leaves_the_item_unscored(score_leaf):
+def test_a_target_that_reads_no_data_and_cannot_be_computed_is_refused_with_its_place(make_scheme):
+    body = """
+indicators:
+  - {code: L, name: 叶, points: 100, rule: {kind: threshold, expr: kg_gross_rate, op: ">=", target: "3 / (10 - 10)"}}
+"""
+    with pytest.raises(SchemeError) as exc:
+        make_scheme(body)
+    (problem,) = exc.value.problems
+    lines = Path(problem.file).read_text(encoding="utf-8").splitlines()
+    assert "3 / (10 - 10)" in lines[problem.line - 1]
+    assert "3 / (10 - 10)" in problem.zh and "除数为零" in problem.zh
+    assert "target" in problem.zh
+
+
+def test_a_division_by_a_zero_from_data_leaves_the_item_unscored_naming_the_formula(score_leaf):
     item = score_leaf(
-        '{kind: threshold, expr: kg_gross_rate, op: ">=", target: "1 / 0"}', 2, {"kg_gross_rate": 90}
+        '{kind: threshold, expr: kg_gross_rate, op: ">=", target: "100 / national_awards"}',
+        2,
+        {"kg_gross_rate": 90, "national_awards": 0},
     )
-    assert item.status == "unscored" and "除数为零" in item.explanation
+    assert item.status == "unscored"
+    assert item.explanation == "无法评分：除数为零（计算“100 ÷ 国家级表彰”时）"

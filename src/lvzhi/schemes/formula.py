@@ -24,8 +24,9 @@ division by zero raise `Unavailable` at evaluation time, which the scoring engin
 from __future__ import annotations
 
 import graphlib
+import itertools
 import operator
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from typing import Any
@@ -37,14 +38,41 @@ MAX_DEPTH = 64
 MAX_DIGITS = 30
 MAX_ROUND_DIGITS = 12
 
+MAX_YEARS = 10  # how many years before this one a formula may read
+
 FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
     "min": (2, 16),
     "max": (2, 16),
     "abs": (1, 1),
     "round": (1, 2),
-    "prev": (1, 1),
+    "prev": (1, 2),
     "growth": (1, 1),
     "share": (2, 2),
+    # History windows over this year and the years before it (n years in all, n a whole number).
+    "mean_years": (2, 2),
+    "sum_years": (2, 2),
+    "min_years": (2, 2),
+    "max_years": (2, 2),
+    "count_years": (2, 2),
+    "falling_years": (2, 2),
+    "rising_years": (2, 2),
+}
+# Functions whose second argument is a whole number written in the formula: (smallest, largest allowed).
+_CONSTANT_ARG: dict[str, tuple[int, int, str]] = {
+    "round": (0, 12, "小数位数"),
+    "prev": (1, MAX_YEARS, "年数"),
+    **{
+        f: (1, MAX_YEARS, "年数")
+        for f in (
+            "mean_years",
+            "sum_years",
+            "min_years",
+            "max_years",
+            "count_years",
+            "falling_years",
+            "rising_years",
+        )
+    },
 }
 KEYWORDS = frozenset({"and", "or", "not", "if", "else"})
 # Python words someone might try; named so the error says why instead of "unknown data item".
@@ -84,16 +112,52 @@ _ONE = Decimal(1)
 
 
 class Unavailable(Exception):
-    """A formula cannot be evaluated for this region: a value is missing or a division by zero."""
+    """A formula cannot be evaluated for this region: a value is missing or a division by zero.
+
+    `name` is the missing value's code (None for a failed computation); `years` how many years before this
+    one it belongs to (0 this year, 1 last year …); `previous` is `years > 0`.
+    """
 
     def __init__(
-        self, reason_zh: str, reason_en: str, name: str | None = None, previous: bool = False
+        self,
+        reason_zh: str,
+        reason_en: str,
+        name: str | None = None,
+        previous: bool = False,
+        years: int | None = None,
     ) -> None:
         self.reason_zh = reason_zh
         self.reason_en = reason_en
         self.name = name
-        self.previous = previous
+        self.years = years if years is not None else (1 if previous else 0)
+        self.previous = self.years > 0
         super().__init__(f"{reason_zh} ({reason_en})")
+
+
+class Years(dict[str, Decimal]):
+    """One year's values that knows the year before it (`earlier`): what prev(x, n) and the history
+    windows walk. This year's values stay a plain dict (the hot path); last year's and older are Years."""
+
+    __slots__ = ("earlier",)
+
+    def __init__(
+        self, values: Mapping[str, Decimal] | None = None, earlier: Mapping[str, Decimal] | None = None
+    ):
+        super().__init__(values or {})
+        self.earlier: Mapping[str, Decimal] = earlier if earlier is not None else _EMPTY
+
+
+def year_chain(previous: Mapping[str, Decimal], earlier: Sequence[Mapping[str, Decimal]] = ()) -> Years:
+    """Last year's values linked to the years before (`earlier`, most recent first)."""
+    older: Mapping[str, Decimal] = _EMPTY
+    for values in reversed(earlier):
+        older = Years(values, older)
+    return Years(previous, older)
+
+
+def before(env: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+    """The values of the year before `env` (empty when not given)."""
+    return getattr(env, "earlier", _EMPTY)
 
 
 # ------------------------------------------------------------------------------------------- tokens
@@ -452,6 +516,20 @@ class _Parser:
                 f"{name.text} takes {want} arguments, {len(args)} given",
                 name.pos,
             )
+        if name.text in _CONSTANT_ARG and len(args) == 2:
+            lo, hi, what = _CONSTANT_ARG[name.text]
+            n = args[1]
+            if (
+                n.kind != "num"
+                or n.value is None
+                or n.value != n.value.to_integral_value()
+                or not lo <= n.value <= hi
+            ):
+                raise self.error(
+                    f"{name.text} 的{what}须为 {lo}–{hi} 的整数（直接写出数字）",
+                    f"the second argument of {name.text} must be a whole number {lo}–{hi}, written out",
+                    n.pos,
+                )
         return _node("call", name.pos, self.text, name=name.text, args=tuple(args))
 
 
@@ -463,11 +541,63 @@ def parse(text: str, known: Container[str] | None = None) -> Node:
 
 
 # ------------------------------------------------------------------------------------------- compile
-def missing(name: str, previous: bool) -> Unavailable:
-    """The outcome for a value that is not there (this year's or last year's)."""
-    if previous:
-        return Unavailable(f"缺少上年数据 {name}", f"last year's value of {name} is missing", name, True)
-    return Unavailable(f"缺少数据 {name}", f"value of {name} is missing", name, False)
+def missing(name: str, years: int) -> Unavailable:
+    """The outcome for a value that is not there, `years` before this year (0: this year's)."""
+    if years == 1:
+        return Unavailable(f"缺少上年数据 {name}", f"last year's value of {name} is missing", name, years=1)
+    if years:
+        return Unavailable(
+            f"缺少 {years} 年前的数据 {name}",
+            f"the value of {name} {years} years ago is missing",
+            name,
+            years=years,
+        )
+    return Unavailable(f"缺少数据 {name}", f"value of {name} is missing", name, years=0)
+
+
+def _shifted(a: Evaluator, steps: int) -> Evaluator:
+    """`a` evaluated `steps` years back; a missing value is reported with the year it is missing for."""
+
+    def back(cur: Env, prv: Env) -> Value:
+        env, nxt = cur, prv
+        for _ in range(steps):
+            env, nxt = nxt, before(nxt)
+        try:
+            return a(env, nxt)
+        except KeyError as exc:
+            raise missing(str(exc.args[0]), steps) from None
+        except Unavailable as exc:
+            if exc.name is not None:
+                raise missing(exc.name, exc.years + steps) from None
+            raise
+
+    return back
+
+
+def _window(func: str, a: Evaluator, n: int) -> Evaluator:
+    """A history window: `a` over this year and the n − 1 years before (falling/rising: n changes)."""
+    span = n + 1 if func in ("falling_years", "rising_years") else n
+    years = [a] + [_shifted(a, k) for k in range(1, span)]
+
+    def values(cur: Env, prv: Env) -> list[Value]:
+        try:
+            return [f(cur, prv) for f in years]
+        except KeyError as exc:
+            raise missing(str(exc.args[0]), 0) from None
+
+    if func == "mean_years":
+        return lambda cur, prv: Decimal(sum(values(cur, prv))) / n
+    if func == "sum_years":
+        return lambda cur, prv: Decimal(sum(values(cur, prv)))
+    if func == "min_years":
+        return lambda cur, prv: min(values(cur, prv))
+    if func == "max_years":
+        return lambda cur, prv: max(values(cur, prv))
+    if func == "count_years":
+        return lambda cur, prv: Decimal(sum(1 for v in values(cur, prv) if v))
+    if func == "falling_years":  # each year below the one before it, n times in a row
+        return lambda cur, prv: all(x < y for x, y in itertools.pairwise(values(cur, prv)))
+    return lambda cur, prv: all(x > y for x, y in itertools.pairwise(values(cur, prv)))
 
 
 def _divide(a: Value, b: Value) -> Decimal:
@@ -476,15 +606,6 @@ def _divide(a: Value, b: Value) -> Decimal:
     if type(a) is not Decimal:  # bools and ints: int / int would give a float
         a = Decimal(a)
     return a / b
-
-
-def _round(x: Value, n: Value = Decimal(0)) -> Decimal:
-    if n != int(n) or not 0 <= n <= MAX_ROUND_DIGITS:
-        raise Unavailable(
-            f"round 的小数位数须为 0–{MAX_ROUND_DIGITS} 的整数",
-            f"round() digits must be an integer 0–{MAX_ROUND_DIGITS}",
-        )
-    return Decimal(x).quantize(Decimal(1).scaleb(-int(n)), rounding=ROUND_HALF_UP)
 
 
 def _compile(node: Node) -> Evaluator:
@@ -580,25 +701,24 @@ def _compile(node: Node) -> Evaluator:
         if len(args) == 1:
             (a,) = args
             return lambda cur, prv: Decimal(a(cur, prv)).quantize(_ONE, rounding=ROUND_HALF_UP)
-        a, b = args
-        return lambda cur, prv: _round(a(cur, prv), b(cur, prv))
+        a = args[0]
+        digits = node.args[1].value  # a whole number 0–12, checked by the parser
+        assert digits is not None
+        q = _ONE.scaleb(-int(digits))
+        return lambda cur, prv: Decimal(a(cur, prv)).quantize(q, rounding=ROUND_HALF_UP)
     if func == "share":
         a, b = args
         return lambda cur, prv: _divide(a(cur, prv), b(cur, prv)) * _HUNDRED
-    (a,) = args
-
-    def last_year(cur: Env, prv: Env) -> Value:
-        try:
-            return a(prv, _EMPTY)
-        except KeyError as exc:
-            raise missing(str(exc.args[0]), True) from None
-        except Unavailable as exc:
-            if exc.name is not None and not exc.previous:
-                raise missing(exc.name, True) from None
-            raise
-
+    if func in _CONSTANT_ARG and func not in ("round", "prev"):
+        n_years = node.args[1].value
+        assert n_years is not None
+        return _window(func, args[0], int(n_years))
+    a = args[0]
     if func == "prev":
-        return last_year
+        steps = node.args[1].value if len(node.args) == 2 else 1
+        assert steps is not None
+        return _shifted(a, int(steps))
+    last_year = _shifted(a, 1)
 
     # growth
     def growth(cur: Env, prv: Env) -> Value:
@@ -654,14 +774,51 @@ def _names(node: Node, into: set[str]) -> None:
         stack.extend(n.args)
 
 
-def _uses_prev(node: Node) -> bool:
+def years_back(node: Node) -> int:
+    """How many years before this one the expression reads (0: this year only)."""
+    inner = max((years_back(a) for a in node.args[:1] if node.kind == "call"), default=0)
+    if node.kind != "call":
+        return max((years_back(a) for a in node.args), default=0)
+    if node.name == "growth":
+        return inner + 1
+    if node.name == "prev":
+        n = node.args[1].value if len(node.args) == 2 else 1
+        return inner + int(n or 1)
+    if node.name in _CONSTANT_ARG and node.name != "round":
+        n = int(node.args[1].value or 1)
+        return inner + (n if node.name in ("falling_years", "rising_years") else n - 1)
+    return max((years_back(a) for a in node.args), default=0)
+
+
+def _check_constants(node: Node, text: str) -> None:
+    """A part of the formula that reads no value and cannot be computed (3 / (10 − 10)) is refused now,
+    not found region by region at scoring time."""
     stack = [node]
     while stack:
         n = stack.pop()
-        if n.kind == "call" and n.name in ("prev", "growth"):
-            return True
-        stack.extend(n.args)
-    return False
+        if n.kind in ("num", "name"):
+            continue
+        names: set[str] = set()
+        _names(n, names)
+        if names:
+            stack.extend(n.args)
+            continue
+        try:
+            _compile(n)(_EMPTY, _EMPTY)
+        except Unavailable as exc:
+            reason = exc.reason_zh
+        except DecimalException as exc:
+            reason = "除数为零" if isinstance(exc, ZeroDivisionError) else "数值超出可计算范围"
+        except KeyError:  # reads nothing: cannot happen; keep the check total
+            continue
+        else:
+            continue
+        raise FormulaError(
+            f"公式 “{text}” 中不读任何数据的部分无法计算：{reason}",
+            f"a part of the formula {text!r} that reads no data cannot be computed: {reason}",
+            n.pos,
+            text,
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -677,6 +834,7 @@ class Formula:
     names: frozenset[str]
     uses_prev: bool
     fn: Evaluator
+    years_back: int = 0  # how many years before this one it reads (prev, growth, history windows)
 
     @property
     def single_name(self) -> str | None:
@@ -693,7 +851,7 @@ class Formula:
         try:
             return self.fn(cur, prv)
         except KeyError as exc:
-            raise missing(str(exc.args[0]), False) from None
+            raise missing(str(exc.args[0]), 0) from None
         except DecimalException as exc:
             if isinstance(exc, ZeroDivisionError):
                 raise Unavailable("除数为零", "division by zero") from None
@@ -705,7 +863,16 @@ def compile_formula(text: str, known: Container[str] | None = None) -> Formula:
     tree = parse(text, known)
     names: set[str] = set()
     _names(tree, names)
-    return Formula(text, tree, frozenset(names), _uses_prev(tree), _compile(tree))
+    years = years_back(tree)
+    if years > MAX_YEARS:
+        raise FormulaError(
+            f"公式读取了 {years} 年前的数据，最多 {MAX_YEARS} 年",
+            f"the formula reads {years} years back; at most {MAX_YEARS}",
+            0,
+            text,
+        )
+    _check_constants(tree, text)
+    return Formula(text, tree, frozenset(names), years > 0, _compile(tree), years)
 
 
 def dependency_order(dependencies: Mapping[str, frozenset[str]]) -> list[str]:

@@ -49,6 +49,13 @@ def _same_last_year(left: Node, right: Node) -> bool:
     )
 
 
+def _is_truth(n: Node) -> bool:
+    """Expressions that are a yes/no: comparisons, and/or/not, the falling/rising windows."""
+    return n.kind in ("cmp", "and", "or", "not") or (
+        n.kind == "call" and n.name in ("falling_years", "rising_years")
+    )
+
+
 def _same(a: Node, b: Node) -> bool:
     """The same expression, wherever it was written."""
     return (
@@ -161,6 +168,11 @@ class _Words:
         if self.is_boolean(left) and right.kind == "num" and op in ("==", "!="):
             yes = (right.value == 1) == (op == "==")
             return self.name(left.name) if yes else f"“{self.name(left.name)}”为否"
+        if _is_truth(left) and right.kind == "num" and right.value in (0, 1) and op in ("==", "!="):
+            # `falling_years(x, 3) == 0` reads 并非…连续三年下降, not 等于 0.
+            yes = (right.value == 1) == (op == "==")
+            inner = self.node(left, _STRENGTH["not"])
+            return inner if yes else f"并非{inner}"
         unit = self.unit_of(left) or self.unit_of(right)
         a = self.side(left, unit)
         if right.kind == "num" and right.value == 0 and op in ("<=", "==", ">", "!="):
@@ -193,12 +205,16 @@ class _Words:
         if f == "growth":
             return f"{self.node(args[0], 9)}较上年的增长率"
         if f == "prev":
-            years = self.constant(args[1]) if len(args) == 2 else 1
+            # prev(prev(x)) is prev(x, 2): said once, as 两年前.
+            years, inner = 0, n
+            while inner.kind == "call" and inner.name == "prev":
+                years += self.constant(inner.args[1]) if len(inner.args) == 2 else 1
+                inner = inner.args[0]
             when = "上年" if years == 1 else f"{years_word(years)}年前"
-            return f"{when}{self.node(args[0], 9)}"
+            return f"{when}{self.node(inner, 9)}"
         if f in _WINDOWS:
             years = self.constant(args[1])
-            return _WINDOWS[f](self.node(args[0], 9), years_word(years))
+            return _WINDOWS[f](self.node(args[0], 0 if f == "count_years" else 9), years_word(years))
         return "（无法显示的计算）"
 
     @staticmethod

@@ -23,10 +23,10 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, DecimalException, localcontext
 
-from lvzhi.schemes.formula import Formula, Unavailable, dependency_order
+from lvzhi.schemes.formula import Formula, Unavailable, Years, before, dependency_order, year_chain
 from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
 from lvzhi.scoring.explain import ZERO, Env, Explain, dec, fmt
 from lvzhi.scoring.model import (
@@ -332,15 +332,16 @@ class Scorer:
                     new_manual.pop(k, None)
                 else:
                     new_manual[k] = m
-            state.input = RegionInput(inp.region, inp.name, new_values, new_prev, new_manual)
+            state.input = replace(inp, values=new_values, previous=new_prev, manual=new_manual)
             # Fresh dicts: results handed out before keep showing the values they were scored on.
-            state.cur, state.prv = dict(state.cur), dict(state.prv)
+            state.cur, state.prv = dict(state.cur), Years(state.prv, before(state.prv))
             # Computed items downstream of the change, recomputed in dependency order.
             affected = set(changed)
             for n, f in self.computed:
                 if f.names & affected:
                     affected.add(n)
-            for env, stated, other in ((state.prv, new_prev, _EMPTY), (state.cur, new_values, state.prv)):
+            older = before(state.prv)
+            for env, stated, other in ((state.prv, new_prev, older), (state.cur, new_values, state.prv)):
                 for k in changed:
                     if k in stated:
                         env[k] = stated[k]
@@ -473,7 +474,12 @@ class Scorer:
             results[i] = self._total(s)
 
     def _compute(
-        self, name: str, f: Formula, env: Env, other: Env, reasons: dict[str, Unavailable] | None
+        self,
+        name: str,
+        f: Formula,
+        env: Env,
+        other: Mapping[str, Decimal],
+        reasons: dict[str, Unavailable] | None,
     ) -> None:
         try:
             v = f.evaluate(env, other)
@@ -491,14 +497,16 @@ class Scorer:
             reasons.pop(name, None)
 
     def _evaluate(self, region: RegionInput) -> _State:
-        prv: Env = dict(region.previous)
+        prv = year_chain(region.previous, region.earlier)
+        if region.earlier:
+            self._compute_earlier(prv.earlier)
         cur: Env = dict(region.values)
         reasons: dict[str, Unavailable] = {}
         # Inlined _compute (this loop runs for every computed item of every region).
         for n, fn in self.computed_fns:
             if n not in prv:  # a stated figure wins over the computed one
                 try:
-                    v = fn(prv, _EMPTY)
+                    v = fn(prv, prv.earlier)
                 except (KeyError, Unavailable, DecimalException):
                     continue
                 prv[n] = v if type(v) is Decimal else Decimal(v)
@@ -522,6 +530,15 @@ class Scorer:
         for plan in self.ranks:
             state.rank_values[plan.index] = self._rank_value(plan, state)
         return state
+
+    def _compute_earlier(self, env: Mapping[str, Decimal]) -> None:
+        """Computed items of the years before last year, oldest first (a history window may read them)."""
+        if not isinstance(env, Years):
+            return
+        self._compute_earlier(env.earlier)
+        for n, f in self.computed:
+            if n not in env:
+                self._compute(n, f, env, env.earlier, None)
 
     def _extras(self, state: _State) -> None:
         cur, prv, manual, reasons = state.cur, state.prv, state.input.manual, state.reasons

@@ -137,9 +137,9 @@ class Explain:
         if exc.name is not None:
             label, _ = self.scheme.label(exc.name)
             who = f"{label} ({exc.name})" if label != exc.name else exc.name
-            inner = reasons.get(exc.name) if not exc.previous else None
+            inner = reasons.get(exc.name) if not exc.years else None
             if inner is not None and depth < 8:
                 return f"{who} 无法计算（{self.reason(inner, reasons, depth + 1)}）"
-            year = "上年" if exc.previous else ""
+            year = "" if not exc.years else "上年" if exc.years == 1 else f" {exc.years} 年前的"
             return f"缺少{year}数据 {who}"
         return exc.reason_zh

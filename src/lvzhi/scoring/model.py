@@ -24,13 +24,41 @@ class ManualScore:
 
 @dataclass(frozen=True, slots=True)
 class RegionInput:
-    """One region's statistics for the year (and the previous year) and its manual scores."""
+    """One region's statistics by year, its manual scores and its score layers — plain data.
+
+    values    this year's statistics, code → value
+    previous  last year's (read by prev(x), growth(x), the history windows)
+    earlier   the years before last year, most recent first: earlier[0] is two years ago (prev(x, 2) …)
+    manual    judgements of `manual` leaves, leaf code → ManualScore
+    layers    scores given by each score layer the scheme declares, layer code → {leaf code → points}
+              (e.g. {"self": {"1.1": 3}, "verified": {"1.1": 2}}); see `score_layers` in the format
+    """
 
     region: str
     name: str = ""
     values: Mapping[str, Decimal] = field(default_factory=dict)
     previous: Mapping[str, Decimal] = field(default_factory=dict)
     manual: Mapping[str, ManualScore] = field(default_factory=dict)
+    earlier: Sequence[Mapping[str, Decimal]] = ()
+    layers: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def by_year(
+        cls,
+        region: str,
+        year: int,
+        years: Mapping[int, Mapping[str, Decimal]],
+        name: str = "",
+        manual: Mapping[str, ManualScore] | None = None,
+        layers: Mapping[str, Mapping[str, Decimal]] | None = None,
+    ) -> RegionInput:
+        """The input for `year` from statistics keyed by year ({2023: {...}, 2022: {...}, …}); a year
+        without statistics in between is an empty year (its values are missing, never taken from another)."""
+        oldest = min(years, default=year)
+        earlier = [years.get(y, {}) for y in range(year - 2, oldest - 1, -1)]
+        return cls(
+            region, name, years.get(year, {}), years.get(year - 1, {}), manual or {}, earlier, layers or {}
+        )
 
 
 class InputValue(NamedTuple):

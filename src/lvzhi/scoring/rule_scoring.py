@@ -90,7 +90,7 @@ def guarded(body: Body, rule: Rule, ex: Explain) -> LeafFn:
         try:
             return body(cur, prv, scores)
         except KeyError as exc:  # a value is missing (see formula.py: names read without a try)
-            return None, UNSCORED, ex.unavailable(missing(str(exc.args[0]), False), reasons), None
+            return None, UNSCORED, ex.unavailable(missing(str(exc.args[0]), 0), reasons), None
         except Unavailable as exc:
             return None, UNSCORED, ex.unavailable(exc, reasons, rule.formulas(), cur, prv), None
         except DecimalException as exc:
