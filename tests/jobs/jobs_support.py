@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -23,3 +30,59 @@ def filled_item_template(cast: Any, user: Any, region: str, values: dict[str, An
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def database_url() -> str:
+    """The URL of the test database this process uses, for worker processes to share it."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def worker_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a worker process on the test database (and, with extra, on another queue)."""
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=SRC,
+        DATABASE_URL=database_url(),
+        LVZHI_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="lvzhi.site.settings",
+        LVZHI_PURE_PYTHON="1",
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(env: dict[str, str], *, prelude: str = "") -> subprocess.Popen[bytes]:
+    """`lvzhi worker` in a process of its own; `prelude` (Python) runs first, e.g. to slow a step down."""
+    code = (
+        "import django; django.setup()\n"
+        + prelude
+        + "\nfrom lvzhi.cli.main import app\napp(['worker', '--interval', '0.1'])"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
