@@ -112,7 +112,7 @@ def test_the_same_file_in_two_regions_is_stored_once_and_the_reuse_is_shown(fill
     first = _attach(filling, name="经费文件.pdf")
     second = _attach(filling, ev=filling.jia2, name="复制的经费文件.pdf")
     assert StoredFile.objects.count() == 1 and second.file_id == first.file_id
-    assert AuditRecord.objects.filter(action="evidence.attach").last().after["reused_in"] == ["2024 990101"]
+    assert AuditRecord.objects.filter(action="evidence.attach").last().after["reused_elsewhere"] == 1
     shown, hidden = reuse_for(filling.jia_office, second)
     assert [(r.region, r.year, r.indicator_code) for r in shown] == [
         ("甲市一县", 2024, "1.1")

@@ -53,8 +53,12 @@ def test_refusing_a_closure_with_an_invisible_reason_is_refused(cast, reason):
         severity="较重",
     )
     rect_actions.do_add_measure(
-        acting_user=cast.jia1_filler, problem=p, text="新建公办园2所", responsible_unit="县教育局",
-        owner="王某某", deadline=p.deadline,
+        acting_user=cast.jia1_filler,
+        problem=p,
+        text="新建公办园2所",
+        responsible_unit="县教育局",
+        owner="王某某",
+        deadline=p.deadline,
     )
     rect_actions.do_request_closure(
         acting_user=cast.jia1_filler, problem=p, summary="已竣工", files=[("验收报告.pdf", PDF)]

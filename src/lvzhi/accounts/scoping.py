@@ -219,13 +219,24 @@ def users_visible_to(user: Any) -> QuerySet[User]:
 
 
 def audit_records_for(user: Any) -> QuerySet[AuditRecord]:
-    """Audit records about objects in the user's visible regions (all for the administrator)."""
+    """Audit records the user may read: each as far as the object it is about is visible to the user.
+
+    A record about an evaluation (its values, scores, evidence, problems …) is readable exactly by those
+    who may view that evaluation — an expert assigned to one county in one round reads that evaluation's
+    records, not the county's other rounds. Other records (rounds, users, roles, regions) follow the region
+    subtrees of the user's office, filler and viewer roles; an expert's assignments do not extend those.
+    Everyone reads the records of their own actions. The administrator reads everything.
+    """
     if is_admin(user):
         return AuditRecord.objects.all()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return AuditRecord.objects.none()
-    codes = regions_visible_to(user).values("code")
-    return AuditRecord.objects.filter(Q(region_code__in=codes) | Q(actor=user))
+    about_evaluation = Q(evaluation_id__in=evaluations_for(user, Perm.VIEW).values("pk"))
+    role_regions = Region.objects.filter(
+        _under(role_paths(user, Role.OFFICE, Role.FILLER, Role.VIEWER), "path")
+    )
+    about_region = Q(evaluation_id__isnull=True, region_code__in=role_regions.values("code"))
+    return AuditRecord.objects.filter(about_evaluation | about_region | Q(actor=user))
 
 
 def jobs_for(user: Any) -> QuerySet[Job]:

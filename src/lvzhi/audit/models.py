@@ -22,8 +22,9 @@ class AuditRecord(models.Model):
 
     seq = models.BigIntegerField(unique=True, verbose_name="序号")
     at = models.DateTimeField(verbose_name="时间")
+    # PROTECT: the user id is part of the record's hash, so a user who acted is deactivated, never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The username is kept as text too: the chain must verify even after a user row is deleted.
     actor_username = models.CharField(max_length=150, blank=True, verbose_name="操作人")
@@ -33,6 +34,11 @@ class AuditRecord(models.Model):
     object_repr = models.CharField(max_length=255, blank=True, verbose_name="对象")
     # Region code of the object, so audit views can apply the same region scope as everything else.
     region_code = models.CharField(max_length=20, blank=True, db_index=True, verbose_name="区划代码")
+    # The evaluation (or, for round-level records, the round) the record is about: who may read the record
+    # follows who may read that object (accounts.scoping.audit_records_for). Plain ids, no foreign keys:
+    # a record must outlive what it is about.
+    evaluation_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name="评价")
+    round_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name="评价轮次")
     before = models.JSONField(null=True, blank=True, verbose_name="变更前")
     after = models.JSONField(null=True, blank=True, verbose_name="变更后")
     prev_hash = models.CharField(max_length=64)

@@ -33,23 +33,58 @@ def demo(
 
 
 def _register_audit(app: typer.Typer) -> None:
-    """`lvzhi audit verify`: check the audit log's hash chain."""
+    """`lvzhi audit verify [--anchor FILE]` and `lvzhi audit anchor [--file FILE]`."""
     audit = typer.Typer(help="审计日志 (audit log)。", no_args_is_help=True)
 
     @audit.command("verify")
-    def verify() -> None:
+    def verify(
+        anchor: Annotated[
+            Path | None,
+            typer.Option("--anchor", help="锚点文件：同时证明锚点之前的记录没有被修改或删除 (anchor file)"),
+        ] = None,
+    ) -> None:
         """校验审计日志哈希链，报告第一处断裂 (verify the audit hash chain; exit 1 on a break)."""
         from lvzhi.cli.django_env import setup_django
 
         setup_django()
         from lvzhi.audit.models import AuditRecord
-        from lvzhi.audit.services import verify_chain
+        from lvzhi.audit.services import read_anchors, verify_chain
 
-        broken = verify_chain()
+        try:
+            anchors = read_anchors(anchor) if anchor is not None else []
+        except (OSError, ValueError) as exc:
+            typer.echo(f"无法读取锚点文件：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        broken = verify_chain(anchors)
         if broken is not None:
             typer.echo(str(broken), err=True)
             raise typer.Exit(1)
-        typer.echo(f"审计链完整：共 {AuditRecord.objects.count()} 条记录，全部校验通过。")
+        count = AuditRecord.objects.count()
+        against = f"，与 {len(anchors)} 个锚点一致" if anchors else ""
+        typer.echo(f"审计链完整：共 {count} 条记录，全部校验通过{against}。")
+
+    @audit.command("anchor")
+    def anchor(
+        file: Annotated[
+            Path | None,
+            typer.Option(
+                "--file", help="追加到此文件（默认 LVZHI_AUDIT_ANCHOR_FILE 或 var/audit-anchors.jsonl）"
+            ),
+        ] = None,
+    ) -> None:
+        """记录审计链当前的条数和链头哈希（追加到锚点文件并打印，可打印或邮寄留存） (write an anchor)."""
+        from lvzhi.cli.django_env import setup_django
+
+        setup_django()
+        from lvzhi.audit.services import default_anchor_file, write_anchor
+
+        target = file or default_anchor_file()
+        written = write_anchor(target)
+        typer.echo(written.line())
+        typer.echo(
+            f"已追加到 {target}。请另行保存一份（打印或邮寄），以便日后用 audit verify --anchor 核对。",
+            err=True,
+        )
 
     app.add_typer(audit, name="audit")
 

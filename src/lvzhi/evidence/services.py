@@ -109,9 +109,9 @@ def do_attach_evidence(
         except IntegrityError as exc:  # a concurrent upload of the same file won the race
             raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）") from exc
         after = _snapshot(evidence)
-        after["reused_in"] = [
-            f"{e.evaluation.round.year} {e.evaluation.region.code}" for e in _other_uses(evidence)
-        ]
+        # A count only: the record is read by everyone who may view this evaluation, and the other uses may
+        # lie outside their scope (pages show reuse per reader through reuse_for).
+        after["reused_elsewhere"] = len(_other_uses(evidence))
         record(
             actor=acting_user,
             action="evidence.attach",
