@@ -64,7 +64,7 @@ def test_the_expert_still_reads_the_records_of_its_assigned_evaluation(cast, oth
         acting_user=cast.jia1_filler,
         evaluation=ev,
         item_code="edu_gpb_spending",
-        value="555",
+        value="700001",
         expected_version=None,
     )
     seen = scoping.audit_records_for(cast.expert)

@@ -495,13 +495,12 @@ def upload_evidence(
 ) -> Any:
     """上传证明材料（PDF、DOCX、XLSX、JPG、PNG；按内容哈希存储）。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk, Perm.FILL)
-    content = file.read(storage.max_bytes() + 1)
     e = evidence_services.do_attach_evidence(
         acting_user=request.auth,
         evaluation=ev,
         indicator_code=indicator,
         name=file.name or "",
-        content=content,
+        content=file,
         note=note,
     )
     return _evidence(request, e)

@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
     _register_audit(app)
     _register_regions(app)
     _register_backup(app)
+    _register_evidence(app)
 
 
 def demo(
@@ -199,3 +200,34 @@ def _register_backup(app: typer.Typer) -> None:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
         typer.echo(f"已从 {file} 恢复：{summary.objects} 条记录，{summary.files} 个文件。")
+
+
+def _register_evidence(app: typer.Typer) -> None:
+    """`lvzhi evidence cleanup`: remove files of the evidence store that no row names."""
+    evidence = typer.Typer(help="证明材料文件 (evidence files)。", no_args_is_help=True)
+
+    @evidence.command("cleanup")
+    def cleanup(
+        older_than_hours: Annotated[
+            float,
+            typer.Option(
+                "--older-than-hours", help="只删除早于此时长的文件（默认 1 小时，避开正在上传的文件）"
+            ),
+        ] = 1.0,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出，不删除 (list only)")] = False,
+    ) -> None:
+        """删除证明材料存储中没有任何记录引用的文件（未完成或被拒绝的上传） (remove orphan files)."""
+        from datetime import timedelta
+
+        from lvzhi.cli.django_env import setup_django
+
+        setup_django()
+        from lvzhi.evidence.services import cleanup_orphan_files
+
+        result = cleanup_orphan_files(older_than=timedelta(hours=older_than_hours), dry_run=dry_run)
+        for path in result.files:
+            typer.echo(str(path))
+        verb = "将删除" if dry_run else "已删除"
+        typer.echo(f"{verb} {len(result.files)} 个无引用的文件，共 {result.bytes / 1048576:.1f} MB。")
+
+    app.add_typer(evidence, name="evidence")

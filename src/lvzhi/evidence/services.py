@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from django.db import IntegrityError, transaction
 
@@ -77,51 +80,105 @@ def do_attach_evidence(
     evaluation: Evaluation,
     indicator_code: str,
     name: str,
-    content: bytes,
+    content: bytes | BinaryIO,
     note: str = "",
 ) -> Evidence:
-    """Store an uploaded file by its sha256 and attach it to one indicator of the evaluation (audited)."""
+    """Store an uploaded file by its sha256 and attach it to one indicator of the evaluation (audited).
+
+    Order matters, so a refused upload writes nothing: permission and state are checked before the content
+    is read; the content is streamed to a staging file (never more than the size limit) and checked there;
+    it moves under its hash only as the last step of the transaction that records it. A staging file left by
+    a crash, or a stored file whose transaction then failed to commit, is removed by cleanup_orphan_files.
+    """
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    kind = storage.check_upload(name, content)
-    info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
+    current = Evaluation.objects.select_related("round", "region").get(pk=evaluation.pk)
+    _check_editable(acting_user, current)
+    info = gateway.scheme_info(current.round.scheme_version.yaml_text)
     if not any(leaf.code == indicator_code for leaf in info.leaves):
         raise ActionError(f"方案中没有代码为 {indicator_code} 的末级指标")
-    # Written before the transaction: content-addressed, so a refused action leaves at most an unused file.
-    digest = storage.store(content)
-    with transaction.atomic():
-        ev = lock_evaluation(evaluation)
-        _check_editable(acting_user, ev)
-        stored, _ = StoredFile.objects.get_or_create(
-            sha256=digest, defaults={"size": len(content), "kind": kind}
-        )
-        if Evidence.objects.filter(evaluation=ev, indicator_code=indicator_code, file=stored).exists():
-            raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）")
+    staged = storage.stage(name, content)
+    try:
+        with transaction.atomic():
+            ev = lock_evaluation(evaluation)
+            _check_editable(acting_user, ev)
+            evidence = _attach_row(acting_user, ev, indicator_code, name, note, staged)
+            storage.publish(staged)
+            return evidence
+    finally:
+        storage.discard(staged)  # nothing left once published; the refused or failed upload's copy otherwise
+
+
+def _attach_row(
+    acting_user: Any, ev: Evaluation, indicator_code: str, name: str, note: str, staged: storage.Staged
+) -> Evidence:
+    stored, _ = StoredFile.objects.get_or_create(
+        sha256=staged.sha256,
+        defaults={"size": staged.size, "kind": storage.EXTENSIONS[Path(name).suffix.lower()]},
+    )
+    if Evidence.objects.filter(evaluation=ev, indicator_code=indicator_code, file=stored).exists():
+        raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）")
+    try:
+        with transaction.atomic():
+            evidence = Evidence.objects.create(
+                evaluation=ev,
+                indicator_code=indicator_code,
+                file=stored,
+                name=name,
+                note=note,
+                uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+            )
+    except IntegrityError as exc:  # a concurrent upload of the same file won the race
+        raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）") from exc
+    after = _snapshot(evidence)
+    # A count only: the record is read by everyone who may view this evaluation, and the other uses may
+    # lie outside their scope (pages show reuse per reader through reuse_for).
+    after["reused_elsewhere"] = len(_other_uses(evidence))
+    record(
+        actor=acting_user,
+        action="evidence.attach",
+        obj=evidence,
+        object_repr=f"{ev} · {indicator_code} · {name}",
+        region_code=ev.region.code,
+        after=after,
+    )
+    rescoring.rescore(ev)
+    return evidence
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What cleanup_orphan_files removed (or, in a dry run, would remove)."""
+
+    files: tuple[Path, ...]
+    bytes: int
+
+
+def cleanup_orphan_files(*, older_than: timedelta = timedelta(hours=1), dry_run: bool = False) -> Cleanup:
+    """Remove files in the evidence store that no stored-file row names, older than `older_than`.
+
+    For the periodic clean-up job (lvzhi.evidence.services.cleanup_orphan_files, default arguments) and for
+    `lvzhi evidence cleanup`. Removes staging files of uploads that never finished (a crash, a killed
+    worker), temporary writes, and files whose transaction failed to commit after the file was moved into
+    place. The age limit leaves alone an upload in progress right now. Files that rows name — evidence
+    and rectification files, current or detached (the audit log refers to them) — are never touched.
+    """
+    cutoff = time.time() - older_than.total_seconds()
+    known = set(StoredFile.objects.values_list("sha256", flat=True))
+    candidates = list(storage.staged_files()) + [p for p, n in storage.stored_files() if n not in known]
+    removed = []
+    total = 0
+    for path in candidates:
         try:
-            with transaction.atomic():
-                evidence = Evidence.objects.create(
-                    evaluation=ev,
-                    indicator_code=indicator_code,
-                    file=stored,
-                    name=name,
-                    note=note,
-                    uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
-                )
-        except IntegrityError as exc:  # a concurrent upload of the same file won the race
-            raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）") from exc
-        after = _snapshot(evidence)
-        # A count only: the record is read by everyone who may view this evaluation, and the other uses may
-        # lie outside their scope (pages show reuse per reader through reuse_for).
-        after["reused_elsewhere"] = len(_other_uses(evidence))
-        record(
-            actor=acting_user,
-            action="evidence.attach",
-            obj=evidence,
-            object_repr=f"{ev} · {indicator_code} · {name}",
-            region_code=ev.region.code,
-            after=after,
-        )
-        rescoring.rescore(ev)
-        return evidence
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if stat.st_mtime > cutoff:
+            continue
+        if not dry_run:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+        total += stat.st_size
+    return Cleanup(tuple(removed), total)
 
 
 def do_remove_evidence(*, acting_user: Any, evidence: Evidence) -> None:

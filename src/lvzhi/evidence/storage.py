@@ -7,7 +7,10 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -39,11 +42,11 @@ def max_bytes() -> int:
     return int(getattr(settings, "LVZHI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
 
 
-def _ooxml_kind(content: bytes) -> str | None:
+def _ooxml_kind(source: bytes | Path) -> str | None:
     try:
-        zf = zipfile.ZipFile(io.BytesIO(content))
+        zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, OSError):
         return None
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED or any(
@@ -60,32 +63,36 @@ def _ooxml_kind(content: bytes) -> str | None:
     return None
 
 
-def sniff(content: bytes) -> str | None:
-    """The kind the bytes say the file is (pdf/docx/xlsx/jpg/png), or None."""
-    if content.startswith(b"%PDF-"):
+def sniff(content: bytes | Path) -> str | None:
+    """The kind the bytes (in memory, or in a file) say the file is (pdf/docx/xlsx/jpg/png), or None."""
+    if isinstance(content, Path):
+        with content.open("rb") as fh:
+            head = fh.read(8)
+    else:
+        head = content[:8]
+    if head.startswith(b"%PDF-"):
         return "pdf"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
-    if content.startswith(b"\xff\xd8\xff"):
+    if head.startswith(b"\xff\xd8\xff"):
         return "jpg"
-    if content.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04"):
         return _ooxml_kind(content)
     return None
 
 
-def check_upload(name: str, content: bytes) -> str:
-    """The file's kind if it is an accepted type within the size limit; else FileRefused."""
+def _check(name: str, size: int, content: bytes | Path) -> str:
     ext = Path(name).suffix.lower()
     expected = EXTENSIONS.get(ext)
     if expected is None:
         raise FileRefused(
             f"“{name}”：不支持的文件类型 {ext or '（无扩展名）'}，只接受 PDF、DOCX、XLSX、JPG、PNG"
         )
-    if not content:
+    if not size:
         raise FileRefused(f"“{name}”是空文件")
     limit = max_bytes()
-    if len(content) > limit:
-        raise FileRefused(f"“{name}”大小 {len(content) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB")
+    if size > limit:
+        raise FileRefused(f"“{name}”大小 {size / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB")
     actual = sniff(content)
     if actual != expected:
         what = KIND_NAMES[actual] if actual else "无法识别的内容"
@@ -93,13 +100,23 @@ def check_upload(name: str, content: bytes) -> str:
     return expected
 
 
+def check_upload(name: str, content: bytes) -> str:
+    """The file's kind if it is an accepted type within the size limit; else FileRefused."""
+    return _check(name, len(content), content)
+
+
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def root() -> Path:
+    """The evidence store: MEDIA_ROOT/evidence."""
+    return Path(settings.MEDIA_ROOT) / "evidence"
+
+
 def path_for(digest: str) -> Path:
     """Where a file with this sha256 lives under MEDIA_ROOT."""
-    return Path(settings.MEDIA_ROOT) / "evidence" / digest[:2] / digest
+    return root() / digest[:2] / digest
 
 
 def store(content: bytes) -> str:
@@ -115,3 +132,94 @@ def store(content: bytes) -> str:
         fh.write(content)
     os.replace(tmp, target)
     return digest
+
+
+# ---------------------------------------------------------------- staged uploads
+
+STAGING = ".staging"
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An upload streamed to a temporary file inside the store, not yet under its hash."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+def _chunks(source: bytes | BinaryIO) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        for i in range(0, len(source), CHUNK):
+            yield source[i : i + CHUNK]
+        return
+    chunks = getattr(source, "chunks", None)  # Django's UploadedFile: spooled file, read piece by piece
+    if callable(chunks):
+        yield from chunks(CHUNK)
+        return
+    while piece := source.read(CHUNK):
+        yield piece
+
+
+def stage(name: str, source: bytes | BinaryIO) -> Staged:
+    """Stream an upload to a temporary file in the store (hashing as it goes) and check it; FileRefused if not.
+
+    Never more than the size limit is written: the copy stops at the first byte past it. A refused file is
+    removed before this returns; an accepted one stays staged until publish() or discard().
+    """
+    limit = max_bytes()
+    folder = root() / STAGING
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="upload-")
+    path = Path(tmp)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for piece in _chunks(source):
+                size += len(piece)
+                if size > limit:
+                    raise FileRefused(f"“{name}”超过上限 {limit / 1048576:.0f} MB，拒绝上传")
+                digest.update(piece)
+                out.write(piece)
+        _check(name, size, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Staged(path, digest.hexdigest(), size)
+
+
+def publish(staged: Staged) -> None:
+    """Move a staged file under its hash (an atomic rename in the same file system; once per content)."""
+    target = path_for(staged.sha256)
+    if target.exists() and target.stat().st_size == staged.size:
+        staged.path.unlink(missing_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged.path, target)
+
+
+def discard(staged: Staged) -> None:
+    """Remove a staged file that will not be published."""
+    staged.path.unlink(missing_ok=True)
+
+
+def stored_files() -> Iterator[tuple[Path, str]]:
+    """(path, name) of every file in the store outside the staging folder, temporary writes included."""
+    base = root()
+    if not base.is_dir():
+        return
+    for sub in sorted(base.iterdir()):
+        if sub.name == STAGING or not sub.is_dir():
+            continue
+        for f in sorted(sub.iterdir()):
+            if f.is_file():
+                yield f, f.name
+
+
+def staged_files() -> Iterator[Path]:
+    """Every file in the staging folder."""
+    folder = root() / STAGING
+    if folder.is_dir():
+        yield from (f for f in sorted(folder.iterdir()) if f.is_file())

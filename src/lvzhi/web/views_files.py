@@ -107,7 +107,7 @@ def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             evaluation=ev,
             indicator_code=code,
             name=upload.name or "文件",
-            content=upload.read(),
+            content=upload,  # streamed to the store only after permission and state are checked
             note=request.POST.get("note", ""),
         )
         messages.success(request, f"已上传“{upload.name}”作为指标 {code} 的证明材料。")
