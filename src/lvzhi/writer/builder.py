@@ -93,10 +93,17 @@ def stat_sentence(s: Stat) -> str:
         return f"{'已实现' if s.value == 1 else '尚未实现'}{name}。"
     if s.unit == "%":
         text = f"{s.name}为{numbers.plain(s.value)}%"
-        if s.previous is not None:
+        if s.previous is not None and s.previous_derived:
+            text += f"，较上年{numbers.points_phrase(s.value, s.previous)}"
+        elif s.previous is not None:
             text += f"，较上年{numbers.plain(s.previous)}%{numbers.points_phrase(s.value, s.previous)}"
         return text + "。"
     text = f"{s.name}{numbers.quantity(s.value, s.unit)}"
+    if s.previous_derived:
+        # only the change the data states; last year's figure was back-calculated from it
+        if s.growth is not None:
+            text += f"，比上年{numbers.change_phrase(s.growth)}"
+        return text + "。"
     if s.previous is not None:
         text += f"，较上年{numbers.quantity(s.previous, s.unit)}"
         if s.growth is not None:

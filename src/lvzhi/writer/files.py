@@ -105,6 +105,29 @@ def _problems(path: Path, region: str, items: list[Any]) -> list[ProblemItem]:
     return out
 
 
+def derived_previous(data: Path) -> dict[str, set[str]]:
+    """Per region, the codes whose last-year figure a JSON data file marks as derived (`sources.<code>.
+    previous.derived`: back-calculated from a stated growth), so that the report never states it."""
+    if data.suffix.lower() != ".json":
+        return {}
+    try:
+        raw = json.loads(data.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}  # read_data has already reported what is wrong with the file
+    out: dict[str, set[str]] = {}
+    for entry in raw.get("regions", []) if isinstance(raw, dict) else []:
+        sources = entry.get("sources") if isinstance(entry, dict) else None
+        if isinstance(sources, dict):
+            out[str(entry.get("region"))] = {
+                code
+                for code, src in sources.items()
+                if isinstance(src, dict)
+                and isinstance(src.get("previous"), dict)
+                and "derived" in src["previous"]
+            }
+    return out
+
+
 def contexts_from_files(
     scheme_ref: str,
     data: Path,
@@ -131,6 +154,7 @@ def contexts_from_files(
     if scheme.id != STATUTORY:
         statutory = _statutory().score(regions)
     staff = read_texts(texts) if texts is not None else {}
+    derived = derived_previous(data)
     year = dataset.year or scheme.year
     out = []
     for i, (reg, res) in enumerate(zip(regions, results, strict=True)):
@@ -148,6 +172,7 @@ def contexts_from_files(
                 addressee=entry.get("addressee", ""),
                 signer=entry.get("signer", ""),
                 when=when,
+                derived=derived.get(reg.region, set()),
             )
         )
     return out

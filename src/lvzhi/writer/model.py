@@ -9,7 +9,7 @@ it into a document.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +35,9 @@ class Stat:
     growth: Decimal | None = (
         None  # a stated growth rate (%) when the data holds one, used instead of computing
     )
+    # last year's figure was derived (from a stated growth or change), not stated: it is never printed,
+    # only the change the report states
+    previous_derived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +160,16 @@ PROFILE_CODES = (
 )
 
 
-def _stats(scheme: Scheme, region: RegionInput) -> dict[str, Stat]:
+def _stats(scheme: Scheme, region: RegionInput, derived: Collection[str] = ()) -> dict[str, Stat]:
     out: dict[str, Stat] = {}
     for code, value in region.values.items():
         item = scheme.catalogue.get(code)
         if item is None or code.endswith("_growth"):
             continue
         growth = region.values.get(code + "_growth")
-        out[code] = Stat(code, item.name, item.unit, value, region.previous.get(code), growth)
+        out[code] = Stat(
+            code, item.name, item.unit, value, region.previous.get(code), growth, code in derived
+        )
     return out
 
 
@@ -223,6 +228,7 @@ def context_from(
     signer: str = "",
     when: date | None = None,
     office: str = "",
+    derived: Collection[str] = (),
 ) -> ReportContext:
     """Gather a scheme, its scoring result and a region's data (plus staff texts) into a ReportContext.
 
@@ -231,7 +237,7 @@ def context_from(
     rules read it, the rest in 基本情况.
     """
     narratives = narratives or {}
-    stats = _stats(scheme, region)
+    stats = _stats(scheme, region, derived)
     used: set[str] = set()
     parts: list[IndicatorPart] = []
     drafted: list[ProblemItem] = list(problems)
