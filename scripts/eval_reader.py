@@ -231,9 +231,7 @@ def corpus_split(split: str, gold_dir: Path = CORPUS_GOLD) -> list[str]:
     return [n for n in names if (n in out) == (split == "heldout")]
 
 
-def evaluate_corpus(
-    split: str, corpus_dir: Path = DEFAULT_CORPUS, gold_dir: Path = CORPUS_GOLD
-) -> Score:
+def evaluate_corpus(split: str, corpus_dir: Path = DEFAULT_CORPUS, gold_dir: Path = CORPUS_GOLD) -> Score:
     """Run the reader on the annotated corpus documents of one split and score them against their gold."""
     score = Score()
     for name in corpus_split(split, gold_dir):
@@ -261,7 +259,11 @@ def report(score: Score) -> str:
     return "\n".join(lines)
 
 
-SPLITS = {"seeds": "种子 (seeds)", "train": "语料-训练 (corpus-train)", "heldout": "语料-留出 (corpus-held-out)"}
+SPLITS = {
+    "seeds": "种子 (seeds)",
+    "train": "语料-训练 (corpus-train)",
+    "heldout": "语料-留出 (corpus-held-out)",
+}
 
 
 def main(argv: list[str]) -> int:

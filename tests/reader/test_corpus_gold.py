@@ -53,9 +53,15 @@ def test_the_annotations_point_at_their_surfaces(corpus: Path) -> None:
 
 
 def test_the_held_out_third_is_the_fixed_hash_of_the_file_names(corpus: Path) -> None:
-    listed = {line for line in (GOLD / "HELDOUT").read_text(encoding="utf-8").splitlines() if line and line[0] != "#"}
+    listed = {
+        line
+        for line in (GOLD / "HELDOUT").read_text(encoding="utf-8").splitlines()
+        if line and line[0] != "#"
+    }
     by_hash = {
-        p.name for p in corpus.glob("*.txt") if int(hashlib.sha256(p.name.encode()).hexdigest()[:8], 16) % 3 == 0
+        p.name
+        for p in corpus.glob("*.txt")
+        if int(hashlib.sha256(p.name.encode()).hexdigest()[:8], 16) % 3 == 0
     }
     assert listed == by_hash
     annotated = {f"{p.stem}.txt" for p in GOLD.glob("*.jsonl")}
