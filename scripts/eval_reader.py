@@ -59,6 +59,7 @@ class Score:
     inconsistent_gold: int = 0
     inconsistent_found: int = 0
     false_inconsistencies: int = 0
+    unconfirmed: int = 0
     documents: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -171,19 +172,21 @@ def _score_file(
     score.checks_pred += len(a.checks)
     gold_inconsistent = {int(k["start"]) for k in checks if not k["consistent"]}
     score.inconsistent_gold += len(gold_inconsistent)
-    score.inconsistent_found += len(gold_inconsistent & {c.start for c in a.checks if not c.consistent})
+    score.inconsistent_found += len(gold_inconsistent & {c.start for c in a.checks if c.alarm})
+    score.unconfirmed += sum(1 for c in a.checks if c.doubt)
     for k in checks:
         hits = [c for c in a.checks if c.start == int(k["start"])]
         if hits:
             score.checks_found += 1
-            if any(c.consistent == k["consistent"] for c in hits):
+            # A check the reader cannot confirm is not a verdict against a gold inconsistency, nor an alarm.
+            if any(c.consistent == k["consistent"] and (c.consistent or c.alarm) for c in hits):
                 score.checks_right_verdict += 1
             else:
                 score.errors.append(f"{name} 核验结论错 {k['start']} {k['quote']}")
         else:
             score.errors.append(f"{name} 漏核验 {k['start']} {k['kind']} {k['quote']}")
     for c in a.checks:
-        if not c.consistent and c.start not in gold_inconsistent:
+        if c.alarm and c.start not in gold_inconsistent:
             score.false_inconsistencies += 1
             score.errors.append(f"{name} 误报不一致 {c.start} {c.kind} {c.message}")
 
@@ -254,7 +257,7 @@ def report(score: Score) -> str:
         + f"; metric 包含关系 (contained either way) {score.metric_partial / max(score.claims_hit, 1):.3f}",
         f"核验 (checks)          找到 {score.checks_found}/{score.checks_gold}, 结论正确 {score.checks_right_verdict}/{score.checks_gold}, 预测 {score.checks_pred}",
         f"不一致 (inconsistencies) 找到 {score.inconsistent_found}/{score.inconsistent_gold}",
-        f"误报不一致 (false inconsistencies) {score.false_inconsistencies}",
+        f"误报不一致 (false inconsistencies) {score.false_inconsistencies}; 无法确认 (unconfirmed, not alarms) {score.unconfirmed}",
     ]
     return "\n".join(lines)
 

@@ -82,7 +82,7 @@ _PLAIN_NUMBERS = [
     (
         numbers.ARABIC_RE,
         ("digits", "frac"),
-        r"(?<![A-Za-z\d.])(?P<pre>[约近])?(?P<num>\d+(?:\.\d+(?![.\d]))?)"
+        r"(?<![A-Za-z\d.])(?P<pre>[约近])?(?P<num>(?:(?<!\d,)\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+(?![.\d]))?)"
         r"(?P<q0>余|多)?"
         r"(?: ?(?P<mag>万亿|千万|百万|万|亿|千))?"
         r"(?P<q1>余|多)?"
@@ -103,6 +103,7 @@ _PLAIN_NUMBERS = [
 @given(texts)
 @example("a约12万元 .约3% 约5.5亿元 x12 1.2.3 近10余万人 3平方公里 12分钟 ٣约٣")
 @example("第三个 约三所 一约两个 五十余人 首批两所 3两个")
+@example("152,406.18万元 1000,900,800元 约1,234人 1,2345 12,345,6789 ,123 0,001")
 def test_numbers_are_found_where_a_lookbehind_in_front_finds_them(text: str) -> None:
     for fast, parts, plain in _PLAIN_NUMBERS:
         assert [_as_plain(m, parts) for m in fast.finditer(text)] == _found(re.compile(plain), text), plain
@@ -140,7 +141,7 @@ _OPTIONAL_AS_ALTERNATIVE = [
     (claims._PREVIOUS_YEAR_BEFORE, r"(?:比|较|同比)?(?:上年|去年|上一年)(?:同期)?(?:为)?\s*$"),
     (claims._OPENER_YEAR, r"\s*(?:[一二三四五六七八九十]是)?\s*((?:19|20)\d\d)年(?:度)?(?:[,]|以来)?"),
     (claims._DIGITS, r"\d+(?:\.\d+)?"),
-    (checks._NUM, r"\d+(?:\.\d+)?"),
+    (checks._NUM, r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"),
     (claims._FALL_AND, r"(?:同比)?(?:下降|减少|降低)\d+(?:\.\d+)?%和$"),
     (
         claims._GAP_BEFORE,
@@ -252,7 +253,18 @@ def test_patterns_anchored_on_a_later_literal_find_what_their_plain_spelling_fin
 
 
 _CHROME_PIECES = [
-    *"[]|<%a :>中\n",
+    *"[]|<%a :>中\n-•·",
+    "索 引 号",
+    "成文日期",
+    "时间:",
+    "2023-01-18 09:34",
+    "[SITESERVER_PAGE]",
+    "微信图片_20230105145847",
+    "(资料图片仅供参考)",
+    "【打印】",
+    "来源:",
+    "作者:",
+    "围观8537次",
     "当前位置",
     "首页",
     ">>",
@@ -307,6 +319,16 @@ _PLAIN_CHROME_LINE = re.compile(
             r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|联系电话|网站标识码|版权所有|Copyright|©)",
             r"^(?:分享到|扫一扫|微信扫一扫|打印|收藏)[:]?$",
             r"如若转载|转载请注明|本文(?:来源|链接|地址) ?:",
+            r"^【(?:打印|关闭|收藏|返回|打印本页|关闭窗口)】",
+            r"^\|?\s*(?:索 ?引 ?号|主题分类|组配分类|发布机构|发文机关|成文日期|公开方式|公开时限|主 ?题 ?词)(?:\s|:|\|)",
+            r"^(?:时间|日期) ?: ?\d{4}-\d{1,2}-\d{1,2}",
+            r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}",
+            r"^\[[A-Z][A-Z_]{2,}\]$",
+            r"^(?:微信图片|IMG|图片)_?\d{6,}",
+            r"^\(?(?:资料)?图片(?:仅供参考|来源[^)]{0,20})\)?$",
+            r"来源 ?:.{0,30}作者 ?:",
+            r"围观\d+次|阅读量 ?:?\d+",
+            r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}",
         ]
     ),
     re.IGNORECASE,
@@ -317,5 +339,9 @@ _PLAIN_CHROME_LINE = re.compile(
 @given(st.lists(st.sampled_from(_CHROME_PIECES), max_size=8).map(lambda parts: "".join(parts).strip()))
 @example("ipv6 适配")
 @example("[ 索引号 ] | 123")
+@example("- 信息来源:市教育局")
+@example("· 慧育头条 来源:中国教育报 作者:秩名")
+@example("| 索 引 号 | 1150000011512917C/2026-00443 |")
 def test_the_split_chrome_line_test_agrees_with_the_one_pattern_it_replaces(line: str) -> None:
-    assert boilerplate.is_chrome_line(line) == bool(_PLAIN_CHROME_LINE.search(line))
+    unbulleted = line.lstrip("-•·* \t")  # list bullets in front of a publication line's fields
+    assert boilerplate.is_chrome_line(line) == bool(_PLAIN_CHROME_LINE.search(unbulleted))

@@ -24,6 +24,15 @@ _LINE_START_PATTERNS: Final = [
     r"^(?:点击查看更多内容|查看更多|相关链接|相关文章|上一篇|下一篇|返回顶部|打印本页|关闭窗口)",
     r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|联系电话|网站标识码|版权所有|Copyright|©)",
     r"^(?:分享到|扫一扫|微信扫一扫|打印|收藏)[:]?$",
+    r"^【(?:打印|关闭|收藏|返回|打印本页|关闭窗口)】",  # 【打印】 【关闭】
+    # Fields of a government information-disclosure table, bare or as a flattened `| 索 引 号 |` row.
+    r"^\|?\s*(?:索 ?引 ?号|主题分类|组配分类|发布机构|发文机关|成文日期|公开方式|公开时限|主 ?题 ?词)(?:\s|:|\|)",
+    r"^(?:时间|日期) ?: ?\d{4}-\d{1,2}-\d{1,2}",  # 时间 : 2020-09-03 10:05:59 来源 : 本网
+    r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}",  # 2024-12-26 09:17 省教育厅, 2019-04-25 10:29 (点击:)
+    r"^\[[A-Z][A-Z_]{2,}\]$",  # [SITESERVER_PAGE]: a CMS template token
+    # Image debris: a picture's file name or caption placeholder left in the text.
+    r"^(?:微信图片|IMG|图片)_?\d{6,}",
+    r"^\(?(?:资料)?图片(?:仅供参考|来源[^)]{0,20})\)?$",
 ]
 _LINE_WORD_PATTERNS: Final = [
     r"当前位置[ :]|所在位置[ :]|您的位置[ :]",  # breadcrumbs
@@ -32,14 +41,21 @@ _LINE_WORD_PATTERNS: Final = [
     r"网站无障碍|适老版|无障碍浏览|长者模式",
     r"举报(?:中心|电话|受理|专区)|网警\d*$|公安备案|网安备",
     r"如若转载|转载请注明|本文(?:来源|链接|地址) ?:",
+    r"来源 ?:.{0,30}作者 ?:",  # a news portal's by-line: 来源:中国教育报 作者:…
+    r"围观\d+次|阅读量 ?:?\d+",
 ]
 _LINE_START_RE: Final = re.compile("|".join(f"(?:{p})" for p in _LINE_START_PATTERNS), re.IGNORECASE)
 _LINE_WORDS_RE: Final = re.compile("|".join(_LINE_WORD_PATTERNS))
-_LINE_ASCII_RE: Final = re.compile(r"IPv6|ICP备|ICP证", re.IGNORECASE)  # 支持IPv6, ICP备案号 …
+# 支持IPv6, ICP备案号 …; an ISO date with a time inside a short line (`教育装备采购网 2023-01-18 09:34`):
+# reports write dates as 2023年1月18日, the publishing systems as 2023-01-18 09:34.
+_LINE_ASCII_RE: Final = re.compile(r"IPv6|ICP备|ICP证|\d{4}-\d{2}-\d{2} \d{2}:\d{2}", re.IGNORECASE)
+_BULLET: Final = "-•·* \t"  # list bullets in front of the fields of a publication line
 
 
 def is_chrome_line(stripped: str) -> bool:
     """Whether a stripped line is site furniture."""
+    if stripped[:1] in _BULLET:
+        stripped = stripped.lstrip(_BULLET)  # `- 信息来源:市教育局`, `• 日期:…`, `· 慧育头条 来源:…`
     return bool(
         _LINE_START_RE.match(stripped) or _LINE_WORDS_RE.search(stripped) or _LINE_ASCII_RE.search(stripped)
     )

@@ -17,7 +17,7 @@ from lvzhi.reader.claims import Context
 from lvzhi.reader.model import Check, Claim
 
 # Optional parts of several characters are written (?:X|), not X?: see numbers.ARABIC_RE.
-_NUM: Final = re.compile(r"\d+(?:\.\d+|)")
+_NUM: Final = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+|)|\d+(?:\.\d+|)")
 _LEAD_HEDGE: Final = re.compile(r"^[ \xa0]*[余多]?")
 _TAIL_HEDGE: Final = re.compile(r"(?:余|多|以上|以下|及以上|及以下|左右)$")
 _QUOTE_CUT: Final = re.compile(r"[,;。:!?\n]")
@@ -89,7 +89,7 @@ def _written_form(c: Claim) -> tuple[Decimal, int, Decimal]:
     if m is None:  # Chinese numeral: 百分之四点五 is stated to one decimal
         _, _, frac = c.surface.partition("点")
         return c.value, len(frac), Decimal(1)
-    written = Decimal(m.group(0))
+    written = Decimal(m.group(0).replace(",", ""))
     _, _, frac = m.group(0).partition(".")
     return written, len(frac), c.value / written if written else Decimal(1)
 
@@ -153,13 +153,18 @@ class _Builder:
         formula: str,
         stated_value: Decimal | None = None,
         scale: Decimal = Decimal(1),
+        doubt: str = "",
+        bounds: tuple[Decimal, Decimal] | None = None,
     ) -> None:
+        """Record a check. ``bounds`` is the range the recomputation can take when its inputs are
+        themselves rounded; the stated figure is consistent when it lies within ``tolerance`` of it."""
         key = (kind, stated.claim.start)
         if key in self.done:
             return
         self.done.add(key)
         target = stated.claim.value if stated_value is None else stated_value
-        consistent = abs(target - recomputed) <= tolerance
+        low, high = bounds if bounds is not None else (recomputed, recomputed)
+        consistent = low - tolerance <= target <= high + tolerance
         shown = _round(recomputed / scale, stated.decimals)
         figures = [x for _, x in inputs if isinstance(x, Figure)]
         first = min([stated.claim.start] + [x.claim.start for x in figures])
@@ -170,11 +175,13 @@ class _Builder:
             while unique in names:  # two inputs described by the same words stay apart
                 unique, n = f"{name}#{n}", n + 1
             names[unique] = x.written if isinstance(x, Figure) else x
-        verdict = "一致" if consistent else "不一致"
+        verdict = "一致" if consistent else "无法确认" if doubt else "不一致"
         message = (
-            f"{_KIND_ZH[kind]}核验:{formula} = {_fmt(shown)}{stated.label_unit if kind in ('sum', 'duplicate') else ''},"
+            f"{_KIND_ZH[kind]}核验:{formula} = {_fmt(shown)}{stated.label_unit if kind in ('sum', 'duplicate', 'gap') and stated.claim.unit not in ('%', '百分点') else ''},"
             f"报告为 {stated.claim.surface},{verdict}"
         )
+        if doubt and not consistent:
+            message += f"({doubt})"
         if kind == "duplicate":
             earlier = figures[0].claim.surface if figures else _fmt(recomputed / scale)
             message = (
@@ -196,6 +203,7 @@ class _Builder:
                 consistent=consistent,
                 message=message,
                 end=stated.claim.end,
+                doubt="" if consistent else doubt,
             )
         )
 
@@ -254,6 +262,10 @@ def find_checks(ctx: Context, claims: list[Claim]) -> list[Check]:
                 _growth(b, f)
         elif c.unit == "百分点" and c.kind == "gap":
             _gap(b, f)
+        elif c.unit == "百分点" and c.kind == "growth":
+            _point_change(b, f)
+        elif c.kind == "growth":
+            _change_amount(b, f)
         elif (
             c.kind == "value"
             and "平均" in b.norm[max(0, c.start - 10) : c.start]
@@ -336,14 +348,20 @@ def _sentence_end(b: _Builder, f: Figure) -> int:
     return b.ctx.layout.sentence_end(f.claim.end)
 
 
+def _amounts(figs: list[Figure]) -> list[Figure]:
+    """Stated amounts of the current period: no percentages, changes or earlier periods' values."""
+    return [g for g in figs if g.claim.unit not in ("%", "百分点") and g.claim.kind in ("value", "rate")]
+
+
 def _share(b: _Builder, f: Figure) -> bool:
     sent = b.sentence_of(f)
     before = b.norm[max(sent, f.claim.start - 30) : f.claim.start]
-    prev = [g for g in b.same_sentence_before(f) if g.claim.unit != "%"]
+    prev = [g for g in _amounts(b.same_sentence_before(f)) if not _prior(b, g)]
     named = _NAMED_WHOLE.search(before)
     inner: list[Figure] = []
     whole: Figure | None
     part: Figure | None
+    doubt = ""
     if named:
         zhan = max(sent, f.claim.start - 30) + named.start()
         inner = [g for g in prev if g.claim.start > zhan]
@@ -358,12 +376,33 @@ def _share(b: _Builder, f: Figure) -> bool:
             ),
             None,
         )
+        if part is None and named is not None:
+            # `一般公共预算教育经费占一般公共预算支出6916.71亿元的比例为11.06%`: the part is named as the
+            # subject and was stated before.
+            zhan = max(sent, f.claim.start - 30) + named.start()
+            subject = _strip_subject(b.norm[b.ctx.layout.clause_start(zhan, sent) : zhan])
+            part = _stated_earlier(b, f, subject, whole.claim.unit)
+            if part is not None and b.sentence_of(part) != sent:
+                doubt = f"分子取前文“{part.claim.metric}”{part.claim.surface}"
     elif named and not named.group(1).startswith("比"):
         whole_name = named.group(1)
         whole = next((g for g in prev if g.claim.metric and g.claim.metric.endswith(whole_name)), None)
+        core = _TOTAL_SUFFIX.sub("", whole_name)
+        if whole is None and not core:
+            # `学前教育专业毕业的专任教师947人,占总数的69.84%`: the whole is the total of the part's own
+            # category (专任教师), stated before it.
+            part = prev[0] if prev else None
+            whole = _category_total(b, part) if part is not None else None
+            if whole is None or part is None:
+                return False
+            if b.sentence_of(whole) != sent:
+                doubt = f"总数取前文“{whole.claim.metric}”{whole.claim.surface}"
+            return _add_share(b, f, part, whole, doubt)
         if whole is None:
             # `占专任教师总数的4.5%`: the whole may be stated earlier in the report under its own name.
-            whole = _stated_earlier(b, f, _TOTAL_SUFFIX.sub("", whole_name))
+            whole = _stated_earlier(b, f, core)
+            if whole is not None:
+                doubt = f"总数取前文“{whole.claim.metric}”{whole.claim.surface}"
         if whole is None:
             return False
         part = next(
@@ -380,18 +419,35 @@ def _share(b: _Builder, f: Figure) -> bool:
         part = next((g for g in prev if b.depth(sent, g.claim.start) == 0), None)
         if part is None:
             return False
-        whole = next((g for g in prev if g.index < part.index and g.claim.unit == part.claim.unit), None)
+        if _PARTS_START.match(b.norm, _skip_blank(b.norm, sent)):
+            # `…115.72亿元…。其中,一般公共预算安排的教育经费113亿元,占97.65%;政府性基金…2.72亿元,
+            # 占2.35%`: a sentence opening with 其中 breaks down the total of the sentence before.
+            earlier = [
+                g
+                for g in _amounts(b.figs_in(b.ctx.layout.sentence_start(sent - 1), sent))
+                if g.claim.unit == part.claim.unit and not _prior(b, g)
+            ]
+            whole = earlier[0] if earlier else None
+        else:
+            whole = next((g for g in prev if g.index < part.index and g.claim.unit == part.claim.unit), None)
+            if whole is not None:
+                between = b.between(whole.claim.end, part.claim.start)
+                related = "其中" in between or (
+                    len(whole.claim.metric) >= 2 and whole.claim.metric in part.claim.metric
+                )
+                if not related:
+                    return False
         if whole is None:
-            return False
-        between = b.between(whole.claim.end, part.claim.start)
-        related = "其中" in between or (
-            len(whole.claim.metric) >= 2 and whole.claim.metric in part.claim.metric
-        )
-        if not related:
             return False
     else:
         return False
-    if part is None or whole.claim.value == 0 or part.claim.value > whole.claim.value:
+    if part is None:
+        return False
+    return _add_share(b, f, part, whole, doubt)
+
+
+def _add_share(b: _Builder, f: Figure, part: Figure, whole: Figure, doubt: str = "") -> bool:
+    if whole.claim.value == 0 or part.claim.value > whole.claim.value or part.claim.unit != whole.claim.unit:
         return False
     b.add(
         "share",
@@ -400,32 +456,211 @@ def _share(b: _Builder, f: Figure) -> bool:
         part.claim.value / whole.claim.value * _HUNDRED,
         f.half_unit,
         f"{_fmt(part.written)}/{_fmt(whole.written)}×100",
+        doubt=doubt or _coarse(part, whole),
+        bounds=_ratio_bounds(part, whole),
     )
     return True
+
+
+def _coarse(*figs: Figure) -> str:
+    """A reason not to call a recomputation wrong: an input rounded too coarsely to recompute from."""
+    for g in figs:
+        if g.claim.value and _half(g) / g.claim.value > _COARSE:
+            return f"{g.claim.surface}的舍入误差过大,无法据此确认"
+    return ""
+
+
+_COARSE: Final = Decimal("0.05")  # relative rounding error of an input beyond which nothing is certain
+_SUBJECT_LEAD: Final = re.compile(r"^(?:(?:19|20)\d\d年(?:度|)|全[国省市区县州]|我[省市区县]|[,;:\s])+")
+
+
+def _strip_subject(phrase: str) -> str:
+    return _SUBJECT_LEAD.sub("", phrase).strip()
+
+
+def _core(metric: str) -> str:
+    """A metric without 全省/共有/有 in front: what is counted."""
+    return _CORE_LEAD.sub("", metric)
+
+
+_CORE_LEAD: Final = re.compile(r"^(?:全[国省市区县州]|我[省市区县]|[省市区县])?(?:共有|共|有|拥有)?")
+
+
+def _category_total(b: _Builder, part: Figure) -> Figure | None:
+    """The latest earlier total of the part's own category: 专任教师 for 学前教育专业毕业的专任教师."""
+    name = _core(part.claim.metric)
+    if len(name) < 3:
+        return None
+    for g in reversed(_amounts(b.figs_in(part.claim.start - _LOOK_BACK, part.claim.start))):
+        core = _core(g.claim.metric)
+        if (
+            g.claim.unit == part.claim.unit
+            and len(core) >= 2
+            and core != name
+            and name.endswith(core)
+            and not _prior(b, g)
+            and g.claim.value >= part.claim.value
+        ):
+            return g
+    return None
 
 
 _TOTAL_SUFFIX: Final = re.compile(r"(?:总数|总量|总额|总人数)$")
 _LOOK_BACK: Final = 3000  # characters searched for an earlier statement of a whole or a total
 
 
-def _stated_earlier(b: _Builder, f: Figure, name: str) -> Figure | None:
-    """The latest earlier figure (not a percentage) whose metric is exactly ``name``."""
+def _stated_earlier(b: _Builder, f: Figure, name: str, unit: str | None = None) -> Figure | None:
+    """The latest earlier amount of the current period whose metric is exactly ``name``."""
     if len(name) < 2:
         return None
-    for g in reversed(b.figs_in(f.claim.start - _LOOK_BACK, f.claim.start)):
-        if g.claim.unit not in ("%", "百分点") and g.claim.metric == name:
+    for g in reversed(_amounts(b.figs_in(f.claim.start - _LOOK_BACK, f.claim.start))):
+        if g.claim.metric == name and (unit is None or g.claim.unit == unit) and not _prior(b, g):
             return g
     return None
 
 
+def _exact(f: Figure) -> bool:
+    """A count written as a whole number (226所, 2802人) is exact; money, areas, rates and anything
+    written with decimals or 万/亿 are rounded to their last written digit."""
+    return f.decimals == 0 and f.scale == 1 and f.claim.unit not in _ROUNDED_UNITS
+
+
+_ROUNDED_UNITS: Final = frozenset({"元", "%", "百分点", "平方米"})
+
+
+def _half(f: Figure) -> Decimal:
+    """Half a unit of the last written digit, or zero for an exact count."""
+    return Decimal(0) if _exact(f) else f.half_unit
+
+
+def _ratio_bounds(num: Figure, den: Figure) -> tuple[Decimal, Decimal] | None:
+    """The range of num/den×100 over the values that round to the two figures as written."""
+    hn, hd = _half(num), _half(den)
+    n, d = num.claim.value, den.claim.value
+    if d - hd <= 0:
+        return None
+    return (max(n - hn, Decimal(0)) / (d + hd) * _HUNDRED, (n + hn) / (d - hd) * _HUNDRED)
+
+
+def _prior(b: _Builder, f: Figure) -> bool:
+    """Whether the figure is the earlier period's value (比上年的…, 较上年同期…)."""
+    return _PRIOR_BEFORE.search(b.norm, max(0, f.claim.start - 12), f.claim.start) is not None
+
+
+_CHANGE: Final = r"(?:增加|减少|增长|下降|提高|降低|上升|回落)了?"
+_PRIOR_BEFORE: Final = re.compile(
+    r"(?:同口径|)(?:比|较|同比)(?:上年|去年|上一年|上学年)(?:同期|)(?:的|为|)\s*$"
+)
+_VALUE_THEN_CHANGE: Final = re.compile(
+    r"\s*,?\s*(?:同口径|)(?:比|较|同比)(?:上年|去年|上一年|上学年)(?:同期|)\s*" + _CHANGE + r"\s*"
+)
+_PRIOR_THEN_CHANGE: Final = re.compile(r"\s*" + _CHANGE + r"\s*")
+_CHANGE_THEN_RATE: Final = re.compile(r"\s*,?\s*(?:同比|)(?:" + _CHANGE + r"|增幅|降幅|减幅)(?:为|)\s*")
+_VALUE_THEN_PRIOR: Final = re.compile(
+    r"\s*,?\s*(?:同口径|)(?:比|较|同比)(?:上年|去年|上一年|上学年)(?:同期|)(?:的|为|)\s*"
+)
+
+
+def _change_pattern(b: _Builder, f: Figure) -> tuple[Figure, Figure | None, Figure | None] | None:
+    """For a change amount Y: `X,比上年的W减少Y` → (Y, X, W); `X,比上年增加Y` → (Y, X, None)."""
+    prev = b.same_sentence_before(f)
+    if not prev:
+        return None
+    first = prev[0]
+    if first.claim.unit != f.claim.unit or first.claim.kind not in ("value", "rate", "share"):
+        return None
+    if _PRIOR_THEN_CHANGE.fullmatch(b.between(first.claim.end, f.claim.start)) and _prior(b, first):
+        x = prev[1] if len(prev) > 1 else None
+        if (
+            x is not None
+            and x.claim.unit == f.claim.unit
+            and x.claim.kind == first.claim.kind
+            and _VALUE_THEN_PRIOR.fullmatch(b.between(x.claim.end, first.claim.start))
+        ):
+            return f, x, first
+        return None
+    if _VALUE_THEN_CHANGE.fullmatch(b.between(first.claim.end, f.claim.start)):
+        return f, first, None
+    return None
+
+
+def _change_amount(b: _Builder, f: Figure) -> None:
+    """`…为X万元,比上年的W万元减少Y万元`: the change is the difference X − W."""
+    found = _change_pattern(b, f)
+    if found is None or found[2] is None:
+        return
+    _, x, w = found
+    assert x is not None and w is not None
+    sign = Decimal(-1) if f.claim.direction == "down" else Decimal(1)
+    diff = x.claim.value - w.claim.value
+    b.add(
+        "gap",
+        f,
+        [(_dated_label(x, "本期"), x), (_dated_label(w, "上期") + "(减)", w)],
+        diff,
+        _half(f) + _half(x) + _half(w),
+        f"{_fmt(x.written)}-{_fmt(w.written)}",
+        stated_value=sign * f.claim.value,
+        scale=f.scale,
+    )
+
+
+def _point_change(b: _Builder, f: Figure) -> None:
+    """`比例15.68%,比上年的18.92%下降3.24个百分点`: the change is the difference of the two rates."""
+    found = _change_pattern(b, f)
+    if found is None or found[2] is None:
+        prev = b.same_sentence_before(f)
+        if len(prev) < 2 or prev[0].claim.unit != "%" or prev[1].claim.unit != "%":
+            return
+        old, new = prev[0], prev[1]
+        if not (
+            _prior(b, old)
+            and _PRIOR_THEN_CHANGE.fullmatch(b.between(old.claim.end, f.claim.start))
+            and _VALUE_THEN_PRIOR.fullmatch(b.between(new.claim.end, old.claim.start))
+        ):
+            return
+    else:
+        _, new_, old_ = found
+        assert new_ is not None and old_ is not None
+        new, old = new_, old_
+    if new.claim.unit != "%" or old.claim.unit != "%":
+        return
+    sign = Decimal(-1) if f.claim.direction == "down" else Decimal(1)
+    b.add(
+        "gap",
+        f,
+        [(_dated_label(new, "本期"), new), (_dated_label(old, "上期") + "(减)", old)],
+        new.claim.value - old.claim.value,
+        _half(f) + _half(new) + _half(old),
+        f"{_fmt(new.written)}-{_fmt(old.written)}",
+        stated_value=sign * f.claim.value,
+    )
+
+
 def _growth(b: _Builder, f: Figure) -> None:
-    prev = [g for g in b.same_sentence_before(f) if g.claim.unit not in ("%", "百分点")]
+    before = b.same_sentence_before(f)
+    # `X,比上年增加Y,增长Z%` / `X,比上年的W减少Y,下降Z%`: the rate follows the amount of change.
+    if before and before[0].claim.kind == "growth" and before[0].claim.unit not in ("%", "百分点"):
+        y = before[0]
+        if not _CHANGE_THEN_RATE.fullmatch(b.between(y.claim.end, f.claim.start)):
+            return
+        found = _change_pattern(b, y)
+        if found is None:
+            return
+        _, x, w = found
+        assert x is not None
+        if w is not None:
+            _growth_of(b, f, x, w)
+            return
+        _growth_from_change(b, f, x, y)
+        return
+    prev = [g for g in before if g.claim.unit not in ("%", "百分点") and g.claim.kind != "growth"]
     if len(prev) < 2:
         return
     a, c = prev[0], prev[1]  # nearest first
     if a.claim.unit != c.claim.unit:
         return
-    if _PREV_YEAR.search(b.norm[max(0, a.claim.start - 6) : a.claim.start]):
+    if _prior(b, a):
         new, old = c, a
     elif _FROM_PREV_YEAR.search(b.norm[max(0, c.claim.start - 8) : c.claim.start]):
         new, old = a, c  # 由上年的58人减少至12人
@@ -433,13 +668,21 @@ def _growth(b: _Builder, f: Figure) -> None:
         new, old = (a, c) if a.claim.year > c.claim.year else (c, a)
     else:
         return
+    _growth_of(b, f, new, old)
+
+
+def _growth_of(b: _Builder, f: Figure, new: Figure, old: Figure) -> None:
     if old.claim.value == 0:
         return
-    change = (new.claim.value - old.claim.value) / old.claim.value * _HUNDRED
+    ratio = new.claim.value / old.claim.value * _HUNDRED
+    bounds = _ratio_bounds(new, old)
+    change = ratio - _HUNDRED
     formula = f"({_fmt(new.written)}-{_fmt(old.written)})/{_fmt(old.written)}×100"
+    low_high = (bounds[0] - _HUNDRED, bounds[1] - _HUNDRED) if bounds else None
     if f.claim.direction == "down":  # 下降79.3%: the stated figure is the size of the fall
         change = -change
         formula = f"({_fmt(old.written)}-{_fmt(new.written)})/{_fmt(old.written)}×100"
+        low_high = (-low_high[1], -low_high[0]) if low_high else None
     b.add(
         "growth",
         f,
@@ -447,6 +690,34 @@ def _growth(b: _Builder, f: Figure) -> None:
         change,
         f.half_unit,
         formula,
+        bounds=low_high,
+        doubt=_coarse(new, old),
+    )
+
+
+def _growth_from_change(b: _Builder, f: Figure, x: Figure, y: Figure) -> None:
+    """`226所,比上年减少9所,下降3.83%`: the earlier value is X ± Y, the rate Y over it."""
+    down = y.claim.direction == "down"
+    old = x.claim.value + y.claim.value if down else x.claim.value - y.claim.value
+    if old <= 0:
+        return
+    hx, hy = _half(x), _half(y)
+    yl, yh = max(y.claim.value - hy, Decimal(0)), y.claim.value + hy
+    if down:
+        low_den, high_den = x.claim.value + hx + yl, x.claim.value - hx + yh
+    else:
+        low_den, high_den = x.claim.value + hx - yl, x.claim.value - hx - yh
+    bounds = (yl / low_den * _HUNDRED, yh / high_den * _HUNDRED) if high_den > 0 and low_den > 0 else None
+    sign = "+" if down else "-"
+    b.add(
+        "growth",
+        f,
+        [(_dated_label(x, "本期"), x), (f"{y.claim.metric}增减({y.label_unit})", y)],
+        y.claim.value / old * _HUNDRED,
+        f.half_unit,
+        f"{_fmt(y.written)}/({_fmt(x.written)}{sign}{_fmt(y.written)})×100",
+        bounds=bounds,
+        doubt=_coarse(x, y),
     )
 
 
@@ -525,7 +796,9 @@ def _listed_parts(b: _Builder) -> None:
         _sum_check(b, total, parts, exhaustive=exhaustive and len(parts) >= 2)
 
 
-def _sum_check(b: _Builder, total: Figure, parts: list[Figure], exhaustive: bool = False) -> None:
+def _sum_check(
+    b: _Builder, total: Figure, parts: list[Figure], exhaustive: bool = False, only_if_equal: bool = False
+) -> None:
     if len(parts) < 2:
         return
     s = sum((p.claim.value for p in parts), Decimal(0))
@@ -533,6 +806,14 @@ def _sum_check(b: _Builder, total: Figure, parts: list[Figure], exhaustive: bool
     tol = total.half_unit + sum((p.half_unit for p in parts if p.decimals or p.scale != 1), Decimal(0))
     if s < total.claim.value - tol and not exhaustive:
         return  # a partial list (其中 names only some categories): nothing to recompute
+    if only_if_equal and abs(s - total.claim.value) > tol:
+        return
+    doubt = ""
+    if not exhaustive:
+        doubt = "分项未说明是否穷尽,可能相互包含或不全属于该总数"
+    each = next((p for p in parts if b.norm[max(0, p.claim.start - 1) : p.claim.start] == "各"), None)
+    if each is not None:
+        doubt = f"“各{each.claim.surface}”指每类各有,类别数未计"
     b.add(
         "sum",
         total,
@@ -541,6 +822,7 @@ def _sum_check(b: _Builder, total: Figure, parts: list[Figure], exhaustive: bool
         tol,
         "+".join(_fmt(p.written) for p in parts),
         scale=total.scale,
+        doubt=doubt,
     )
 
 
@@ -566,9 +848,9 @@ def _sums(b: _Builder) -> None:
         nested = _PARTS_START.search(b.norm, m.end(), end)
         if nested:
             end = nested.start()
-        candidates = b.figs_in(m.end(), end)
+        candidates = [g for g in b.figs_in(m.end(), end) if not _prior(b, g)]
         for total in reversed(before):
-            if total.claim.kind not in ("value",):
+            if total.claim.kind not in ("value",) or _prior(b, total):
                 continue
             if not opens_sentence and not inside_paren and b.depth(total.claim.end, pos) > 0:
                 continue
@@ -579,6 +861,12 @@ def _sums(b: _Builder) -> None:
                 and b.depth(m.end(), g.claim.start) <= 0
                 and g.claim.kind == "value"
             ]
+            if (
+                len(parts) >= 3
+                and sum((p.claim.value for p in parts), Decimal(0)) > total.claim.value
+                and _nested_total(b, parts)
+            ):
+                break  # `其中,随迁子女26.28万人,小学就读19.21万人,初中就读7.07万人`: a total of its own
             if len(parts) >= 2:
                 # `各级各类学校126所,其中…` / `总计`/`合计`: the list claims to cover the whole.
                 lead = b.norm[max(lo, total.claim.start - 16) : total.claim.start]
@@ -599,6 +887,17 @@ def _sums(b: _Builder) -> None:
         parts = [g for g in b.figs_in(m.end(), end) if b.norm.startswith(noun, g.claim.end)]
         if len(parts) >= 2:
             _sum_check(b, whole, parts)
+
+
+def _nested_total(b: _Builder, parts: list[Figure]) -> bool:
+    """Whether the first listed figure is itself the total of the ones after it (checked as such)."""
+    first, rest = parts[0], parts[1:]
+    s = sum((p.claim.value for p in rest), Decimal(0))
+    tol = first.half_unit + sum((p.half_unit for p in rest if p.decimals or p.scale != 1), Decimal(0))
+    if abs(s - first.claim.value) > tol:
+        return False
+    _sum_check(b, first, rest, exhaustive=True)
+    return True
 
 
 def _score_total(b: _Builder) -> None:

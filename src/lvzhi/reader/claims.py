@@ -33,6 +33,7 @@ _MONEY: Final = re.compile(
 )
 _PER_DENOMINATOR: Final = re.compile(r"(?:每)?(\d+)(万|千)(?:名)?(生|人)")
 _RANGE_DASH: Final = "—–-~至到"
+_FASTEST: Final = re.compile(r"(?:增长|增幅)最[快大][^,;。]{0,20}\($")
 
 # --- qualifiers (verbs before the number stay out of the surface) ------------------------------
 # Each verb must end the text before the figure (trailing spaces aside), first listed first.
@@ -65,6 +66,8 @@ _TARGET_SENTENCE: Final = re.compile(
 # 保底, 补足, 门槛 anywhere in the clause before the figure, or ending it (a clause holds no line break):
 _TARGET_END: Final = ("不足", "标准为")
 _SHARE_CLAUSE: Final = re.compile(r"占|比例|比重|覆盖率|占比")
+# A comparison with an earlier period in the sentence before a figure of change.
+_COMPARED: Final = re.compile(r"(?:比|较|同比|与)(?:上年|去年|上一年|上学年|\d{4}年)|同比")
 _RATE_CLAUSE: Final = re.compile(r"率|进度|每(?:千|万|百|十万)人|每\d+(?:万|千)|万生|千人")
 _BOUND_ACHIEVED: Final = re.compile(r"(?:控制在|保持在|稳定在|维持在)\s*$")
 _PLAN_TITLE: Final = re.compile(r"打算|下步|下一步|今后|展望|努力方向|工作思路|工作计划|重点工作|工作安排")
@@ -298,7 +301,7 @@ def _continue_lists(norm: str, claims: list[Claim]) -> list[Claim]:
 def _excluded(ctx: Context, tok: Token) -> bool:
     """Whether a token is not a figure (chrome and 《titles》 are left out before, in find_claims)."""
     # Every rule below excludes on its own; the cheap and frequent ones come first.
-    if tok.written_unit == "年" and not tok.bound:
+    if tok.written_unit == "年" and not tok.bound and not _years_as_quantity(ctx.norm, tok):
         return True  # 近3年, 2023年: time, not a quantity
     num_start = tok.num_start
     if num_start in ctx.marker_starts:
@@ -316,6 +319,13 @@ def _excluded(ctx: Context, tok: Token) -> bool:
             return True
         if before.endswith(("星期", "周", "年")):
             return True
+        after2 = norm[tok.end : tok.end + 2]
+        if tok.written_unit == "大" and (before.endswith(_CONGRESS_BEFORE) or after2 in _CONGRESS_AFTER):
+            return True  # 党的十九大, 二十大精神: a congress is named by its number
+        if after2[:1] and after2[0] in _PLACE_SUFFIX:
+            return True  # 三门峡, 五台山: a numeral and a measure word starting a place name
+        if before.endswith("中央") and tok.written_unit in ("项", "条"):
+            return True  # 中央八项规定: a rule named by its count
         nxt = norm[num_start + 1 : num_start + 2]  # Chinese numerals are never followed by + or ×
     else:
         num_end = tok.num_end
@@ -333,6 +343,19 @@ def _excluded(ctx: Context, tok: Token) -> bool:
 
 
 _DIGITS: Final = re.compile(r"\d+(?:\.\d+|)")
+_SCHOOLING_YEARS: Final = re.compile(r"年限\s*(?:达到|达|为|)\s*$")
+
+
+def _years_as_quantity(norm: str, tok: Token) -> bool:
+    """`平均受教育年限10.9年`: a number of years measured, not a time (a fraction, or after 年限)."""
+    if "." in norm[tok.num_start : tok.end]:
+        return True
+    return _SCHOOLING_YEARS.search(norm, max(0, tok.start - 8), tok.start) is not None
+
+
+_CONGRESS_BEFORE: Final = ("党的", "中共", "党的第")
+_CONGRESS_AFTER: Final = frozenset({"精神", "报告", "代表", "以来", "召开", "胜利", "和十", "和二", "提出"})
+_PLACE_SUFFIX: Final = frozenset("峡峰岭")
 
 
 _YEAR_LIKE: Final = re.compile(r"(?:19|20)\d\d")
@@ -368,6 +391,11 @@ def _infer_unit(ctx: Context, tok: Token, tokens: list[Token], i: int) -> Token:
         return tok
     if before.endswith("每"):
         return tok
+    if "." in norm[tok.num_start : tok.end] and (
+        before.rstrip().endswith(_GROWTH_WORDS) or _FASTEST.search(before)
+    ):
+        # `比上年减少243人,下降2.47;`, `增长最快的是卢氏县(6.30)`: a rate of change whose % was left out.
+        return tok._replace(unit="%")
     for pattern, unit in _NOUN_UNIT:
         if pattern.match(after) and not tok.bound:
             return tok._replace(unit=unit)
@@ -456,6 +484,12 @@ def _kind(
                 return "growth", "down"
             if _RISE_AND.search(near):
                 return "growth", "up"
+    elif tok.unit is not None and not tok.bound:
+        # `比上年的387878万元减少19万元`, `较上年增加463.26万元`: an amount of change against an earlier
+        # period is a growth in the unit of the quantity (its value is the size of the change).
+        bare = near.rstrip()
+        if bare.endswith(_GROWTH_WORDS) and _COMPARED.search(norm, sent, pos):
+            return "growth", "down" if bare.endswith(_DOWN_WORDS) else "up"
     targets = ctx.times.targets  # a plan word (力争, 拟 …) in [sent, pos)?
     k = bisect_left(targets, sent)
     if plan or (k < len(targets) and targets[k] < pos) or after.startswith("的目标"):
@@ -627,7 +661,19 @@ def _strip_lead(phrase: str) -> str:
 
 
 def _metric(ctx: Context, tok: Token, start: int) -> str:
-    phrase = ctx.text[start : tok.start]
+    norm = ctx.norm
+    close = norm.rfind(")", start, tok.start)
+    if close != -1 and norm.count("(", start, close) < norm.count(")", start, close + 1):
+        # `一般公共预算教育经费(包括教育事业费,基建经费和教育费附加)为764.69亿元`: the clause was cut
+        # inside a parenthesised note; the metric is what the note explains, the note left out.
+        opening = norm.rfind("(", max(0, start - 200), start)
+        if opening != -1 and ")" not in norm[opening:start]:
+            lo = _clause_start(norm, opening, ctx.layout)
+            return _metric_phrase(ctx, tok, lo, ctx.text[lo:opening] + ctx.text[close + 1 : tok.start])
+    return _metric_phrase(ctx, tok, start, ctx.text[start : tok.start])
+
+
+def _metric_phrase(ctx: Context, tok: Token, start: int, phrase: str) -> str:
     if " " in phrase or "\xa0" in phrase or "\u3000" in phrase:
         phrase = _SPACES.sub("", phrase)
     phrase = _strip_lead(_strip_tail(phrase))

@@ -42,7 +42,11 @@ class Claim:
 
 @dataclass(frozen=True)
 class Check:
-    """An arithmetic recomputation of a stated figure from other figures of the same passage."""
+    """An arithmetic recomputation of a stated figure from other figures of the same passage.
+
+    ``doubt`` says why a figure that does not match cannot be called wrong (the parts may not be
+    exhaustive, the whole was taken from another section …): such a check is "无法确认", not an alarm.
+    """
 
     start: int
     kind: str
@@ -53,6 +57,17 @@ class Check:
     consistent: bool
     message: str
     end: int = 0
+    doubt: str = ""
+
+    @property
+    def alarm(self) -> bool:
+        """A certain contradiction: the figure is "不一致" with its recomputation."""
+        return not self.consistent and not self.doubt
+
+    @property
+    def verdict(self) -> str:
+        """一致, 不一致 or 无法确认."""
+        return "一致" if self.consistent else "无法确认" if self.doubt else "不一致"
 
 
 @dataclass(frozen=True)

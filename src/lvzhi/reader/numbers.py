@@ -146,7 +146,9 @@ _UNIT_ALT: Final = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, revers
 # repeat, which allocates a context on every attempt — a third of the lexer's scanning time.
 ARABIC_RE: Final = re.compile(
     r"(?P<lead>[约近\d])(?<![A-Za-z\d.][约近\d])"
-    r"(?P<digits>(?<=\d)\d*|(?<=[约近])\d+)"
+    # Thousands separators (152,406.18万元): groups of exactly three digits after a first group of one
+    # to three, so that a list written with ASCII commas (1000,900,800元) is not read as one number.
+    r"(?P<digits>(?<=\d)(?:(?<!\d,\d)\d{0,2}(?:,\d{3})+(?![\d])|\d*)|(?<=[约近])(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+))"
     r"(?:(?P<frac>\.\d+(?![.\d]))|)"
     r"(?:(?P<q0>余|多)|)"
     r"(?: ?(?P<mag>万亿|千万|百万|万|亿|千)|)"
@@ -238,7 +240,7 @@ def lex(norm: str) -> list[Token]:
         else:
             pre, num, num_start = "", lead + digits + frac if frac else lead + digits, start
         mag = mag or ""
-        value = Decimal(num)
+        value = Decimal(num.replace(",", "") if "," in num else num)
         if mag or len(num) > 28:  # × 1 too beyond 28 digits, where the context rounds (exact below)
             value = value * _MAG.get(mag, 1)
         end, written = m.end(), unit

@@ -34,8 +34,10 @@ def analyse(text: str) -> Analysis:
     claims = [replace(c, kind="share") if c.start in completed and c.kind == "rate" else c for c in claims]
     findings: list[Finding] = numbering_findings(sections)
     for c in checks:
-        if not c.consistent:
+        if c.alarm:
             kind = "duplicate_metric" if c.kind == "duplicate" else f"inconsistent_{c.kind}"
             findings.append(Finding(kind, c.start, "error", c.message))
+        elif c.doubt:  # 无法确认: shown with its reason, never as an error
+            findings.append(Finding(f"unconfirmed_{c.kind}", c.start, "info", c.message))
     findings.sort(key=lambda f: f.start)
     return Analysis(text, boilerplate, sections, claims, checks, findings)

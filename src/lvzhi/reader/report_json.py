@@ -58,6 +58,8 @@ def analysis_json(
                 "stated": number(k.stated),
                 "recomputed": number(k.recomputed),
                 "consistent": k.consistent,
+                "verdict": k.verdict,
+                "doubt": k.doubt,
                 "message": k.message,
             }
             for k in analysis.checks

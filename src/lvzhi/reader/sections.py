@@ -17,7 +17,7 @@ _CIRCLED: Final = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # full-width （）．： are already ASCII.  `1.2万` and `2023.` are excluded by the (?!\d) guards.
 _LINE_HEADING: Final = re.compile(
     r"(?m)^[ \t]*(?P<marker>"
-    r"[" + _CN + r"]{1,3}(?:、|\.(?!\d))(?![" + _CN + r"]{1,3}[、.级])"
+    r"[" + _CN + r"]{1,3}(?:、|,|\.(?!\d))(?![" + _CN + r"]{1,3}[、.,级])"
     r"|\([" + _CN + r"]{1,3}\)"
     r"|\d{1,2}(?:\.(?!\d)|、)"
     r"|\(\d{1,2}\)"
@@ -33,10 +33,13 @@ _LINE_HEADING: Final = re.compile(
 _INLINE_L3: Final = re.compile(
     r"\.(?:(?<=[。;:!?)”\d.](?P<two>\d\d)\.)|(?<=[。;:!?)”\d.](?P<one>\d)\.))(?=[ \u4e00-\u9fff“《(])"
 )
+_YEAR_TITLE: Final = re.compile(r"(?:19|20)\d\d(?:年|—|-)")
+# A level-1 heading run into a line flattened from a web page: `…如下。 一、教育收入概况 2023年,…`.
+_INLINE_L1: Final = re.compile(r"(?<=[。;!?] )(?P<marker>[" + _CN + r"]{1,3}、)(?=[ \u4e00-\u9fff])")
 _MAX_TITLE: Final = 200  # a title runs to the first 。/:/line break, but never further than this
 _TITLE_END: Final = re.compile(r"[。:\n]")
 _LEVEL_OF: Final = (
-    (re.compile(r"[" + _CN + r"]+[、.．]"), 1),
+    (re.compile(r"[" + _CN + r"]+[、.．,]"), 1),
     (re.compile(r"\([" + _CN + r"]+\)"), 2),
     (re.compile(r"\d+[.、]"), 3),
     (re.compile(r"\(\d+\)"), 4),
@@ -56,7 +59,7 @@ def marker_level(marker: str) -> int:
 @functools.lru_cache(maxsize=1024)
 def marker_number(marker: str) -> int:
     """The ordinal a marker stands for: (三) → 3, 12. → 12, ④ → 4."""
-    core = marker.strip("()（）、.．")
+    core = marker.strip("()（）、.．,")
     if core in _CIRCLED:
         return _CIRCLED.index(core) + 1
     if core.isdigit():
@@ -74,9 +77,9 @@ def find_sections(text: str, norm: str, boilerplate: list[Span]) -> list[Section
     found: dict[int, str] = {}
     for m in _LINE_HEADING.finditer(norm):
         start = m.start("marker")
-        rest = norm[m.end() : m.end() + 2].lstrip(" ")
-        if not rest or rest[0] in "\n,;。、%" or rest[0].isdigit():
-            continue  # a bare number or a list of grade names, not a heading
+        rest = norm[m.end() : m.end() + 8].lstrip(" ")
+        if not rest or rest[0] in "\n,;。、%" or (rest[0].isdigit() and not _YEAR_TITLE.match(rest)):
+            continue  # a bare number or a list of grade names, not a heading (`二、2017年…` is one)
         if not _in_spans(start, boilerplate):
             found[start] = m.group("marker")
     candidates = {}
@@ -85,6 +88,7 @@ def find_sections(text: str, norm: str, boilerplate: list[Span]) -> list[Section
         candidates[m.end() - len(marker)] = marker
     if candidates:
         _add_inline(found, candidates, norm)
+    flattened = _add_inline_l1(found, norm, boilerplate)
     sections = []
     for start in sorted(found):
         marker = text[start : start + len(found[start])]
@@ -93,8 +97,31 @@ def find_sections(text: str, norm: str, boilerplate: list[Span]) -> list[Section
             body_start += 1
         stop = _TITLE_END.search(norm, body_start, body_start + _MAX_TITLE)
         end = stop.start() if stop else min(len(norm), body_start + _MAX_TITLE)
+        if start in flattened:  # the heading's own line ended where the page put a space
+            space = norm.find(" ", body_start, end)
+            end = space if space != -1 else end
         sections.append(Section(start, marker_level(found[start]), marker, text[body_start:end].strip()))
     return sections
+
+
+def _add_inline_l1(found: dict[int, str], norm: str, boilerplate: list[Span]) -> set[int]:
+    """Level-1 markers inside a flattened line, accepted when they continue the level-1 numbering."""
+    if "、" not in norm:
+        return set()
+    added: set[int] = set()
+    last = 0
+    inline = {m.start("marker"): m.group("marker") for m in _INLINE_L1.finditer(norm)}
+    for start in sorted(set(found) | set(inline)):
+        if start in found:
+            if marker_level(found[start]) == 1:
+                last = marker_number(found[start])
+            continue
+        number = marker_number(inline[start])
+        if number == last + 1 and not _in_spans(start, boilerplate):
+            found[start] = inline[start]
+            added.add(start)
+            last = number
+    return added
 
 
 def _add_inline(found: dict[int, str], candidates: dict[int, str], norm: str) -> None:

@@ -37,7 +37,7 @@ def marks_for(analysis: Any) -> list[Mark]:
         end = chk.end or chk.start + 1
         if chk.consistent:
             good.append((chk.start, end))
-        else:
+        elif chk.alarm:  # a check the reader cannot confirm (无法确认) is no alarm
             bad.append((chk.start, end, (i, chk)))
     marks: list[Mark] = []
     for claim in analysis.claims:
@@ -62,7 +62,7 @@ def marks_for(analysis: Any) -> list[Mark]:
     # Inconsistent checks whose stated figure is not among the claims still get a red mark at their start.
     covered = {m.anchor for m in marks if m.anchor}
     for i, chk in enumerate(analysis.checks):
-        if not chk.consistent and f"check-{i}" not in covered:
+        if chk.alarm and f"check-{i}" not in covered:
             end = chk.end or chk.start + 1
             marks.append(
                 Mark(

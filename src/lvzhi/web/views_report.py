@@ -112,7 +112,7 @@ def reader(request: HttpRequest) -> HttpResponse:
                     "html": annotated_html(text, marks),
                     "n_claims": len(analysis.claims),
                     "n_checks": len(analysis.checks),
-                    "bad_checks": [c for c in analysis.checks if not c.consistent],
+                    "bad_checks": [c for c in analysis.checks if c.alarm],
                     # Inconsistent checks are listed on their own above; the other findings follow.
                     "findings": [f for f in analysis.findings if not f.kind.startswith("inconsistent_")],
                     "n_chars": len(text),
