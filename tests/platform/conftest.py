@@ -107,14 +107,38 @@ class Cast:
         from lvzhi.evaluations.models import ItemScore
 
         filler = self.filler_for(evaluation)
-        for code in ("1.1",):
+        judgements = {
+            "1.1": ("优", "县委常委会每季度专题研究教育工作。"),
+            "J1": ("差", "本年度未获国家级表彰。"),  # the bonus item: judged too, else the total has no grade
+        }
+        for code, (level, justification) in judgements.items():
             row = ItemScore.objects.filter(evaluation=evaluation, indicator_code=code).first()
             do_set_self_score(
                 acting_user=filler,
                 evaluation=evaluation,
                 indicator_code=code,
-                level="优",
-                justification="县委常委会每季度专题研究教育工作。",
+                level=level,
+                justification=justification,
+                expected_version=row.version if row else None,
+            )
+
+    def complete_data(self, evaluation: Any) -> None:
+        """Enter every statistic the scheme reads, so each automatic indicator gets a score and the total a
+        grade (the completeness gate refuses 已审核/已发布 otherwise)."""
+        from lvzhi.evaluations import gateway
+        from lvzhi.evaluations.actions import do_save_value
+        from lvzhi.evaluations.models import DataValue
+
+        filler = self.filler_for(evaluation)
+        info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
+        for code in info.item_codes:
+            row = DataValue.objects.filter(evaluation=evaluation, item_code=code).first()
+            do_save_value(
+                acting_user=filler,
+                evaluation=evaluation,
+                item_code=code,
+                value="96",
+                prev_value="90",
                 expected_version=row.version if row else None,
             )
 
@@ -137,6 +161,7 @@ class Cast:
             if evaluation.state == State.NOT_STARTED:
                 actions.do_start_filling(acting_user=filler, evaluation=evaluation)
             elif evaluation.state == State.FILLING:
+                self.complete_data(evaluation)
                 self.complete_self_assessment(evaluation)
                 actions.do_submit(acting_user=filler, evaluation=evaluation)
             elif evaluation.state == State.SUBMITTED:

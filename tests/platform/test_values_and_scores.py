@@ -182,15 +182,7 @@ def test_total_and_grade_come_from_the_engine_with_self_scores(filling):
         ("edu_gpb_spending", "140"),
     ]:
         save(filling, code, value, prev_value="100" if code == "edu_gpb_spending" else actions.UNSET)
-    filling.complete_self_assessment(ev)  # 1.1 优 → 5
-    actions.do_set_self_score(
-        acting_user=filling.jia1_filler,
-        evaluation=ev,
-        indicator_code="J1",
-        score="0",
-        justification="本年度未获国家级表彰",
-        expected_version=None,
-    )
+    filling.complete_self_assessment(ev)  # 1.1 优 → 5, bonus J1 差 → 0
     ev.refresh_from_db()
     # 5 (manual) + 5 (≥50) + 2 (80−77=3 short → 5−3) + 3 (≥90 band) = 15 → 良好
     assert ev.total == Decimal(15)

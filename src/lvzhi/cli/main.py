@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lvzhi.cli import admin, jobs, platform, reader, report, schemes
+from lvzhi.cli import admin, jobs, office, platform, reader, report, schemes
 
 app = typer.Typer(
     name="lvzhi",
@@ -13,7 +13,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
 
 
 @app.callback()
@@ -29,7 +28,7 @@ def version() -> None:
     typer.echo(f"lvzhi {__version__}")
 
 
-for module in (schemes, reader, report, platform, admin, jobs):
+for module in (schemes, reader, report, platform, admin, jobs, office):
     module.register(app)
 
 

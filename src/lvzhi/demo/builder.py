@@ -277,8 +277,6 @@ class Builder:
                 name=f"{synthetic.PROVINCE_NAME}{year}年度县级政府履行教育职责评价（法定底线要求）",
                 owner_region=owner,
                 regions=counties,
-                fill_deadline=_when(year + 1, 3, 31),
-                review_deadline=_when(year + 1, 5, 31),
             )
             evs = dict(
                 sorted(
@@ -310,6 +308,14 @@ class Builder:
             )
             for code, ev in evs.items():
                 self.walk(ev, plan[code], rnd)
+            # The deadlines are set once the history is replayed: the submissions of earlier years happened
+            # before their deadlines, which lie in the past now (the submit action enforces them).
+            actions.do_update_round(
+                acting_user=office,
+                round=rnd,
+                fill_deadline=_when(year + 1, 3, 31),
+                review_deadline=_when(year + 1, 5, 31),
+            )
             self.counts[f"{year}年度评价"] = len(evs)
             if current:
                 self.bench_round = rnd

@@ -23,6 +23,12 @@ class SchemeVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Uploaded versions are drafts until an office has read the preview and the diff and activates them;
+    # only active versions may be used to open a round.
+    activated_at = models.DateTimeField(null=True, blank=True, verbose_name="启用时间")
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = (
@@ -48,6 +54,12 @@ class Round(models.Model):
     )
     fill_deadline = models.DateTimeField(null=True, blank=True, verbose_name="填报截止")
     review_deadline = models.DateTimeField(null=True, blank=True, verbose_name="审核截止")
+    # Which regions under the owner the round covers: 县 / 市, or blank for a hand-picked set.
+    level = models.CharField(max_length=2, blank=True, verbose_name="评价层级")
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name="关闭时间")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -90,6 +102,11 @@ class Evaluation(models.Model):
     # Engine output beyond the leaves: bonus, deductions, vetoes, caps, subtotals (for pages and reports).
     result = models.JSONField(default=dict, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # The same region's evaluation of the year before (followed through region code changes), so last
+    # year's values and open problems are found without guessing by code.
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="上年评价"
+    )
 
     class Meta:
         ordering = (
@@ -123,6 +140,23 @@ class StateChange(models.Model):
         )
         verbose_name = "状态变更"
         verbose_name_plural = "状态变更"
+
+
+class DeadlineExtension(models.Model):
+    """The office lets one region submit after the round's 填报截止, until a later moment, for a reason."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="extensions")
+    until = models.DateTimeField(verbose_name="延期至")
+    reason = models.TextField(verbose_name="延期原因")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("evaluation", "-until")
+        verbose_name = "填报延期"
+        verbose_name_plural = "填报延期"
 
 
 class ExpertAssignment(models.Model):

@@ -69,3 +69,26 @@ class Region(models.Model):
     def is_within(self, other: Region) -> bool:
         """True when this region is `other` or lies in its subtree."""
         return self.path.startswith(other.path)
+
+
+class RegionChange(models.Model):
+    """A code that left the registry (撤县设区, merger, renumbering) and the region that carries it on.
+
+    The old region stays (inactive) with its history; its successor's evaluations link back to the old
+    one's, so last year's values and open rectification follow the region into its new code.
+    """
+
+    old = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="successions", verbose_name="原区划"
+    )
+    new = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="predecessions", verbose_name="现区划"
+    )
+    note = models.CharField(max_length=200, blank=True, verbose_name="说明")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+        verbose_name = "区划变更"
+        verbose_name_plural = "区划变更"
+        constraints = (models.UniqueConstraint(fields=["old", "new"], name="uniq_region_change"),)

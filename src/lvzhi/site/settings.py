@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "lvzhi.api",
     "lvzhi.rectification",
     "lvzhi.jobs",
+    "lvzhi.notifications",
     "lvzhi.web",
     "django_tasks",
     "django_tasks_db",

@@ -12,7 +12,7 @@ from lvzhi.evaluations.actions.rounds import (
     do_unassign_expert,
     do_update_round,
 )
-from lvzhi.evaluations.actions.scheme_versions import do_create_scheme_version
+from lvzhi.evaluations.actions.scheme_versions import do_activate_scheme_version, do_create_scheme_version
 from lvzhi.evaluations.actions.scores import do_set_review, do_set_self_score
 from lvzhi.evaluations.actions.transitions import (
     do_approve,
@@ -50,6 +50,7 @@ __all__ = [
     "NotEditable",
     "TransitionError",
     "ValidationFailed",
+    "do_activate_scheme_version",
     "do_approve",
     "do_assign_expert",
     "do_confirm_value",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ def do_open_round(
     """Open a round of a scheme version for a set of regions below the opening office's region."""
     if not office_regions(acting_user).filter(pk=owner_region.pk).exists():
         raise Forbidden(f"只有{owner_region.name}的督导办可以以该单位名义开启评价轮次")
+    if scheme_version.activated_at is None:
+        raise ActionError(f"方案“{scheme_version}”尚未启用：请先预览、核对差异后启用")
     targets = list(regions)
     if not targets:
         raise ActionError("请至少选择一个被评价的区划")
@@ -56,6 +58,7 @@ def do_open_round(
             opened_by=acting_user if getattr(acting_user, "pk", None) else None,
         )
         Evaluation.objects.bulk_create([Evaluation(round=rnd, region=r) for r in targets], batch_size=500)
+        link_previous(rnd.evaluations.select_related("round", "region"))
         record(
             actor=acting_user,
             action="round.open",
@@ -128,6 +131,10 @@ def do_assign_expert(*, acting_user: Any, round: Round, region: Region, expert: 
         raise ActionError(f"{region.name}不在评价轮次“{round}”中")
     if not RoleAssignment.objects.filter(user=expert, role=Role.EXPERT).exists():
         raise ActionError(f"用户 {expert} 没有专家角色，不能分配评审任务")
+    if round.closed_at is not None:
+        raise ActionError(f"评价轮次“{round}”已关闭，不能再分配专家")
+    if conflict_of_interest(expert, region, round.owner_region):
+        raise ActionError(f"回避：专家 {expert} 与{region.name}有隶属关系，不能评审该地区")
     with transaction.atomic():
         assignment, created = ExpertAssignment.objects.get_or_create(
             round=round,
@@ -164,3 +171,62 @@ def do_unassign_expert(*, acting_user: Any, assignment: ExpertAssignment) -> Non
             },
         )
         assignment.delete()
+
+
+# ---------------------------------------------------------------- links and 回避
+
+
+def predecessors(region: Region) -> list[Region]:
+    """The region and every region whose code it carries on (through recorded region changes), nearest first."""
+    seen = [region]
+    frontier = [region.pk]
+    while frontier:
+        olds = list(
+            Region.objects.filter(successions__new_id__in=frontier).exclude(pk__in=[r.pk for r in seen])
+        )
+        seen.extend(olds)
+        frontier = [r.pk for r in olds]
+    return seen
+
+
+def link_previous(evaluations: Iterable[Evaluation]) -> int:
+    """Link each evaluation without one to its region's (or predecessor's) evaluation of the year before."""
+    linked = 0
+    for ev in evaluations:
+        if ev.previous_id is not None:
+            continue
+        chain = predecessors(ev.region)
+        earlier = (
+            Evaluation.objects.filter(region__in=chain, round__year=ev.round.year - 1)
+            .exclude(pk=ev.pk)
+            .order_by("-round__created_at")
+            .first()
+        )
+        if earlier is not None:
+            Evaluation.objects.filter(pk=ev.pk).update(previous=earlier)
+            ev.previous = earlier
+            linked += 1
+    return linked
+
+
+def home_regions(expert: User) -> list[Region]:
+    """The regions an expert belongs to (where any of the expert's roles is filed)."""
+    return [
+        ra.region
+        for ra in RoleAssignment.objects.filter(user=expert, region__isnull=False).select_related("region")
+    ]
+
+
+def conflict_of_interest(
+    expert: User, region: Region, owner: Region, homes: Sequence[Region] | None = None
+) -> bool:
+    """回避: an expert never reviews a region it belongs to, nor one inside the city it belongs to.
+
+    An expert filed at the round's organising region (or above it) belongs to the organiser's pool and may
+    review any region of the round; one filed lower is local to its subtree.
+    """
+    for h in homes if homes is not None else home_regions(expert):
+        related = h.path.startswith(region.path) or region.path.startswith(h.path)
+        if related and not owner.path.startswith(h.path):
+            return True
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from lvzhi.accounts.scoping import Forbidden, is_admin, office_regions
 from lvzhi.audit.services import record
@@ -12,8 +13,13 @@ from lvzhi.evaluations import gateway
 from lvzhi.evaluations.models import SchemeVersion
 
 
-def do_create_scheme_version(*, acting_user: Any, yaml_text: str, source_name: str = "") -> SchemeVersion:
-    """Validate a scheme text with the engine and store it as a new version (or return the identical one)."""
+def do_create_scheme_version(
+    *, acting_user: Any, yaml_text: str, source_name: str = "", activate: bool = True
+) -> SchemeVersion:
+    """Validate a scheme text with the engine and store it as a new version (or return the identical one).
+
+    With activate=False the version is a draft (the web upload): it opens no round until activated.
+    """
     if not (is_admin(acting_user) or office_regions(acting_user).exists()):
         raise Forbidden("只有系统管理员或督导办可以导入评价方案")
     info = gateway.scheme_info(yaml_text, source_name or "<scheme>")
@@ -33,6 +39,8 @@ def do_create_scheme_version(*, acting_user: Any, yaml_text: str, source_name: s
             content_hash=digest,
             source_name=source_name[:255],
             created_by=acting_user if getattr(acting_user, "pk", None) else None,
+            activated_at=timezone.now() if activate else None,
+            activated_by=acting_user if activate and getattr(acting_user, "pk", None) else None,
         )
         record(
             actor=acting_user,
@@ -45,4 +53,25 @@ def do_create_scheme_version(*, acting_user: Any, yaml_text: str, source_name: s
                 "source": source_name,
             },
         )
+        return sv
+
+
+def do_activate_scheme_version(*, acting_user: Any, version: SchemeVersion) -> SchemeVersion:
+    """启用: the office has read the preview and the diff; the version may now open rounds."""
+    if not (is_admin(acting_user) or office_regions(acting_user).exists()):
+        raise Forbidden("只有系统管理员或督导办可以启用评价方案")
+    with transaction.atomic():
+        sv = SchemeVersion.objects.select_for_update().get(pk=version.pk)
+        if sv.activated_at is None:
+            sv.activated_at = timezone.now()
+            sv.activated_by = acting_user if getattr(acting_user, "pk", None) else None
+            sv.save(update_fields=["activated_at", "activated_by"])
+            record(
+                actor=acting_user,
+                action="scheme.activate",
+                obj=sv,
+                before={"active": False},
+                after={"active": True, "scheme_id": sv.scheme_id, "version": sv.version},
+            )
+        version.activated_at, version.activated_by = sv.activated_at, sv.activated_by
         return sv

@@ -11,6 +11,7 @@ from lvzhi.accounts.scoping import Perm
 from lvzhi.audit.services import record
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.actions.guards import require
+from lvzhi.evaluations.actions.office import completeness_gaps, submission_closed
 from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed, written_text
 from lvzhi.evaluations.locks import lock_evaluation
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, State, StateChange
@@ -27,6 +28,17 @@ def _transition(acting_user: Any, evaluation: Evaluation, to_state: str, reason:
                 f"“{ev}”当前状态为“{ev.state}”，不能变为“{to_state}” (transition not allowed)"
             )
         require(acting_user, ev, *perms)
+        if ev.round.closed_at is not None:
+            raise TransitionError(f"评价轮次“{ev.round}”已关闭，评价状态不能再变更")
+        if to_state == State.SUBMITTED:
+            late = submission_closed(ev)
+            if late:
+                raise TransitionError(late)
+        if to_state in (State.APPROVED, State.PUBLISHED):
+            # The completeness gate: no override, and the refusal lists every gap at once.
+            gaps = completeness_gaps(ev)
+            if gaps:
+                raise ValidationFailed(gaps)
         before = ev.state
         ev.state = to_state
         ev.state_changed_at = timezone.now()

@@ -1,0 +1,1 @@
+"""消息: what a user must act on (round opened, returned, assigned, deadlines, published, rectification)."""
