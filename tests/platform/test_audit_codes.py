@@ -142,3 +142,9 @@ def test_a_retired_code_in_old_records_still_reads_as_a_sentence():
         describe(actor="", action="old.code", object_repr="甲", after={"x": 1})
         == "系统执行了 old.code（甲）：x：1"
     )
+
+
+def test_a_before_after_key_that_is_no_field_of_the_recorded_model_reads_as_itself():
+    # Evidence records carry "indicator", which is not a field of Evidence.
+    shown = changes(None, {"indicator": "1.1", "name": "纪要.pdf"}, "evidence.evidence")
+    assert [str(c) for c in shown] == ["指标：1.1", "名称：纪要.pdf"]

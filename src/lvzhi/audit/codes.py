@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _choice_label(object_type: str, key: str, value: Any) -> str | None:
     # its choice label, read from the model through the app registry so audit imports no other app.
     try:
         field = apps.get_model(object_type)._meta.get_field(key)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, FieldDoesNotExist):
         return None
     choices = getattr(field, "flatchoices", None)
     if not choices:

@@ -36,19 +36,13 @@ class ImportResult:
 
 def item_rules(rnd: Round, codes: list[str] | None = None) -> list[ItemRule]:
     """The catalogue items a person enters for this round's scheme (or these codes), with their limits."""
-    if codes is None:
-        info = gateway.scheme_info(
-            rnd.scheme_version.yaml_text, rnd.scheme_version.source_name or "scheme.yaml"
-        )
-        codes = list(info.item_codes)
     cat = gateway.catalogue()
-    rules = []
-    for code in codes:
-        spec = cat.get(code)
-        if spec is None or spec.formula:
-            continue
-        rules.append(ItemRule(code, spec.name, spec.unit, spec.min, spec.max, spec.integer))
-    return rules
+    items = (
+        gateway.asked_items(rnd.scheme_version.yaml_text)
+        if codes is None
+        else [cat[c] for c in codes if c in cat and cat[c].formula is None]
+    )
+    return [ItemRule(it.code, it.name, it.unit, it.min, it.max, it.integer) for it in items]
 
 
 def item_codes_for(evaluation: Evaluation) -> list[str]:
@@ -58,10 +52,7 @@ def item_codes_for(evaluation: Evaluation) -> list[str]:
     The data page and the one-region Excel template both list exactly these.
     """
     cat = gateway.catalogue()
-    info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
-    codes = [c for c in info.item_codes if c in cat and not cat[c].formula]
-    if not codes:
-        codes = [c for c, spec in cat.items() if not spec.formula]
+    codes = [item.code for item in gateway.asked_items(evaluation.round.scheme_version.yaml_text)]
     have = set(DataValue.objects.filter(evaluation=evaluation).values_list("item_code", flat=True))
     return codes + sorted(c for c in have - set(codes) if c in cat and not cat[c].formula)
 

@@ -10,12 +10,14 @@ import functools
 import hashlib
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from lvzhi.evaluations.bulk import gc_paused
+from lvzhi.schemes.model import DataItem
 
 
 class SchemeInvalid(ValueError):
@@ -45,43 +47,29 @@ class SchemeInfo:
     prev_item_codes: tuple[str, ...] = ()  # of those, the items whose last-year value a rule reads
 
 
-@dataclass(frozen=True)
-class ItemSpec:
-    code: str
-    name: str
-    unit: str
-    required: bool = False
-    min: Decimal | None = None
-    max: Decimal | None = None
-    integer: bool = False
-    formula: str | None = None
-    change_tolerance: Decimal | None = None
-
-
 def content_hash(text: str) -> str:
     """sha256 of the scheme text, the identity of a scheme version."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
-def catalogue() -> dict[str, ItemSpec]:
+def catalogue() -> Mapping[str, DataItem]:
     """The statistics catalogue shipped with the engine, by item code."""
     from lvzhi.schemes import builtin_catalogue
 
-    return {
-        code: ItemSpec(
-            code=code,
-            name=it.name,
-            unit=it.unit,
-            required=it.required,
-            min=it.min,
-            max=it.max,
-            integer=it.integer,
-            formula=it.formula.text if it.formula is not None else None,
-            change_tolerance=it.change_tolerance,
-        )
-        for code, it in builtin_catalogue().items.items()
-    }
+    return builtin_catalogue().items
+
+
+@functools.lru_cache(maxsize=64)
+def asked_items(text: str) -> tuple[DataItem, ...]:
+    """The catalogue items an evaluation under this scheme asks a person to enter.
+
+    Those the scheme's rules read (computed items expanded to the items they are computed from); a scheme
+    that reads none (manual indicators only) asks for every enterable item, so its data page and Excel
+    template still collect the statistics its report quotes.
+    """
+    cat = catalogue()
+    asked = [cat[c] for c in scheme_info(text).item_codes if c in cat and cat[c].formula is None]
+    return tuple(asked or (item for item in cat.values() if item.formula is None))
 
 
 @functools.lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lvzhi.evaluations.errors import Issue
 from lvzhi.evaluations.fields import parse_decimal
-from lvzhi.evaluations.gateway import ItemSpec, catalogue
+from lvzhi.evaluations.gateway import DataItem, catalogue
 
 SHARE_CALL = re.compile(r"^\s*share\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
 # Stated growth rates are usually rounded to one or two decimals in reports.
@@ -32,7 +32,7 @@ def _num(v: Decimal) -> str:
     return format(v, "f")
 
 
-def check_item(spec: ItemSpec, raw: object) -> tuple[Decimal | None, list[Issue]]:
+def check_item(spec: DataItem, raw: object) -> tuple[Decimal | None, list[Issue]]:
     """Parse one raw value and check it against its catalogue entry."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, []
@@ -59,7 +59,7 @@ def check_item(spec: ItemSpec, raw: object) -> tuple[Decimal | None, list[Issue]
     return value, issues
 
 
-def change_tolerance(spec: ItemSpec) -> Decimal | None:
+def change_tolerance(spec: DataItem) -> Decimal | None:
     """The item's own year-on-year tolerance in percent, else the default for amounts; None: not checked."""
     if spec.change_tolerance is not None:
         return spec.change_tolerance
@@ -68,7 +68,7 @@ def change_tolerance(spec: ItemSpec) -> Decimal | None:
     return None
 
 
-def implausible_change(spec: ItemSpec, value: Decimal | None, previous: Decimal | None) -> Issue | None:
+def implausible_change(spec: DataItem, value: Decimal | None, previous: Decimal | None) -> Issue | None:
     """A non-blocking issue when `value` is outside last year's ×/÷ (1 + tolerance/100), else None."""
     tolerance = change_tolerance(spec)
     if tolerance is None or value is None or previous is None or previous <= 0 or value < 0:
@@ -87,15 +87,15 @@ def implausible_change(spec: ItemSpec, value: Decimal | None, previous: Decimal 
     )
 
 
-def is_share(spec: ItemSpec) -> bool:
+def is_share(spec: DataItem) -> bool:
     return "占比" in spec.name or "比例" in spec.name
 
 
-def share_pairs(cat: Mapping[str, ItemSpec]) -> list[tuple[str, str]]:
+def share_pairs(cat: Mapping[str, DataItem]) -> list[tuple[str, str]]:
     """(part, whole) pairs implied by the catalogue's share() formulas."""
     pairs = []
     for spec in cat.values():
-        m = SHARE_CALL.match(spec.formula or "")
+        m = SHARE_CALL.match(spec.formula.text if spec.formula is not None else "")
         # "A与B之比" compares two separate quantities (pay vs pay); only 占…比例-style shares are parts of a whole.
         if m and m.group(1) in cat and m.group(2) in cat and "之比" not in spec.name:
             pairs.append((m.group(1), m.group(2)))

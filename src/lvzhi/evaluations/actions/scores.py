@@ -92,7 +92,7 @@ def do_set_self_score(
             value = points * leaf.levels[level]
         elif score is not None:
             parsed, issues = check_item(
-                gateway.ItemSpec(indicator_code, leaf.name, "分", min=Decimal(0), max=points), score
+                gateway.DataItem(indicator_code, leaf.name, "分", min=Decimal(0), max=points), score
             )
             if issues or parsed is None:
                 raise ValidationFailed(issues or [Issue(indicator_code, "请填写自评得分")])
@@ -143,7 +143,7 @@ def do_set_review(
         if score is not None and score != "":
             if leaf.kind != "manual":
                 raise ActionError(f"指标“{leaf.name}”由规则自动计分，评审只能填写意见")
-            spec = gateway.ItemSpec(indicator_code, leaf.name, "分", min=Decimal(0), max=leaf.points)
+            spec = gateway.DataItem(indicator_code, leaf.name, "分", min=Decimal(0), max=leaf.points)
             value, issues = check_item(spec, score)
             if issues:
                 raise ValidationFailed(issues)
