@@ -51,7 +51,10 @@ def test_an_office_builds_one_report_per_evaluation_of_its_round(cast, tmp_path)
     code, out, files = build(tmp_path, "--round", str(cast.round.pk), "--as", "prov_office")
     assert code == 0, out
     assert files == [f"{c}-2024-自评报告.docx" for c in ("990101", "990102", "990201")]
-    body = "\n".join(p.text for p in docx.Document(str(tmp_path / "out" / files[0])).paragraphs)
+    # a title line break (w:br) is layout, not text
+    body = "\n".join(
+        p.text.replace("\n", "") for p in docx.Document(str(tmp_path / "out" / files[0])).paragraphs
+    )
     assert "甲市一县人民政府关于2024年度履行教育职责情况的自评报告" in body
     # every figure from the data, never rounded differently from the datum it states
     assert "一般公共预算教育经费52340.5万元，较上年50120.8万元增长4.43%" in body
@@ -94,3 +97,18 @@ def test_the_reader_finds_no_inconsistency_in_a_report_built_from_the_database(c
     assert [k.message for k in analysis.checks if not k.consistent] == []
     stated = {c.value for c in analysis.claims}
     assert {Decimal("523405000"), Decimal("501208000"), Decimal("47.3")} <= stated  # the data, read back
+
+
+def test_the_report_states_the_stored_total_grade_and_indicator_scores(cast):
+    """The report reads what the evaluation stored (scored with its evidence), never a re-scoring."""
+    from lvzhi.evaluations.models import Evaluation
+
+    fill(cast, cast.jia1)
+    evaluation = Evaluation.objects.get(pk=cast.jia1.pk)
+    ctx = report_contexts([evaluation])[evaluation.pk]
+    assert ctx.score_total == evaluation.total
+    assert (ctx.grade_name or "") in ("", evaluation.result.get("grade_name") or evaluation.grade)
+    subtotals = evaluation.result.get("subtotals", {})
+    for part in ctx.indicators:
+        stored = subtotals.get(part.code)
+        assert part.score == (Decimal(str(stored)) if stored is not None else None), part.code

@@ -58,6 +58,38 @@ def _narratives(evaluations: list[Evaluation]) -> dict[int, dict[str, str]]:
     return {ev_id: {k: "".join(v) for k, v in by_top.items()} for ev_id, by_top in parts.items()}
 
 
+def _stored(evaluation: Evaluation, ctx: Any) -> Any:
+    """The context with the evaluation's STORED scores: its total, grade and each indicator's subtotal.
+
+    The report states what the evaluation recorded (scored with its evidence, reviewed), never a
+    re-scoring: re-scoring here would miss what only the stored scoring knows (evidence-gated items).
+    """
+    import dataclasses
+
+    summary = evaluation.result or {}
+    subtotals = summary.get("subtotals", {})
+    final = dict(ItemScore.objects.filter(evaluation=evaluation).values_list("indicator_code", "final_score"))
+    parts = []
+    for part in ctx.indicators:
+        leaves = [v for code, v in final.items() if code == part.code or code.startswith(part.code + ".")]
+        stored = subtotals.get(part.code)
+        if stored is None and leaves and all(v is not None for v in leaves) and part.code in final:
+            stored = final[part.code]
+        complete = bool(leaves) and all(v is not None for v in leaves)
+        parts.append(
+            dataclasses.replace(
+                part, score=Decimal(str(stored)) if stored is not None else None, complete=complete
+            )
+        )
+    return dataclasses.replace(
+        ctx,
+        indicators=tuple(parts),
+        score_total=evaluation.total,
+        grade_name=summary.get("grade_name") or evaluation.grade or None,
+        complete=bool(summary.get("complete")) and evaluation.total is not None,
+    )
+
+
 def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
     """The writer's ReportContext for each evaluation (by id), each scored among its round's regions."""
     from lvzhi.scoring.engine import compile_scheme
@@ -84,7 +116,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
         for e, inp, result in zip(peers, ordered, results, strict=True):
             if e.pk not in wanted_ids:
                 continue
-            out[e.pk] = context_from(
+            ctx = context_from(
                 scheme,
                 result,
                 inp,
@@ -94,6 +126,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
                 office=rnd.owner_region.name + "人民政府教育督导委员会办公室",
                 signer=e.region.name + "人民政府",
             )
+            out[e.pk] = _stored(e, ctx)
     return out
 
 
