@@ -163,43 +163,71 @@ def _register_regions(app: typer.Typer) -> None:
     app.add_typer(regions, name="regions")
 
 
+def _passphrase(confirm: bool) -> str:
+    """The backup passphrase: LVZHI_BACKUP_PASSPHRASE, else asked for (twice when encrypting)."""
+    import os
+
+    given = os.environ.get("LVZHI_BACKUP_PASSPHRASE", "")
+    if given:
+        return given
+    phrase: str = typer.prompt("备份口令 (passphrase)", hide_input=True, confirmation_prompt=confirm)
+    return phrase
+
+
 def _register_backup(app: typer.Typer) -> None:
-    """`lvzhi backup FILE` / `lvzhi restore FILE`."""
+    """`lvzhi backup FILE [--encrypt]` / `lvzhi restore FILE [--force]`."""
 
     @app.command("backup")
-    def backup(file: Annotated[Path, typer.Argument(help="备份文件 (.zip)")]) -> None:
-        """备份整个数据库和证明材料到一个 zip 文件 (back up the database and evidence files)."""
+    def backup(
+        file: Annotated[Path, typer.Argument(help="备份文件 (.zip)")],
+        encrypt: Annotated[
+            bool,
+            typer.Option(
+                "--encrypt", help="用口令加密（AES-256-GCM；口令取自 LVZHI_BACKUP_PASSPHRASE 或交互输入）"
+            ),
+        ] = False,
+    ) -> None:
+        """备份整个数据库和证明材料到一个 zip 文件（不含登录会话和 API 令牌） (back up the database and files)."""
         from lvzhi.cli.django_env import setup_django
 
         setup_django()
         from lvzhi.ops.backup import BackupError, write_backup
 
+        passphrase = _passphrase(confirm=True) if encrypt else None
+        if encrypt and len(passphrase or "") < 12:
+            typer.echo("口令至少需要 12 个字符。", err=True)
+            raise typer.Exit(1)
         try:
-            summary = write_backup(file)
+            summary = write_backup(file, passphrase=passphrase)
         except BackupError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
-        typer.echo(f"已备份到 {file}：{summary.objects} 条记录，{summary.files} 个文件。")
+        how = "（已加密）" if encrypt else ""
+        typer.echo(f"已备份到 {file}{how}：{summary.objects} 条记录，{summary.files} 个文件。")
 
     @app.command("restore")
     def restore(
         file: Annotated[Path, typer.Argument(help="备份文件 (.zip)")],
         force: Annotated[
-            bool, typer.Option("--force", help="数据库非空时也覆盖 (replace a non-empty database)")
+            bool, typer.Option("--force", help="数据库已有数据时也覆盖 (replace a database holding data)")
         ] = False,
     ) -> None:
-        """从备份文件恢复（一个事务；数据库须为空，或加 --force 覆盖） (restore a backup)."""
+        """从备份文件恢复（一个事务；新目录中直接可用；已有数据须加 --force 覆盖） (restore a backup)."""
         from lvzhi.cli.django_env import setup_django
 
         setup_django()
         from lvzhi.ops.backup import BackupError, restore_backup
+        from lvzhi.ops.encryption import is_encrypted
 
+        passphrase = _passphrase(confirm=False) if is_encrypted(file) else None
         try:
-            summary = restore_backup(file, replace=force)
+            summary = restore_backup(file, replace=force, passphrase=passphrase)
         except BackupError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
-        typer.echo(f"已从 {file} 恢复：{summary.objects} 条记录，{summary.files} 个文件。")
+        typer.echo(
+            f"已从 {file} 恢复：{summary.objects} 条记录，{summary.files} 个文件。请重新登录；API 令牌需重新创建。"
+        )
 
 
 def _register_evidence(app: typer.Typer) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,12 +25,25 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.core.management import call_command
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from lvzhi.ops.encryption import DecryptionFailed, decrypt_file, encrypt_file, is_encrypted
 
 FORMAT = "lvzhi-backup/1"
-SKIPPED = {"contenttypes.contenttype", "auth.permission"}
+# Live credentials must not outlive the server they were issued by: a backup is copied to other disks and
+# people, and a session key or API token in it would let its reader act as that user. They are neither
+# saved nor kept by a restore (the restored users may have other ids): everyone logs in again and tokens
+# are issued anew. Login failures are short-lived throttle state.
+CREDENTIALS = {"sessions.session", "accounts.usersession", "accounts.apitoken", "accounts.loginfailure"}
+# Recreated by migrations; they are referenced by natural key.
+SKIPPED = {"contenttypes.contenttype", "auth.permission", *CREDENTIALS}
+# What `lvzhi init` writes by itself into a new database: the national regions, and the audit records of
+# loading them (written by no user). A database holding only these counts as empty for restore.
+INIT_ONLY = {"regions.region", "audit.chainhead"}
 # A backup is ours to read, but the zip still comes from a file a person hands us: bound what it may unpack.
 MAX_UNPACKED = 20 * 1024**3
 MAX_RATIO = 200
@@ -81,8 +96,18 @@ def dump_objects() -> list[dict[str, Any]]:
     return out
 
 
-def write_backup(path: Path) -> Summary:
-    """Write the database and MEDIA_ROOT into a zip at `path`."""
+def write_backup(path: Path, *, passphrase: str | None = None) -> Summary:
+    """Write the database and MEDIA_ROOT into a zip at `path` (encrypted with the passphrase, if given)."""
+    if passphrase:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".backup-", suffix=".zip")
+        os.close(fd)
+        try:
+            summary = write_backup(Path(tmp))
+            encrypt_file(Path(tmp), path, passphrase)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return summary
     # One read transaction so the dump is a consistent snapshot.
     with transaction.atomic():
         objects = dump_objects()
@@ -138,12 +163,44 @@ def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
     return zf, manifest
 
 
+def _create_structure() -> None:
+    """Apply any migration not yet applied (all of them in a fresh directory: what `lvzhi init` does first)."""
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", verbosity=0, interactive=False)
+
+
 def _has_data() -> bool:
-    return any(m._default_manager.exists() for m in _models())
+    """True when the database holds anything beyond what `lvzhi init` wrote by itself."""
+    for m in _models():
+        label = m._meta.label_lower
+        if label in INIT_ONLY:
+            continue
+        rows = m._default_manager.all()
+        if label == "audit.auditrecord":
+            rows = rows.filter(actor__isnull=False)
+        if rows.exists():
+            return True
+    return False
 
 
-def restore_backup(path: Path, *, replace: bool = False) -> Summary:
-    """Restore a backup written by write_backup, in one transaction; refuses a non-empty database unless replace."""
+def restore_backup(path: Path, *, replace: bool = False, passphrase: str | None = None) -> Summary:
+    """Restore a backup written by write_backup, in one transaction; refuses a non-empty database unless replace.
+
+    Works in a fresh directory: the database structure is created first (the migrations `lvzhi init` runs).
+    An encrypted backup needs its passphrase.
+    """
+    if is_encrypted(path):
+        if not passphrase:
+            raise BackupError(f"{path} 是加密备份：请提供口令")
+        with tempfile.TemporaryDirectory(prefix="lvzhi-restore-") as tmp:
+            plain = Path(tmp) / "backup.zip"
+            try:
+                decrypt_file(path, plain, passphrase)
+            except DecryptionFailed as exc:
+                raise BackupError(f"{path}: {exc}") from exc
+            return restore_backup(plain, replace=replace)
+    _create_structure()
     zf, manifest = _open(path)
     with zf:
         data = zf.read("data.json")
@@ -157,10 +214,12 @@ def restore_backup(path: Path, *, replace: bool = False) -> Summary:
             files[_safe_member(rel)] = content
     models = _models()
     with transaction.atomic():
-        if _has_data():
-            if not replace:
-                raise BackupError("数据库不是空的：恢复会覆盖现有数据，请确认后加 --force")
+        if not replace and _has_data():
+            raise BackupError("数据库不是空的：恢复会覆盖现有数据，请确认后加 --force")
+        if any(m._default_manager.exists() for m in models):
+            # Also what `lvzhi init` wrote (the backup brings its own regions), and every live credential.
             tables = [m._meta.db_table for m in models]
+            tables += [apps.get_model(label)._meta.db_table for label in sorted(CREDENTIALS)]
             tables += [
                 f.remote_field.through._meta.db_table
                 for m in models
