@@ -115,7 +115,7 @@ def test_any_is_decided_by_one_true_condition_even_when_another_lacks_data(score
     rule = '{kind: any, conditions: ["teacher_pay >= civil_pay", "national_awards > 0"]}'
     item = score_leaf(rule, 2, {"national_awards": 1})
     assert item.status == SCORED and item.score == 2
-    assert item.explanation.startswith("任一满足？teacher_pay >= civil_pay（缺少数据）?；")
+    assert item.explanation.startswith("任一满足？教师平均工资收入不低于公务员平均工资收入（缺少数据）?；")
 
 
 def test_all_is_decided_by_one_false_condition_even_when_another_lacks_data(score_leaf):

@@ -24,7 +24,10 @@ from lvzhi.schemes.model import (
     Grade,
     Indicator,
     Provenance,
+    Rounding,
     Scheme,
+    ScoreLayer,
+    ScoreLayers,
     Source,
 )
 from lvzhi.schemes.rule_syntax import parse_rule
@@ -56,8 +59,21 @@ SCHEME_KEYS = {
     "points_note",
     "description",
     "notes",
+    "rounding",
+    "deduction_cap",
+    "score_layers",
 }
-INDICATOR_KEYS = {"code", "name", "points", "points_note", "children", "rule", "description", "note"}
+INDICATOR_KEYS = {
+    "code",
+    "name",
+    "points",
+    "points_note",
+    "children",
+    "rule",
+    "description",
+    "note",
+    "charge_to",
+}
 ITEM_KEYS = {
     "code",
     "name",
@@ -214,6 +230,7 @@ class _SchemeBuilder:
         self.catalogue = catalogue
         self.known = known
         self.codes: dict[str, yaml.Node] = {}
+        self.charges: list[tuple[str, yaml.Node]] = []  # (charge_to, its node), checked once the tree is read
 
     def claim_code(self, code: str, node: yaml.Node) -> None:
         if code in self.codes:
@@ -290,6 +307,17 @@ class _SchemeBuilder:
                 )
         else:
             ctx.add(node, f"{what} 既无下级指标也无 rule", f"{code} has neither children nor a rule")
+        charge_to = ""
+        if "charge_to" in m:
+            if section != "deductions":
+                ctx.add(
+                    m["charge_to"],
+                    f"{what}: 只有扣分项可以写 charge_to",
+                    f"{code}: only deduction items take charge_to",
+                )
+            else:
+                charge_to = ctx.text(m["charge_to"], "charge_to") or ""
+                self.charges.append((charge_to, m["charge_to"]))
         return Indicator(
             code,
             name,
@@ -299,6 +327,7 @@ class _SchemeBuilder:
             points_note,
             note,
             node.start_mark.line + 1,
+            charge_to,
         )
 
     def condition(self, node: yaml.Node, kind: str) -> Condition | None:
@@ -438,6 +467,21 @@ def _scheme(root: yaml.Node, ctx: Ctx, catalogue: Catalogue) -> Scheme | None:
     if bonus and bonus_cap is None:
         ctx.add(m["bonus"], "有加分项时须给出 bonus_cap", "bonus items need a bonus_cap")
     deductions = builder.indicators(m["deductions"], "deductions", "deductions") if "deductions" in m else ()
+    tree_codes = {i.code for top in indicators for i in top.walk()}
+    for target, node in builder.charges:
+        if target and target not in tree_codes:
+            ctx.add(
+                node,
+                f"charge_to “{target}” 不是指标树中的指标代码",
+                f"charge_to {target!r} is not the code of an indicator of the tree",
+            )
+    deduction_cap = (
+        ctx.number(m["deduction_cap"], "deduction_cap", allow_null=True, minimum=Decimal(0))
+        if "deduction_cap" in m
+        else None
+    )
+    rounding = _rounding(m["rounding"], ctx) if "rounding" in m else Rounding()
+    layers = _score_layers(m["score_layers"], ctx) if "score_layers" in m else None
     vetoes = _conditions(m, "vetoes", "veto", builder)
     caps = _conditions(m, "caps", "cap", builder)
     if (vetoes or caps) and not grades:
@@ -466,7 +510,55 @@ def _scheme(root: yaml.Node, ctx: Ctx, catalogue: Catalogue) -> Scheme | None:
         caps=caps,
         description=description,
         file=ctx.file,
+        rounding=rounding,
+        deduction_cap=deduction_cap,
+        score_layers=layers,
     )
+
+
+def _rounding(node: yaml.Node, ctx: Ctx) -> Rounding:
+    """`rounding: {items: 2, total: 2}` — decimal places (0–6), or null to keep a value exact."""
+    m = ctx.mapping(node, "rounding", {"items", "total"}) or {}
+    places: dict[str, int | None] = {"items": None, "total": Rounding().total}
+    for key, n in m.items():
+        v = ctx.integer(n, f"rounding 的 {key}", allow_null=True)
+        if v is not None and not 0 <= v <= 6:
+            ctx.add(n, f"rounding 的 {key} 须为 0–6 位小数", f"rounding {key} must be 0–6 decimal places")
+            continue
+        places[key] = v
+    return Rounding(places["items"], places["total"])
+
+
+def _score_layers(node: yaml.Node, ctx: Ctx) -> ScoreLayers | None:
+    """`score_layers: {layers: [{code: verified, name: 实地核查}, …], final: first}`, most trusted first."""
+    m = ctx.mapping(node, "score_layers", {"layers", "final"})
+    if m is None:
+        return None
+    layers: list[ScoreLayer] = []
+    for n in ctx.seq(m["layers"], "layers") or [] if "layers" in m else []:
+        lm = ctx.mapping(n, "评分层", {"code", "name"})
+        if lm is None:
+            continue
+        code = get(lm, "code", ctx, n, "评分层", lambda x: ctx.text(x, "code"))
+        name = get(lm, "name", ctx, n, "评分层", lambda x: ctx.text(x, "name"))
+        if code is None or name is None:
+            continue
+        if any(layer.code == code for layer in layers):
+            ctx.add(n, f"重复的评分层代码 “{code}”", f"duplicate layer code {code!r}")
+        layers.append(ScoreLayer(code, name))
+    if not layers:
+        ctx.add(node, "score_layers 须列出至少一个评分层 (layers)", "score_layers needs at least one layer")
+    final = "first"
+    if "final" in m:
+        final = ctx.text(m["final"], "final") or "first"
+        if final not in ("first", "min", "max", "mean"):
+            ctx.add(
+                m["final"],
+                "score_layers 的 final 应为 first / min / max / mean",
+                "final must be one of first, min, max, mean",
+            )
+            final = "first"
+    return ScoreLayers(tuple(layers), final)
 
 
 class _Known:
@@ -500,7 +592,7 @@ def _grades(m: dict[str, yaml.Node], root: yaml.Node, ctx: Ctx) -> tuple[Grade, 
     grades: list[Grade] = []
     seen: set[str] = set()
     for g in ctx.seq(m["grades"], "grades") or []:
-        gm = ctx.mapping(g, "等次", {"code", "name", "min"})
+        gm = ctx.mapping(g, "等次", {"code", "name", "min", "quota"})
         if gm is None:
             continue
         code = get(gm, "code", ctx, g, "等次", lambda n: ctx.text(n, "code"))
@@ -517,7 +609,18 @@ def _grades(m: dict[str, yaml.Node], root: yaml.Node, ctx: Ctx) -> tuple[Grade, 
                 f"等次须从高到低排列：{code} 的 min {fmt_number(lo)} 不低于 {grades[-1].code} 的 {fmt_number(grades[-1].min)}",
                 f"grades must go from highest to lowest: {code} min {fmt_number(lo)} is not below {grades[-1].code}'s {fmt_number(grades[-1].min)}",
             )
-        grades.append(Grade(code, name, lo))
+        quota = None
+        if "quota" in gm:
+            quota = ctx.number(
+                gm["quota"], f"等次 {code} 的 quota（百分比）", minimum=Decimal(0), maximum=Decimal(100)
+            )
+        grades.append(Grade(code, name, lo, quota))
+    if grades and grades[-1].quota is not None:
+        ctx.add(
+            m["grades"],
+            f"最低等次 {grades[-1].code} 不能有名额限制 (quota)：超出名额的地区无处可降",
+            f"the lowest grade {grades[-1].code} cannot have a quota: there is no grade below it",
+        )
     return tuple(grades)
 
 

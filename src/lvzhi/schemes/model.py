@@ -108,6 +108,7 @@ class Indicator:
     points_note: str = ""
     note: str = ""
     line: int = 0
+    charge_to: str = ""  # deduction items: the tree indicator the points are taken from (扣完该项为止)
 
     @property
     def is_leaf(self) -> bool:
@@ -137,11 +138,41 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Grade:
-    """A grade band; `min` is inclusive."""
+    """A grade band; `min` is inclusive. `quota`: at most this percentage of the regions scored together
+    may have this grade (优秀不超过 30 %); the others go one grade down (see docs: grade quotas)."""
 
     code: str
     name: str
     min: Decimal
+    quota: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    """Decimal places of item scores and of the total, rounded half up before they are summed or graded
+    (None: kept exact). The total defaults to two places, as it is shown, so a shown total and its grade
+    never contradict each other."""
+
+    items: int | None = None
+    total: int | None = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLayer:
+    """One layer of scores given to leaves: self-assessment (自评), expert review (专家评审), on-site
+    verification (实地核查) …"""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLayers:
+    """The score layers of a scheme, most trusted first, and how a leaf's final score is chosen among the
+    layers that scored it: `first` (the most trusted present), `min`, `max` or `mean`."""
+
+    layers: tuple[ScoreLayer, ...]
+    final: str = "first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +217,33 @@ class Scheme:
     caps: tuple[Condition, ...] = ()
     description: str = ""
     file: str = ""
+    rounding: Rounding = Rounding()
+    deduction_cap: Decimal | None = (
+        None  # 扣分累计不超过: the most the deductions not charged to an indicator take
+    )
+    score_layers: ScoreLayers | None = None
+
+    @property
+    def years_back(self) -> int:
+        """How many years before the evaluated one the scheme reads: the platform stores and asks for them."""
+        formulas = [
+            f for i in (*self.walk(), *self.bonus, *self.deductions) if i.rule for f in i.rule.formulas()
+        ]
+        formulas += [c.when for c in (*self.vetoes, *self.caps)]
+        memo: dict[str, int] = {}
+
+        def reach(f: Formula) -> int:
+            # An upper bound: the years the formula itself goes back plus those of what it reads.
+            return f.years_back + max((of(n) for n in f.names), default=0)
+
+        def of(name: str) -> int:
+            if name not in memo:
+                memo[name] = 0  # computed items have no cycles (checked by the loader)
+                definition = self.formula_of(name)
+                memo[name] = reach(definition) if definition is not None else 0
+            return memo[name]
+
+        return max((reach(f) for f in formulas), default=0)
 
     def walk(self) -> Iterator[Indicator]:
         """Every indicator of the tree, depth first."""

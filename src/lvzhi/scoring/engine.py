@@ -24,7 +24,8 @@ import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, DecimalException, localcontext
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DecimalException, localcontext
+from typing import Any
 
 from lvzhi.schemes.formula import Formula, Unavailable, Years, before, dependency_order, year_chain
 from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
@@ -60,6 +61,7 @@ class _State:
     conditions: list[ConditionResult]
     peers: _Peers | None = None  # the regions scored together with this one (rank rules), set by score()
     slot: int = -1  # its position among them
+    grade_pos: int | None = None  # the grade before quotas (set by _total; quotas compare regions)
 
 
 @dataclass(slots=True)
@@ -254,6 +256,25 @@ class Scorer:
         self.leaf_reads = reads
         self.grade_index = {g.code: i for i, g in enumerate(scheme.grades)}
         self.caps = {c.code: c for c in scheme.caps}
+        # Declared rounding (half up), score layers, deductions charged to an indicator, grade quotas.
+        r = scheme.rounding
+        self.q_items = Decimal(1).scaleb(-r.items) if r.items is not None else None
+        self.q_total = Decimal(1).scaleb(-r.total) if r.total is not None else None
+        self.layers = scheme.score_layers
+        self.leaf_codes = [ind.code for ind in leaves]
+        position = {n.code: pos for pos, n in enumerate(self.nodes)}
+        self.leaf_charges: dict[int, list[int]] = {}
+        self.group_charges: dict[int, list[int]] = {}
+        self.charged: set[int] = set()
+        for k, ind in enumerate(scheme.deductions):
+            if ind.charge_to:
+                self.charged.add(k)
+                x = self.layout[position[ind.charge_to]]
+                target = self.leaf_charges if x >= 0 else self.group_charges
+                target.setdefault(x if x >= 0 else ~x, []).append(k)
+        names = {n.code: n.name for n in self.nodes}
+        self.charge_names = {k: names[scheme.deductions[k].charge_to] for k in self.charged}
+        self.quotas = any(g.quota is not None for g in scheme.grades)
 
     def _add_node(self, ind: Indicator, depth: int) -> int:
         pos = len(self.nodes)
@@ -278,7 +299,10 @@ class Scorer:
                 ctx.prec = 28
                 states = [self._evaluate(r) for r in regions]
                 self._rank_all(states)
-                return [self._total(s) for s in states]
+                results = [self._total(s) for s in states]
+                if self.quotas:
+                    self._apply_quotas(results)
+                return results
         finally:
             if paused:
                 gc.enable()
@@ -374,6 +398,8 @@ class Scorer:
                 ):
                     self._rank_again(results, pos, state)
             results[pos] = self._total(state)
+            if self.quotas:  # every region's place under a quota may move: settled again over the list
+                self._apply_quotas(results)
             return results[pos]
 
     def _rank_again(self, results: list[RegionResult], pos: int, state: _State) -> None:
@@ -714,6 +740,19 @@ class Scorer:
 
     def _total(self, s: _State) -> RegionResult:
         leaves = s.leaves
+        bonus_out, ded_out = s.bonus, s.deductions
+        if self.layers is not None and s.input.layers:
+            leaves = self._layered(leaves, s.input.layers)
+        q = self.q_items
+        if q is not None:
+            leaves = [_rounded(o, q) for o in leaves]
+            bonus_out = [_rounded(o, q) for o in bonus_out]
+            ded_out = [_rounded(o, q) for o in ded_out]
+        taken: dict[int, Decimal] = {}  # charged deduction → the points its indicator could still give
+        if self.leaf_charges:
+            leaves = list(leaves)
+            for i, ds in self.leaf_charges.items():
+                leaves[i] = self._charge(leaves[i], ds, ded_out, taken)
         groups: list[Outcome] = [_PENDING] * len(self.groups)
         opens = [0] * len(self.groups)
         for g, points, leaf_kids, group_kids in self.groups:  # children before parents
@@ -735,43 +774,38 @@ class Scorer:
                     status = st
                 total += score or ZERO
             groups[g] = (total, status, None, (_group_text, (total, points, open_items)))
+            if g in self.group_charges:
+                groups[g] = self._charge(groups[g], self.group_charges[g], ded_out, taken)
             opens[g] = open_items
         outcomes = [leaves[x] if x >= 0 else groups[~x] for x in self.layout]
         base = sum((outcomes[r][0] or ZERO for r in self.roots), ZERO)
         complete = all(outcomes[r][1] == SCORED for r in self.roots)
         bonus_raw = ZERO
-        for b in s.bonus:
+        for b in bonus_out:
             if b[0] is not None:
                 bonus_raw += b[0]
             complete = complete and b[1] == SCORED
         cap = self.scheme.bonus_cap
         bonus = min(bonus_raw, cap) if cap is not None else bonus_raw
-        deductions = ZERO
-        for d in s.deductions:
-            if d[0] is not None:
-                deductions += d[0]
-            complete = complete and d[1] == SCORED
-        total = max(ZERO, base + bonus - deductions)
-        grade_pos: int | None = None
+        general = ZERO  # deductions taken off the total (not charged to an indicator)
+        for d, out in enumerate(ded_out):
+            if out[0] is not None and d not in self.charged:
+                general += out[0]
+            complete = complete and out[1] == SCORED
+        if taken:
+            ded_out = [
+                (taken[d], o[1], None, (_charged_text, (o, self.charge_names[d], taken[d])))
+                if d in taken
+                else o
+                for d, o in enumerate(ded_out)
+            ]
+        d_cap = self.scheme.deduction_cap
+        general_capped = min(general, d_cap) if d_cap is not None else general
+        raw_total = max(ZERO, base + bonus - general_capped)
+        total = raw_total.quantize(self.q_total, ROUND_HALF_UP) if self.q_total is not None else raw_total
+        grade_pos, trail = self._grade(total, s.conditions, complete)
+        s.grade_pos = grade_pos
         grades = self.scheme.grades
-        if grades:
-            grade_pos = next((i for i, g in enumerate(grades) if total >= g.min), len(grades) - 1)
-        vetoed = False
-        for cond in s.conditions:
-            if cond.triggered is None:
-                complete = False
-            elif cond.triggered and grade_pos is not None:
-                if cond.kind == "veto":
-                    vetoed = True
-                elif cond.kind == "max_grade":
-                    limit = self.caps[cond.code].max_grade or grades[-1].code
-                    grade_pos = max(grade_pos, self.grade_index[limit])
-                else:
-                    grade_pos = min(len(grades) - 1, grade_pos + self.caps[cond.code].demote)
-        if vetoed:
-            grade_pos = len(grades) - 1
-        elif not complete:
-            grade_pos = None  # unknown until every item is scored and every condition judged
         grade = grades[grade_pos] if grade_pos is not None else None
         return RegionResult(
             s.input.region,
@@ -779,14 +813,163 @@ class Scorer:
             total,
             grade.code if grade else None,
             grade.name if grade else None,
-            complete,
+            complete and all(c.triggered is not None for c in s.conditions),
             bonus,
-            deductions,
+            general_capped + sum(taken.values(), ZERO),
             s.conditions,
             self.meta,
-            [*outcomes, *s.bonus, *s.deductions],
+            [*outcomes, *bonus_out, *ded_out],
             s,
+            (self._grade_text, (raw_total, total, general, general_capped, trail)),
         )
+
+    def _grade(
+        self, total: Decimal, conditions: Sequence[ConditionResult], complete: bool
+    ) -> tuple[int | None, tuple[Any, ...]]:
+        """The grade position and how it was reached. The order is fixed, whatever the file's order:
+        the grade the total reaches; then the strictest triggered cap (不得高于); then all triggered
+        demotions together (降 n 个等次), counted from the capped grade; a triggered veto sets the lowest.
+        Caps before demotions: a cap is a ceiling and a demotion a penalty, so a region capped at B and
+        demoted once ends at C — each triggered condition has its effect, and no order in the file
+        changes the result (the strictest cap and the sum of demotions do not depend on order)."""
+        grades = self.scheme.grades
+        if not grades:
+            return None, ()
+        last = len(grades) - 1
+        reached = next((i for i, g in enumerate(grades) if total >= g.min), last)
+        cap_pos, demote, vetoed, judged = reached, 0, False, complete
+        caps: list[str] = []
+        demotions: list[str] = []
+        for cond in conditions:
+            if cond.triggered is None:
+                judged = False
+            elif cond.triggered:
+                if cond.kind == "veto":
+                    vetoed = True
+                elif cond.kind == "max_grade":
+                    limit = self.caps[cond.code].max_grade or grades[-1].code
+                    cap_pos = max(cap_pos, self.grade_index[limit])
+                    caps.append(cond.name)
+                else:
+                    demote += self.caps[cond.code].demote
+                    demotions.append(cond.name)
+        pos = min(last, cap_pos + demote)
+        if vetoed:
+            pos = last
+        trail = (reached, cap_pos, tuple(caps), demote, tuple(demotions), vetoed)
+        if not vetoed and not judged:
+            return None, trail  # unknown until every item is scored and every condition judged
+        return pos, trail
+
+    def _grade_text(
+        self, raw: Decimal, total: Decimal, general: Decimal, capped: Decimal, trail: tuple[Any, ...]
+    ) -> str:
+        """How the total and the grade were reached, step by step (for pages and reports)."""
+        parts = []
+        if capped != general:
+            parts.append(f"扣分合计 {fmt(general)} 分，累计不超过 {fmt(capped)} 分")
+        places = self.scheme.rounding.total
+        shown = format(total, "f")
+        if places is not None and raw != total:
+            parts.append(f"总分 {_exact(raw)} 保留{_places(places)}为 {shown}")
+        else:
+            parts.append(f"总分 {shown}")
+        if not trail:
+            return "；".join(parts)
+        grades = self.scheme.grades
+        reached, cap_pos, caps, demote, demotions, vetoed = trail
+        g = grades[reached]
+        parts.append(f"达到“{g.name}”（不低于 {fmt(g.min)} 分）")
+        if cap_pos != reached:
+            parts.append(f"因{'、'.join(caps)}不得高于“{grades[cap_pos].name}”")
+        if demote:
+            to = grades[min(len(grades) - 1, cap_pos + demote)]
+            parts.append(f"因{'、'.join(demotions)}降低 {demote} 个等次为“{to.name}”")
+        if vetoed:
+            parts.append(f"一票否决，评为“{grades[-1].name}”")
+        return "；".join(parts)
+
+    def _layered(self, leaves: list[Outcome], given: Mapping[str, Mapping[str, Decimal]]) -> list[Outcome]:
+        """Each leaf scored by a layer gets the score the scheme's `final` rule chooses among its layers."""
+        assert self.layers is not None
+        out = list(leaves)
+        final = self.layers.final
+        for i, code in enumerate(self.leaf_codes):
+            present = [
+                (layer.name, given[layer.code][code])
+                for layer in self.layers.layers
+                if code in given.get(layer.code, {})
+            ]
+            if not present:
+                continue
+            points = self.leaves[i].points
+            bad = next((p for p in present if not ZERO <= p[1] <= points), None)
+            if bad is not None:
+                out[i] = (None, UNSCORED, f"无法评分：{bad[0]}得分 {fmt(bad[1])} 超出 0–{fmt(points)}", None)
+                continue
+            scores = [v for _, v in present]
+            if final == "first":
+                chosen, how = present[0][1], f"取{present[0][0]}"
+            elif final == "min":
+                chosen, how = min(scores), "取最低"
+            elif final == "max":
+                chosen, how = max(scores), "取最高"
+            else:
+                chosen, how = sum(scores, ZERO) / len(scores), "取平均"
+            out[i] = (chosen, SCORED, None, (_layer_text, (tuple(present), how, chosen, points, leaves[i])))
+        return out
+
+    def _charge(
+        self, o: Outcome, ds: list[int], ded_out: Sequence[Outcome], taken: dict[int, Decimal]
+    ) -> Outcome:
+        """Take the charged deductions from an indicator's score, never below 0 (扣完该项为止)."""
+        score = o[0]
+        left = score if score is not None else ZERO
+        for d in ds:
+            want = ded_out[d][0] or ZERO
+            take = min(want, left)
+            left -= take
+            taken[d] = take
+        if score is None or left == score:
+            return o
+        return left, o[1], None, (_after_charges_text, (o, score, left))
+
+    def _apply_quotas(self, results: list[RegionResult]) -> None:
+        """Grade quotas over the regions scored together, best grade first: at most quota % of them keep a
+        grade; the others, lowest totals first, go one grade down (and may meet the next quota there).
+        Regions with the same total are treated alike: a tie at the limit goes down together, so a quota is
+        never exceeded. Regions without a grade (incomplete) take no place."""
+        grades = self.scheme.grades
+        n = len(results)
+        pos = [r.state.grade_pos for r in results]
+        notes: dict[int, list[str]] = {}
+        for g, grade in enumerate(grades):
+            if grade.quota is None:
+                continue
+            limit = int((grade.quota * n / 100).to_integral_value(ROUND_FLOOR))
+            at = [i for i, p in enumerate(pos) if p == g]
+            if len(at) <= limit:
+                continue
+            at.sort(key=lambda i: results[i].total, reverse=True)
+            first_out = results[at[limit]].total
+            for i in at:
+                if results[i].total <= first_out:
+                    pos[i] = g + 1
+                    notes.setdefault(i, []).append(
+                        f"“{grade.name}”不超过 {fmt(grade.quota)}%（{n} 个地区中至多 {limit} 个），"
+                        f"总分 {fmt(results[i].total)} 未进入名额 → “{grades[g + 1].name}”"
+                    )
+        for i, r in enumerate(results):
+            p = pos[i]
+            r.grade = grades[p].code if p is not None else None
+            r.grade_name = grades[p].name if p is not None else None
+            s: _State = r.state
+            r.conditions = s.conditions
+            if i in notes:
+                r.conditions = [
+                    *s.conditions,
+                    ConditionResult("quota", "等次名额", "quota", True, "；".join(notes[i])),
+                ]
 
 
 _PENDING: Outcome = (None, UNSCORED, "", None)
@@ -795,6 +978,58 @@ _NO_REASONS: dict[str, Unavailable] = {}
 
 def _rank_pending(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:
     return _PENDING  # rank leaves are scored across all regions afterwards
+
+
+def _explained(o: Outcome) -> str:
+    if o[2] is not None:
+        return o[2]
+    if o[3] is None:
+        return ""
+    fn, args = o[3]
+    return fn(*args)
+
+
+def _places(n: int) -> str:
+    return "整数" if n == 0 else f"{'两' if n == 2 else n}位小数"
+
+
+def _exact(d: Decimal) -> str:
+    """A value with enough digits to see why it was rounded (17.999999…)."""
+    cut = d.quantize(Decimal("0.000001"), ROUND_DOWN)
+    text = format(cut.normalize(), "f") if cut else "0"
+    return text + ("…" if cut != d else "")
+
+
+def _rounded(o: Outcome, q: Decimal) -> Outcome:
+    score = o[0]
+    if score is None:
+        return o
+    r = score.quantize(q, ROUND_HALF_UP)
+    if r == score:
+        return o
+    return r, o[1], None, (_rounded_text, (o, score, r, -int(q.as_tuple().exponent)))
+
+
+def _rounded_text(o: Outcome, raw: Decimal, r: Decimal, places: int) -> str:
+    return f"{_explained(o)}（得分保留{_places(places)}：{_exact(raw)} → {format(r, 'f')}）"
+
+
+def _layer_text(
+    present: tuple[tuple[str, Decimal], ...], how: str, chosen: Decimal, points: Decimal, rule: Outcome
+) -> str:
+    shown = "、".join(f"{name} {fmt(v)}" for name, v in present)
+    ruled = f"（按规则：{_explained(rule)}）" if rule[0] is not None and rule[1] == SCORED else ""
+    return f"{shown} → {how} {fmt(chosen)}/{fmt(points)}{ruled}"
+
+
+def _after_charges_text(o: Outcome, before: Decimal, left: Decimal) -> str:
+    return f"{_explained(o)}；扣分项扣减 {fmt(before - left)} 分（扣完该项为止）→ {fmt(left)}"
+
+
+def _charged_text(o: Outcome, target: str, take: Decimal) -> str:
+    want = o[0] or ZERO
+    kept = "" if take == want else f"，该项仅余 {fmt(take)} 分，扣完为止"
+    return f"{_explained(o)}；计入指标“{target}”扣减 {fmt(take)} 分{kept}"
 
 
 def _group_text(total: Decimal, points: Decimal, open_items: int) -> str:

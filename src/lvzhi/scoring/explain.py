@@ -73,7 +73,11 @@ class Explain:
         name = f.single_name
         if name is not None:
             return self.scheme.label(name)
-        return f.text, ""
+        return self.words(f), ""
+
+    def words(self, f: Formula) -> str:
+        """The formula as an official reads it (catalogue names, no identifiers)."""
+        return formula_text(self.scheme, f)
 
     def value_format(self, f: Formula) -> Callable[[Value | None], str]:
         """How to show this formula's value: 是/否 for a yes/no item, a number otherwise."""
@@ -94,8 +98,9 @@ class Explain:
         if tree.kind == "name":
             label, _ = self.scheme.label(tree.name)
             return f"{label} = {'是' if holds else '否'}"
-        shown = "，".join(f"{n} = {fmt(cur.get(n))}" for n in sorted(f.names))
-        return f"{f.text}（{shown}）" if shown else f.text
+        shown = "，".join(f"{self.scheme.label(n)[0]} {fmt(cur.get(n))}" for n in sorted(f.names))
+        text = self.words(f)
+        return f"{text}（{shown}）" if shown else text
 
     def _side_unit(self, node: Node) -> str:
         if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":

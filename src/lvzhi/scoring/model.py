@@ -185,6 +185,7 @@ class RegionResult:
     """Everything the engine says about one region. `items` lists the tree (pre-order), bonus, deductions."""
 
     __slots__ = (
+        "_grade_recipe",
         "_items",
         "_meta",
         "_outcomes",
@@ -214,6 +215,7 @@ class RegionResult:
         meta: Sequence[ItemMeta],
         outcomes: Sequence[Outcome],
         state: Any = None,  # engine-private, for rescore()
+        grade_recipe: Recipe | None = None,
     ) -> None:
         self.region = region
         self.name = name
@@ -228,6 +230,18 @@ class RegionResult:
         self._meta = meta
         self._outcomes = outcomes
         self._items: list[ItemResult] | None = None
+        self._grade_recipe = grade_recipe
+
+    @property
+    def grade_explanation(self) -> str:
+        """How the total and the grade were reached: rounding, deduction cap, caps, demotions, veto,
+        quota — e.g. `总分 17.999999… 保留两位小数为 18.00；达到“优秀”（不低于 18 分）`."""
+        text = ""
+        if self._grade_recipe is not None:
+            fn, args = self._grade_recipe
+            text = fn(*args)
+        quota = [c.explanation for c in self.conditions if c.kind == "quota"]
+        return "；".join([text, *quota]) if quota else text
 
     @property
     def items(self) -> list[ItemResult]:

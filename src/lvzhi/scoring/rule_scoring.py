@@ -238,7 +238,9 @@ def _all_any(c: Leaf) -> Body:
 
     def boolean_text(oks: tuple[bool | None, ...], score: Decimal, cur: Env, prv: Env) -> str:
         marks = "；".join(
-            f"{f.text}（缺少数据）?" if ok is None else f"{ex.describe(f, ok, cur, prv)} {'✓' if ok else '✗'}"
+            f"{ex.words(f)}（缺少数据）?"
+            if ok is None
+            else f"{ex.describe(f, ok, cur, prv)} {'✓' if ok else '✗'}"
             for f, ok in zip(formulas, oks, strict=True)
         )
         return f"{word}？{marks} → {fmt(score)}/{pts}"
@@ -294,7 +296,7 @@ def _per_item_deduction(c: Leaf) -> Body:
 def _formula(c: Leaf) -> Body:
     rule, points, pts = c.rule, c.points, c.pts
     assert rule.score is not None
-    score_fn, formula_text = rule.score.fn, rule.score.text
+    score_fn, formula_text = rule.score.fn, c.ex.words(rule.score)
 
     def formula_explain(raw: Decimal, score: Decimal) -> str:
         clip = "" if score == raw else f"（按 0–{pts} 截取）"
