@@ -25,7 +25,18 @@ TOP_KEYS = {
     "coverage",
 }
 CLAIM_KEYS = {"start", "end", "surface", "value", "unit", "qualifier", "metric", "year", "kind"}
-CHECK_KEYS = {"start", "kind", "quote", "inputs", "stated", "recomputed", "consistent", "verdict", "doubt", "message"}
+CHECK_KEYS = {
+    "start",
+    "kind",
+    "quote",
+    "inputs",
+    "stated",
+    "recomputed",
+    "consistent",
+    "verdict",
+    "doubt",
+    "message",
+}
 
 
 def run(*args: str) -> tuple[int, str, str]:
