@@ -22,7 +22,8 @@ _LINE_START_PATTERNS: Final = [
     r"^政府信息公开$",
     r"^.{0,24}(?:门户网站|政府网站|官方网站|政府网|官网|网站首页)$",  # the site title
     r"^(?:点击查看更多内容|查看更多|相关链接|相关文章|上一篇|下一篇|返回顶部|打印本页|关闭窗口)",
-    r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|联系电话|网站标识码|版权所有|Copyright|©)",
+    r"^(?:主办单位|承办单位|协办单位|主管单位|指导单位|技术支持|网站标识码|版权所有|Copyright|©)",
+    r"^字体 ?:",  # • 字体:[ ] (the font-size control of a publication line)
     r"^(?:分享到|扫一扫|微信扫一扫|打印|收藏)[:]?$",
     r"^【(?:打印|关闭|收藏|返回|打印本页|关闭窗口)】",  # 【打印】 【关闭】
     # Fields of a government information-disclosure table, bare or as a flattened `| 索 引 号 |` row.
@@ -67,6 +68,8 @@ def is_chrome_line(stripped: str) -> bool:
 _INLINE_RE: Final = re.compile(
     r"点击浏览下一页|点击(?:进入|查看)下一页|上一页\s*下一页|\[下一页\]?(?=\s)|下一页\]?(?=\s)"
 )
+# Contact lines are a site footer's only next to other chrome; in a notice (公示) they are its text.
+_FOOTER_CONTACT: Final = re.compile(r"(?:联系电话|联系方式|电子邮箱|通信地址|邮编) ?:")
 _MAX_CHROME_LINE: Final = 90  # longer lines are report prose even if they mention 来源 or 举报
 
 
@@ -76,7 +79,8 @@ def find_boilerplate(norm: str) -> list[Span]:
     pos = 0
     for line in norm.split("\n"):
         stripped = line.strip()
-        if stripped and len(stripped) <= _MAX_CHROME_LINE and is_chrome_line(stripped):
+        footer = bool(spans) and not norm[spans[-1].end : pos].strip() and _FOOTER_CONTACT.match(stripped)
+        if stripped and len(stripped) <= _MAX_CHROME_LINE and (footer or is_chrome_line(stripped)):
             lead = len(line) - len(line.lstrip())
             start, end = pos + lead, pos + lead + len(stripped)
             if spans and not norm[spans[-1].end : start].strip():

@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Final
 
 from lvzhi.reader.claims import Context
-from lvzhi.reader.model import Check, Claim
+from lvzhi.reader.model import Check, Claim, Section
+from lvzhi.reader.sections import marker_number
 
 # Optional parts of several characters are written (?:X|), not X?: see numbers.ARABIC_RE.
 _NUM: Final = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+|)|\d+(?:\.\d+|)")
@@ -274,6 +275,9 @@ def find_checks(ctx: Context, claims: list[Claim]) -> list[Check]:
             _average(b, f)
     _sums(b)
     _listed_parts(b)
+    _following_parts(b)
+    _item_parts(b)
+    _category_sums(b)
     _score_total(b)
     _continued_parts(b)
     _duplicates(b)
@@ -440,9 +444,35 @@ def _share(b: _Builder, f: Figure) -> bool:
         if whole is None:
             return False
     else:
-        return False
+        return _named_rate(b, f, prev)
     if part is None:
         return False
+    return _add_share(b, f, part, whole, doubt)
+
+
+_RATE_NAME: Final = re.compile(r"(?:覆盖率|占比|比例|比重)$")
+
+
+def _named_rate(b: _Builder, f: Figure, prev: list[Figure]) -> bool:
+    """`在园幼儿64.97万人。其中普惠性幼儿园在园幼儿53.82万人,普惠性幼儿园覆盖率达到82.85%`: a rate named
+    after the subset just stated (其中 …) is taken as that subset over the total before 其中."""
+    metric = _core(f.claim.metric)
+    if not prev or not _RATE_NAME.search(metric):
+        return False
+    part = prev[0]
+    name = _RATE_NAME.sub("", metric)
+    if len(name) < 3 or not _core(part.claim.metric).startswith(name):
+        return False
+    sent = b.sentence_of(f)
+    if _PARTS_START.match(b.norm, _skip_blank(b.norm, sent)):
+        earlier = _amounts(b.figs_in(b.ctx.layout.sentence_start(sent - 1), sent))
+    else:
+        opening = b.norm.rfind("其中", sent, part.claim.start)
+        earlier = _amounts(b.figs_in(sent, opening)) if opening != -1 else []
+    whole = next((g for g in reversed(earlier) if g.claim.unit == part.claim.unit and not _prior(b, g)), None)
+    if whole is None:
+        return False
+    doubt = f"{f.claim.metric}按{part.claim.metric}占{whole.claim.metric}计算,口径可能不同"
     return _add_share(b, f, part, whole, doubt)
 
 
@@ -900,6 +930,200 @@ def _nested_total(b: _Builder, parts: list[Figure]) -> bool:
     return True
 
 
+_TOTAL_WORD: Final = re.compile(r"(?:共有|共计|总计|合计|共)\s*$")
+_PART_GAP: Final = re.compile(r"[,、;]\s*[\u4e00-\u9fff()]{1,12}?(?:为|有|)\s*")
+
+
+def _following_parts(b: _Builder) -> None:
+    """`随迁子女共39.09万人,小学就读27.80万人,初中就读11.30万人`: a total with 共, its parts after it."""
+    for f in b.figs:
+        c = f.claim
+        if c.kind != "value" or not _TOTAL_WORD.search(b.norm, max(0, c.start - 3), c.start):
+            continue
+        end = _sentence_end(b, f)
+        cut = _PARTS_START.search(b.norm, c.end, end)
+        parts: list[Figure] = []
+        pos = c.end
+        for g in b.figs_in(c.end, cut.start() if cut else end):
+            if (
+                g.claim.unit != c.unit
+                or g.claim.kind != "value"
+                or not _PART_GAP.fullmatch(b.between(pos, g.claim.start))
+            ):
+                break
+            parts.append(g)
+            pos = g.claim.end
+        if len(parts) >= 2:
+            _sum_check(b, f, parts)
+
+
+_ITEM_LEAD: Final = re.compile(r"(?:具体为|分别为|包括|如下)\s*:?\s*$")
+
+
+def _item_parts(b: _Builder) -> None:
+    """A total followed by `具体为:` and numbered items (一)(二)…, each opening with one of its parts."""
+    secs = b.ctx.sections
+    for i, sec in enumerate(secs):
+        lead_end = sec.start
+        if i == 0 or not _ITEM_LEAD.search(b.norm, max(0, lead_end - 12), lead_end):
+            continue
+        if secs[i - 1].start > b.ctx.layout.sentence_start(lead_end - 1) or marker_number(sec.marker) != 1:
+            continue
+        lead_sent = b.ctx.layout.sentence_start(lead_end - 1)
+        if lead_sent >= lead_end - 1 or not b.norm[lead_sent:lead_end].strip(" \n:").endswith(
+            ("具体为", "分别为", "包括", "如下")
+        ):
+            continue
+        totals_from = (
+            b.ctx.layout.sentence_start(lead_sent - 1)
+            if b.norm[lead_sent:lead_end].strip().startswith(("具体", "分别", "包括", "如下"))
+            else lead_sent
+        )
+        totals = [
+            g
+            for g in b.figs_in(totals_from, lead_end)
+            if g.claim.unit not in ("%", "百分点") and not _prior(b, g)
+        ]
+        items = []
+        for later in secs[i:]:
+            if later.level < sec.level:
+                break
+            if later.level == sec.level:
+                items.append(later)
+        if len(items) < 2:
+            continue
+        bounds = [it.start for it in items[1:]] + [_block_end(secs, items[-1])]
+        for total in totals:
+            parts = []
+            for it, end in zip(items, bounds, strict=True):
+                g = next(
+                    (
+                        g
+                        for g in b.figs_in(it.start, end)
+                        if g.claim.unit == total.claim.unit
+                        and g.claim.kind == total.claim.kind
+                        and g.claim.direction == total.claim.direction
+                        and not _prior(b, g)
+                    ),
+                    None,
+                )
+                if g is None:
+                    break
+                parts.append(g)
+            else:
+                _sum_check(b, total, parts, exhaustive=True)
+
+
+def _block_end(secs: list[Section], sec: Section) -> int:
+    """Where a heading's block ends: the next heading of the same or a higher level (or 3000 characters on)."""
+    after = [s.start for s in secs if s.start > sec.start and s.level <= sec.level]
+    return after[0] if after else sec.start + 3000
+
+
+# Parts of the categories of education statistics: the scope a paragraph opens with and the categories
+# that make it up (义务教育 = 小学 + 初中 …); a category may be written in several ways.
+_CATEGORY_PARTS: Final = (
+    (re.compile(r"义务教育(?:阶段|)"), (("小学",), ("初中",))),
+    (re.compile(r"高中(?:阶段|段)(?:教育|)"), (("普通高中",), ("中等职业", "中职"))),
+)
+_PARA_LEAD: Final = re.compile(
+    r"[\s—-]*(?:(?:19|20)\d\d年(?:度|),?|)(?:全[国省市区县州]|我[省市区县]|)(?:共有|共|有|)"
+)  # used with .match at a line start
+_INCLUDES: Final = re.compile(r"\((?:包括|含)([^()]{2,30})\)")  # used with .match after the scope
+_SCHOOL_WORDS: Final = frozenset({"", "学校", "校数", "中小学", "学校数", "校"})
+
+
+def _quantity(metric: str, names: tuple[str, ...]) -> str:
+    """What a figure counts once the scope or category is taken out: 学校, 在校生, 专任教师 …"""
+    q = _core(metric)
+    for name in sorted(names, key=len, reverse=True):
+        q = q.replace(name, "")
+    q = _core(_PAREN_NOTE.sub("", q)).replace("在校学生", "在校生").strip()
+    return q
+
+
+_PAREN_NOTE: Final = re.compile(r"\([^()]*\)")
+
+
+def _category_sums(b: _Builder) -> None:
+    """A paragraph opening with a scope (义务教育, 高中阶段教育(包括普通高中、中职)) and later paragraphs
+    opening with its categories: each figure of the scope is the sum of the categories' figures of the
+    same quantity."""
+    layout = b.ctx.layout
+    norm = b.norm
+    for pattern, parts in _CATEGORY_PARTS:
+        for m in pattern.finditer(norm):
+            line = layout.line_start(m.start())
+            lead = _PARA_LEAD.match(norm, line)
+            if lead is None or lead.end() != m.start():
+                continue
+            names = parts
+            listed = _INCLUDES.match(norm, m.end())
+            if listed:
+                written = [w for w in re.split(r"[、和及与]", listed.group(1)) if w]
+                if len(written) != len(parts):
+                    continue
+            line_end = norm.find("\n", m.end())
+            line_end = len(norm) if line_end == -1 else line_end
+            blocks = _category_blocks(b, line_end, names)
+            if blocks is None:
+                continue
+            scope = (m.group(0),)
+            for total in b.figs_in(m.end(), line_end):
+                c = total.claim
+                if c.unit in ("%", "百分点") or c.kind not in ("value", "growth") or _prior(b, total):
+                    continue
+                q = _quantity(c.metric, scope)
+                if c.unit == "所" and q in _SCHOOL_WORDS:
+                    q = "学校"
+                found = []
+                for (lo, hi), alternatives in zip(blocks, names, strict=True):
+                    g = next(
+                        (g for g in b.figs_in(lo, hi) if _same_quantity(b, g, total, q, alternatives)), None
+                    )
+                    if g is None:
+                        break
+                    found.append(g)
+                else:
+                    _sum_check(b, total, found, exhaustive=True)
+
+
+def _same_quantity(b: _Builder, g: Figure, total: Figure, q: str, names: tuple[str, ...]) -> bool:
+    c = g.claim
+    if c.unit != total.claim.unit or c.kind != total.claim.kind or c.direction != total.claim.direction:
+        return False
+    if _prior(b, g):
+        return False
+    gq = _quantity(c.metric, names)
+    if c.unit == "所" and gq in _SCHOOL_WORDS:
+        gq = "学校"
+    return gq == q
+
+
+def _category_blocks(
+    b: _Builder, after: int, names: tuple[tuple[str, ...], ...]
+) -> list[tuple[int, int]] | None:
+    """The paragraphs after ``after`` that open with each category, in order (within the next ten lines)."""
+    norm = b.norm
+    starts: list[int] = []
+    pos = after
+    for _ in range(10):
+        if pos >= len(norm) or len(starts) == len(names):
+            break
+        line = _skip_blank(norm, pos + 1)
+        nxt = norm.find("\n", line)
+        lead = _PARA_LEAD.match(norm, line)
+        head = norm[lead.end() if lead else line : lead.end() + 12 if lead else line + 12]
+        if head.startswith(names[len(starts)]):
+            starts.append(line)
+        pos = len(norm) if nxt == -1 else nxt
+    if len(starts) != len(names):
+        return None
+    last = norm.find("\n", starts[-1])
+    ends = [*starts[1:], last if last != -1 else len(norm)]
+    return list(zip(starts, ends, strict=True))
+
+
 def _score_total(b: _Builder) -> None:
     """Self-evaluation totals: 满分 100 − 扣分 + 加分 = 合计得分 (the 100 is implicit)."""
     for f in b.figs:
@@ -974,9 +1198,10 @@ def _topic(b: _Builder, f: Figure) -> str:
 
 # Totals that describe the place itself (population, area, all schools) have one value per year
 # anywhere in the report, so two different statements contradict each other even across sections.
+# The whole metric must name the place's own total: 校舍总面积 or 在校生总人口 are not the place's.
 _STOCK_METRIC: Final = re.compile(
-    r"总人口|常住人口|户籍人口|总面积|辖区面积|国土面积"
-)  # each holds 人口 or 面积
+    r"(?:全[省市区县]|辖区|本地|行政区域|区域|)(?:总人口|常住人口|户籍人口|总面积|面积|国土面积|土地面积|国土总面积)"
+)  # each holds 人口 or 面积; matched against the whole metric
 
 
 def _stock_duplicate(b: _Builder, f: Figure, stock: dict[tuple[str, str], Figure]) -> None:
@@ -1026,5 +1251,5 @@ def _duplicates(b: _Builder) -> None:
                     scale=f.scale,
                 )
         earlier.append(f)
-        if ("人口" in c.metric or "面积" in c.metric) and _STOCK_METRIC.search(c.metric):
+        if ("人口" in c.metric or "面积" in c.metric) and _STOCK_METRIC.fullmatch(_core(c.metric)):
             _stock_duplicate(b, f, stock)
