@@ -7,7 +7,9 @@ All documents of the run are converted by one headless LibreOffice call (tests/w
 
 from __future__ import annotations
 
+import itertools
 import re
+import statistics
 import shutil
 from pathlib import Path
 
@@ -64,10 +66,13 @@ def test_full_lines_hold_28_characters_and_lines_stand_28_95_pt_apart(
         for pdf in pdfs:
             lines = office.lines(pdf)
             widths = office.full_line_widths(lines)
-            # a line running to the margin holds 28 characters (27 or 29 where marks are compressed or
-            # a closing mark hangs); a short letter may have no such line of Chinese text only
+            # a line running to the margin holds 28 characters (29 where marks are compressed or a closing
+            # mark hangs; fewer, stretched, where the next word is a number too long to fit); a short
+            # letter may have no such line of Chinese text only
             assert widths or "反馈意见" in name, f"{pdf.name}: no full line of text"
-            assert all(27 <= w <= 29 for w in widths), (pdf, sorted(widths))
+            assert all(w <= 29 for w in widths), (pdf, sorted(widths))
+            if widths:
+                assert 27 <= statistics.median(widths) <= 29, (pdf, sorted(widths))
             pitch = office.line_pitch(lines)
             assert abs(pitch - 28.95) < 0.3, (pdf, pitch)
             assert round(225 * office.MM / pitch) == 22
@@ -75,6 +80,18 @@ def test_full_lines_hold_28_characters_and_lines_stand_28_95_pt_apart(
             for ln in office.body_lines(lines):
                 per_page[ln.page] = per_page.get(ln.page, 0) + 1
             assert max(per_page.values()) <= 22, (pdf, per_page)
+
+
+def test_no_number_is_broken_across_lines(printed: dict[str, tuple[Path, Path]]) -> None:
+    for lo, ours in printed.values():
+        for pdf in (lo, ours):
+            body = office.body_lines(office.lines(pdf))
+            split = [
+                (a.text[-6:], b.text[:6])
+                for a, b in itertools.pairwise(body)
+                if a.page == b.page and a.text[-1:].isdigit() and b.text[:1] in "0123456789.%"
+            ]
+            assert split == [], pdf
 
 
 def test_the_title_breaks_at_the_same_phrases_in_both(

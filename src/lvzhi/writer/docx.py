@@ -44,7 +44,9 @@ LINE_PITCH_TWIPS = 579  # LINE in twentieths of a point
 # CSS uses the same letter-spacing).
 CHAR_SPACING_TWIPS = -5
 PAGE_NUMBER_GAP = Mm(7)  # GB/T 9704 7.5: the page number's line sits 7 mm below the 版心
-LANGUAGE = "zh-CN"
+# Chinese text in zh-CN; Latin text (digits) in en-US, as Chinese Word documents carry it: with zh-CN for
+# the Latin script LibreOffice breaks lines inside numbers (11|86900人).
+LANGUAGE, LATIN_LANGUAGE = "zh-CN", "en-US"
 
 FONTS = {
     "title": "方正小标宋简体",
@@ -96,7 +98,7 @@ def _fonts(style: ParagraphStyle, east_asian: str, size: int, latin: str = LATIN
     rfonts.set(qn("w:eastAsia"), east_asian)
     rfonts.set(qn("w:hint"), "eastAsia")
     # the language decides line breaking and the proofing dictionary in every office suite
-    _set(rpr, "w:lang", val=LANGUAGE, eastAsia=LANGUAGE)
+    _set(rpr, "w:lang", val=LATIN_LANGUAGE, eastAsia=LANGUAGE)
 
 
 def _style(
