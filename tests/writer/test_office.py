@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import statistics
 import shutil
+import statistics
 from pathlib import Path
 
 import office  # tests/writer/office.py (pytest puts the test directory on the path)
