@@ -168,3 +168,49 @@ def test_ties_keep_sharing_a_rank_when_a_value_is_removed_and_every_peer_is_re_r
         "在 5 个地区中排第 1 → 10/10",
         "在 5 个地区中排第 4 → 2/10",
     ]
+
+
+FEATURES = """\
+id: features
+title: 测试方案（名额、舍入、扣分）
+issuer: 测试
+level: 县
+year: 2023
+document: null
+total: 110
+grades:
+  - {code: A, name: 优秀, min: 60, quota: 30}
+  - {code: B, name: 良好, min: 30, quota: 50}
+  - {code: C, name: 合格, min: 0}
+provenance: {status: official, sources: [{title: 测试}]}
+rounding: {items: 1, total: 1}
+deduction_cap: 4
+caps:
+  - {code: C1, name: 大班额过多, when: "large_class_share > 50", demote: 1}
+deductions:
+  - {code: K1, name: 经费扣分, points: 5, charge_to: A.3, rule: {kind: formula, score: "edu_gpb_spending / 7"}}
+  - {code: K2, name: 大班额扣分, points: 5, rule: {kind: formula, score: "large_class_share / 3"}}
+"""
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "features.yaml"
+    path.write_text(FEATURES + textwrap.dedent(BODY).split("vetoes:")[0], encoding="utf-8")
+    FEATURE_SCORER = compile_scheme(load_scheme(path, CATALOGUE))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(region_values, min_size=1, max_size=8), st.lists(update, min_size=1, max_size=10))
+def test_with_quotas_rounding_and_charged_deductions_a_change_still_equals_a_full_re_score(start, updates):
+    inputs = [RegionInput(f"r{i}", f"县{i}", values) for i, values in enumerate(start)]
+    results = FEATURE_SCORER.score(inputs)
+    for which, code, new in updates:
+        i = which % len(inputs)
+        changed = dict(inputs[i].values)
+        if new is None:
+            changed.pop(code, None)
+        else:
+            changed[code] = new
+        inputs[i] = RegionInput(inputs[i].region, inputs[i].name, changed)
+        FEATURE_SCORER.rescore(results, inputs[i].region, values={code: new})
+        full = FEATURE_SCORER.score(inputs)
+        assert [snapshot(r) for r in results] == [snapshot(r) for r in full]
+        assert [r.grade_explanation for r in results] == [r.grade_explanation for r in full]

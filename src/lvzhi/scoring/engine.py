@@ -314,13 +314,15 @@ class Scorer:
         values: Mapping[str, Decimal | None] | None = None,
         previous: Mapping[str, Decimal | None] | None = None,
         manual: Mapping[str, ManualScore | None] | None = None,
+        layers: Mapping[str, Mapping[str, Decimal]] | None = None,
     ) -> RegionResult:
-        """Change some values (None removes one) of one region in `results` (updated in place); return it."""
+        """Change some values (None removes one) of one region in `results` (updated in place); return it.
+        `layers`, when given, replaces the region's score layers (layer → leaf → points) as a whole."""
         # As in score(): a full collection over thousands of held results costs far more than the re-score.
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._rescore(results, region, values, previous, manual)
+            return self._rescore(results, region, values, previous, manual, layers)
         finally:
             if paused:
                 gc.enable()
@@ -332,6 +334,7 @@ class Scorer:
         values: Mapping[str, Decimal | None] | None,
         previous: Mapping[str, Decimal | None] | None,
         manual: Mapping[str, ManualScore | None] | None,
+        layers: Mapping[str, Mapping[str, Decimal]] | None = None,
     ) -> RegionResult:
         with localcontext() as ctx:
             ctx.prec = 28
@@ -356,7 +359,13 @@ class Scorer:
                     new_manual.pop(k, None)
                 else:
                     new_manual[k] = m
-            state.input = replace(inp, values=new_values, previous=new_prev, manual=new_manual)
+            state.input = replace(
+                inp,
+                values=new_values,
+                previous=new_prev,
+                manual=new_manual,
+                layers=inp.layers if layers is None else layers,
+            )
             # Fresh dicts: results handed out before keep showing the values they were scored on.
             state.cur, state.prv = dict(state.cur), Years(state.prv, before(state.prv))
             # Computed items downstream of the change, recomputed in dependency order.
