@@ -17,7 +17,7 @@ from lvzhi.schemes import (
     load_catalogue,
     load_scheme,
 )
-from lvzhi.schemes.rule_text import condition_text, formula_text, rule_text
+from lvzhi.schemes.rule_text import condition_text, formula_text, rule_text, scheme_rules_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LATIN = re.compile(r"[A-Za-z_]")
@@ -138,3 +138,32 @@ def test_any_formula_reads_without_identifiers_operators_or_english(complete, te
 )
 def test_years_back_and_history_windows_read_as_in_a_document(complete, text: str, words: str) -> None:  # type: ignore[no-untyped-def]
     assert formula_text(complete, compile_formula(text)) == words
+
+
+def _example(name: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from test_format_examples import EXAMPLES
+
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(EXAMPLES[name]["yaml"], encoding="utf-8")
+    return load_scheme(path)
+
+
+def test_scheme_wide_rules_read_as_sentences(tmp_path: Path) -> None:
+    quotas = scheme_rules_text(_example("quotas", tmp_path))
+    assert (
+        "评价结果分为优秀（90 分及以上，不超过参评地区的 30%）、良好（75 分及以上，不超过参评地区的 40%）、合格（60 分及以上）、不合格。"
+        in quotas
+    )
+    assert any("总分相同者同等对待" in t for t in quotas)
+    deductions = _example("deductions", tmp_path)
+    assert "扣分累计不超过 6 分。" in scheme_rules_text(deductions)
+    assert rule_text(deductions, deductions.deductions[1]).endswith(
+        "在“公办园在园幼儿占比”中扣减，扣完该项为止。"
+    )
+    layers = scheme_rules_text(_example("score-layers", tmp_path))
+    assert "各项得分按实地核查、专家评审、自评的顺序取最先给出的得分；均未评分的，按规则计算。" in layers
+    assert "各项得分保留两位小数，总分保留两位小数（四舍五入），据此评定等次。" in scheme_rules_text(
+        _example("rounding-items", tmp_path)
+    )
+    for text in [*quotas, *layers]:
+        assert not LATIN.search(text)

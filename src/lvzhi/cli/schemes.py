@@ -97,6 +97,10 @@ def show_cmd(
     )
     prov = "官方文件" if s.provenance.status == "official" else "据自评报告等材料重构（非官方原表）"
     console.print(f"来源: {prov}；" + "；".join(src.title for src in s.provenance.sources))
+    from lvzhi.schemes.rule_text import scheme_rules_text
+
+    for sentence in scheme_rules_text(s):
+        console.print(sentence)
     table = Table(show_lines=False)
     table.add_column("代码")
     table.add_column("指标")

@@ -10,6 +10,7 @@ Public API::
     rule_text(scheme, indicator)        -> str   # the rule of a leaf (tree, bonus or deduction item)
     condition_text(scheme, condition)   -> str   # a veto, max_grade or demote condition
     formula_text(scheme, formula)       -> str   # any formula, e.g. a condition of an all/any rule
+    scheme_rules_text(scheme)           -> list[str]  # scheme-wide: grades and quotas, rounding, caps …
 """
 
 from __future__ import annotations
@@ -401,7 +402,62 @@ def rule_text(scheme: Scheme, indicator: Indicator, section: str | None = None) 
         )
     sentence = SENTENCES.get(rule.kind)
     text = sentence(_Words(scheme), rule, indicator.points, section) if sentence else "按方案规定评分"
+    if indicator.charge_to:
+        target = next((i for i in scheme.walk() if i.code == indicator.charge_to), None)
+        if target is not None:
+            text += f"，在“{target.name}”中扣减，扣完该项为止"
     return text + "。"
+
+
+def scheme_rules_text(scheme: Scheme) -> list[str]:
+    """The scheme-wide rules as sentences: points, grades and quotas, rounding, caps of bonus and
+    deductions, score layers, and the order in which grade limits apply."""
+    out: list[str] = []
+    if scheme.total is not None:
+        out.append(f"总分 {_points(scheme.total)}。")
+    if scheme.grades:
+        bands = []
+        for i, g in enumerate(scheme.grades):
+            last = i == len(scheme.grades) - 1
+            notes = [] if last and g.min == 0 else [f"{num(g.min)} 分及以上"]
+            if g.quota is not None:
+                notes.append(f"不超过参评地区的 {num(g.quota)}%")
+            bands.append(f"{g.name}（{'，'.join(notes)}）" if notes else g.name)
+        out.append("评价结果分为" + "、".join(bands) + "。")
+    r = scheme.rounding
+    parts = []
+    if r.items is not None:
+        parts.append(f"各项得分保留{_places(r.items)}")
+    if r.total is not None:
+        parts.append(f"总分保留{_places(r.total)}")
+    if parts:
+        out.append("，".join(parts) + "（四舍五入），据此评定等次。")
+    if scheme.bonus_cap is not None and scheme.bonus:
+        out.append(f"加分累计不超过 {_points(scheme.bonus_cap)}。")
+    if scheme.deduction_cap is not None:
+        out.append(f"扣分累计不超过 {_points(scheme.deduction_cap)}。")
+    layers = scheme.score_layers
+    if layers is not None:
+        names = "、".join(layer.name for layer in layers.layers)
+        choice = {
+            "first": f"按{names}的顺序取最先给出的得分",
+            "min": f"取{names}得分中的最低分",
+            "max": f"取{names}得分中的最高分",
+            "mean": f"取{names}得分的平均分",
+        }[layers.final]
+        out.append(f"各项得分{choice}；均未评分的，按规则计算。")
+    if scheme.caps or scheme.vetoes:
+        out.append(
+            "先按总分确定等次，再执行“不得高于”某等次的限制（取最严者），然后合并执行各项降等，"
+            "触发一票否决的评为最低等次。"
+        )
+    if any(g.quota is not None for g in scheme.grades):
+        out.append("超出等次名额的，按总分由低到高依次降一个等次；总分相同者同等对待，名额不被突破。")
+    return out
+
+
+def _places(n: int) -> str:
+    return "整数" if n == 0 else f"{years_word(n)}位小数"
 
 
 def condition_text(scheme: Scheme, condition: Condition) -> str:
