@@ -32,6 +32,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     """The pages this user can use, in the order of the yearly cycle."""
     user = request.user
     entries: list[tuple[str, str]] = [("工作台", reverse("web:home")), ("方案", reverse("web:schemes"))]
+    entries.append(("评价轮次", reverse("web:rounds")))
     entries.append(("对比分析", reverse("web:analysis")))
     entries.append(("报告阅读", reverse("web:reader")))
     entries.append(("任务", reverse("jobs:list")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lvzhi.web import views, views_eval, views_files, views_report
+from lvzhi.web import views, views_eval, views_files, views_office, views_report
 
 app_name = "web"
 
@@ -15,6 +15,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("schemes/", views.schemes, name="schemes"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
+    path("schemes/upload/", views_office.scheme_upload, name="scheme_upload"),
+    path("schemes/<int:pk>/review/", views_office.scheme_review, name="scheme_review"),
+    path("schemes/<int:pk>/activate/", views_office.scheme_activate, name="scheme_activate"),
+    path("rounds/", views_office.rounds, name="rounds"),
+    path("rounds/<int:round_id>/", views_office.round_detail, name="round"),
+    path("rounds/<int:round_id>/batch/", views_office.round_batch, name="round_batch"),
+    path("rounds/<int:round_id>/extend/", views_office.round_extend, name="round_extend"),
+    path("rounds/<int:round_id>/close/", views_office.round_close, name="round_close"),
+    path("rounds/<int:round_id>/export.<str:fmt>", views_office.round_export, name="round_export"),
+    path("rounds/<int:round_id>/experts/", views_office.round_experts, name="round_experts"),
+    path("rounds/<int:round_id>/experts/remove/", views_office.round_unassign, name="round_unassign"),
     path("e/<int:pk>/", views_eval.evaluation, name="evaluation"),
     path("e/<int:pk>/data/", views_eval.data, name="data"),
     path("e/<int:pk>/data/confirm-prefills/", views_eval.confirm_prefills, name="confirm_prefills"),

@@ -38,6 +38,7 @@ from lvzhi.evaluations.models import (
     ItemScore,
     Round,
     SchemeVersion,
+    State,
 )
 from lvzhi.regions.models import Level, Region
 
@@ -179,21 +180,49 @@ def do_close_round(*, acting_user: Any, round: Round) -> Round:
 # ---------------------------------------------------------------- deadlines
 
 
+def fill_deadlines(round: Round, evaluation_ids: Iterable[int] | None = None) -> dict[int, datetime | None]:
+    """Per evaluation of the round, the moment after which it cannot submit: the round's 填报截止, or the
+    latest extension granted to that region (one query for the whole round)."""
+    ids = (
+        list(evaluation_ids)
+        if evaluation_ids is not None
+        else list(Evaluation.objects.filter(round=round).values_list("pk", flat=True))
+    )
+    base = round.fill_deadline
+    out: dict[int, datetime | None] = dict.fromkeys(ids, base)
+    if base is None:
+        return out
+    extended = (
+        DeadlineExtension.objects.filter(evaluation_id__in=ids)
+        .values("evaluation_id")
+        .annotate(m=Max("until"))
+        .values_list("evaluation_id", "m")
+    )
+    for ev_id, until in extended:
+        out[ev_id] = max(base, until)
+    return out
+
+
 def fill_deadline_of(evaluation: Evaluation) -> datetime | None:
-    """The moment after which this region cannot submit: the round's 填报截止, or its latest extension."""
-    deadline = evaluation.round.fill_deadline
-    if deadline is None:
-        return None
-    extended = DeadlineExtension.objects.filter(evaluation=evaluation).aggregate(m=Max("until"))["m"]
-    return max(deadline, extended) if extended else deadline
+    """The moment after which this region cannot submit (see fill_deadlines)."""
+    return fill_deadlines(evaluation.round, [evaluation.pk])[evaluation.pk]
+
+
+# States in which a region still owes its first submission: past the deadline they are overdue (逾期). A
+# returned evaluation is corrected on the reviewers' time, not against the fill deadline.
+OWING_STATES = frozenset({State.NOT_STARTED, State.FILLING})
+
+
+def is_overdue(state: str, deadline: datetime | None, now: datetime | None = None) -> bool:
+    """逾期: the region still owes its submission and its deadline has passed."""
+    return state in OWING_STATES and deadline is not None and (now or timezone.now()) > deadline
 
 
 def submission_closed(evaluation: Evaluation, now: datetime | None = None) -> str | None:
-    """Why this evaluation may not be submitted now (round closed or deadline passed), else None."""
-    if evaluation.round.closed_at is not None:
-        return f"评价轮次“{evaluation.round}”已关闭，不能再提交"
+    """Why this evaluation may not be submitted now (its fill deadline has passed), else None."""
     deadline = fill_deadline_of(evaluation)
-    if deadline is not None and (now or timezone.now()) > deadline:
+    if is_overdue(evaluation.state, deadline, now):
+        assert deadline is not None
         when = timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
         return f"填报已于 {when} 截止，不能再提交；如需延期，请联系督导办"
     return None
