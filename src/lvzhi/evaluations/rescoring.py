@@ -70,18 +70,24 @@ def previous_values_many(evaluations: list[Evaluation]) -> dict[int, dict[str, D
     return {pk: {k: v for k, v in values.items() if v is not None} for pk, values in out.items()}
 
 
-def refresh_final(row: ItemScore) -> None:
-    """Final score and discrepancy flag of one leaf from its automatic, self and reviewer scores."""
-    if row.rule_kind == "manual":
-        final = row.review_score if row.review_score is not None else row.self_score
-        row.discrepancy = (
-            row.review_score is not None and row.self_score is not None and row.review_score != row.self_score
-        )
-    else:
-        final = row.auto_score
-        row.discrepancy = False
-    row.final_score = final
-    ItemScore.objects.filter(pk=row.pk).update(final_score=final, discrepancy=row.discrepancy)
+def judgement(row: Any, files: tuple[str, ...]) -> gateway.Judgement | None:
+    """What the scoring engine counts for a manual leaf: the reviewer's score overrides the self-assessment.
+
+    The one place the platform decides score precedence; the stored final score of every leaf is then the
+    engine's score for it (so a leaf still waiting for evidence has none, as the total says).
+    """
+    if row.review_score is not None:
+        # The reviewer's comment is the justification of the reviewer's score.
+        return gateway.Judgement(None, row.review_score, row.review_comment or row.self_justification, files)
+    if row.self_score is not None:
+        level = row.self_level or None
+        return gateway.Judgement(level, None if level else row.self_score, row.self_justification, files)
+    return None
+
+
+def disagree(self_score: Decimal | None, review_score: Decimal | None) -> bool:
+    """Whether the reviewer scored a manual leaf differently from its self-assessment (flagged for review)."""
+    return self_score is not None and review_score is not None and self_score != review_score
 
 
 def rescore(evaluation: Evaluation) -> None:
@@ -140,18 +146,9 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
         for code, row in by_code.items():
             if row.rule_kind != "manual":
                 continue
-            files = evidence.get((ev_id, code), ())
-            if row.review_score is not None:
-                # The reviewer's judgement overrides the self-score; its comment is the justification.
-                why = row.review_comment or row.self_justification
-                manual[ev_id][code] = gateway.Judgement(None, row.review_score, why, files)
-            elif row.self_score is not None:
-                manual[ev_id][code] = gateway.Judgement(
-                    row.self_level or None,
-                    None if row.self_level else row.self_score,
-                    row.self_justification,
-                    files,
-                )
+            chosen = judgement(row, evidence.get((ev_id, code), ()))
+            if chosen is not None:
+                manual[ev_id][code] = chosen
     inputs = [
         gateway.EvaluationInput(
             key=e.pk,
@@ -174,13 +171,13 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
         for leaf in info.leaves:
             leaf_res = res.leaves.get(leaf.code)
             row = rows[e.pk].get(leaf.code)
-            auto = status = explanation = None
+            final = status = explanation = None
             inputs_json: Any = []
             if leaf_res is not None:
-                auto = leaf_res.score if leaf.kind != "manual" else None  # manual: self/review scores
+                final = leaf_res.score
                 status, explanation, inputs_json = leaf_res.status, leaf_res.explanation, leaf_res.inputs
+            auto = final if leaf.kind != "manual" else None  # manual leaves keep their self/review scores
             if row is None:
-                final = auto if leaf.kind != "manual" else None
                 to_create.append(
                     (
                         e.pk,
@@ -201,12 +198,8 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
                     )
                 )
                 continue
-            final = (
-                (row.review_score if row.review_score is not None else row.self_score)
-                if leaf.kind == "manual"
-                else auto
-            )
-            new = (leaf.points, leaf.kind, auto, status or "", explanation or "", inputs_json, final)
+            flagged = leaf.kind == "manual" and disagree(row.self_score, row.review_score)
+            new = (leaf.points, leaf.kind, auto, status or "", explanation or "", inputs_json, final, flagged)
             old = (
                 row.points,
                 row.rule_kind,
@@ -215,6 +208,7 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
                 row.explanation,
                 row.inputs,
                 row.final_score,
+                row.discrepancy,
             )
             if new != old:
                 row_updates.append((*new, row.pk))
@@ -226,7 +220,16 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
     # One prepared UPDATE per changed row (executemany): bulk_update's CASE WHEN grows quadratically.
     update_many(
         ItemScore,
-        ["points", "rule_kind", "auto_score", "auto_status", "explanation", "inputs", "final_score"],
+        [
+            "points",
+            "rule_kind",
+            "auto_score",
+            "auto_status",
+            "explanation",
+            "inputs",
+            "final_score",
+            "discrepancy",
+        ],
         row_updates,
     )
     update_many(Evaluation, ["total", "grade", "result", "scored_at"], ev_updates)
@@ -267,6 +270,7 @@ class _Row(NamedTuple):
     self_justification: str
     review_score: Decimal | None
     review_comment: str
+    discrepancy: bool
 
 
 def summary_for(evaluation: Evaluation) -> dict[str, Any]:

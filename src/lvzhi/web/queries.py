@@ -65,20 +65,12 @@ def top_indicators(version: SchemeVersion) -> list[TopIndicator]:
     return out
 
 
-def score_of(s: ItemScore) -> Decimal | None:
-    """The best score known for a leaf: final, else reviewer's, else self, else automatic."""
-    for v in (s.final_score, s.review_score, s.self_score, s.auto_score):
-        if v is not None:
-            return Decimal(v)
-    return None
-
-
 def radar(evaluation: Evaluation) -> list[dict[str, Any]]:
     """Per top-level indicator: percentage of its points obtained."""
-    rows = ItemScore.objects.filter(evaluation=evaluation).only(
-        "indicator_code", "final_score", "review_score", "self_score", "auto_score"
+    # The stored final score is the one that counts (rescoring decides it, with the total).
+    scores = dict(
+        ItemScore.objects.filter(evaluation=evaluation).values_list("indicator_code", "final_score")
     )
-    scores = {s.indicator_code: score_of(s) for s in rows}
     out = []
     for top in top_indicators(evaluation.round.scheme_version):
         got = sum((scores.get(c) or Decimal(0) for c in top.leaf_codes), Decimal(0))

@@ -107,7 +107,9 @@ def do_set_self_score(
         row.self_justification = written_text(justification)  # invisible-only counts as missing
         row.version += 1
         row.save()
-        rescoring.refresh_final(row)
+        # Re-scoring sets the final score (the engine's) and the discrepancy flag the record shows.
+        rescoring.rescore(ev)
+        row.refresh_from_db()
         record(
             actor=acting_user,
             action="score.self",
@@ -117,8 +119,6 @@ def do_set_self_score(
             before=before,
             after={"indicator": leaf.code, **_score_snapshot(row)},
         )
-        rescoring.rescore(ev)
-        row.refresh_from_db()
         return row
 
 
@@ -153,7 +153,9 @@ def do_set_review(
         row.reviewer = acting_user
         row.version += 1
         row.save()
-        rescoring.refresh_final(row)
+        # Re-scoring sets the final score (the engine's) and the discrepancy flag the record shows.
+        rescoring.rescore(ev)
+        row.refresh_from_db()
         record(
             actor=acting_user,
             action="score.review",
@@ -163,6 +165,4 @@ def do_set_review(
             before=before,
             after={"indicator": leaf.code, **_score_snapshot(row)},
         )
-        rescoring.rescore(ev)
-        row.refresh_from_db()
         return row
