@@ -276,6 +276,7 @@ def find_checks(ctx: Context, claims: list[Claim]) -> list[Check]:
     _sums(b)
     _listed_parts(b)
     _following_parts(b)
+    _bracketed_parts(b)
     _item_parts(b)
     _category_sums(b)
     _score_total(b)
@@ -444,13 +445,46 @@ def _share(b: _Builder, f: Figure) -> bool:
         if whole is None:
             return False
     else:
-        return _named_rate(b, f, prev)
+        return _named_rate(b, f, prev) or _part_rate(b, f, prev)
     if part is None:
         return False
     return _add_share(b, f, part, whole, doubt)
 
 
 _RATE_NAME: Final = re.compile(r"(?:覆盖率|占比|比例|比重)$")
+
+
+def _part_rate(b: _Builder, f: Figure, prev: list[Figure]) -> bool:
+    """`寄宿生3000人,床位1800个,床位率为75%`: a rate named after the figure just before it, over the
+    figure before that (the two stated side by side, the rate right after them)."""
+    metric = _core(f.claim.metric)
+    if len(prev) < 2 or not metric.endswith("率") or metric.endswith(("增长率", "增幅")):
+        return False
+    num, den = prev[0], prev[1]
+    name = metric[:-1]
+    if len(name) < 2 or _core(num.claim.metric) != name or den.claim.value < num.claim.value:
+        return False
+    if not _VALUE_THEN_PRIOR_GAP.fullmatch(b.between(den.claim.end, num.claim.start)):
+        return False
+    if not _RATE_GAP.fullmatch(b.between(num.claim.end, f.claim.start)):
+        return False
+    if den.claim.value == 0:
+        return False
+    b.add(
+        "share",
+        f,
+        [(_label(num), num), (_label(den), den)],
+        num.claim.value / den.claim.value * _HUNDRED,
+        f.half_unit,
+        f"{_fmt(num.written)}/{_fmt(den.written)}×100",
+        doubt=_coarse(num, den),
+        bounds=_ratio_bounds(num, den),
+    )
+    return True
+
+
+_VALUE_THEN_PRIOR_GAP: Final = re.compile(r"\s*[,、]\s*[\u4e00-\u9fff]{1,10}(?:为|有|)\s*")
+_RATE_GAP: Final = re.compile(r"\s*[,、]\s*[\u4e00-\u9fff]{1,12}率(?:为|达到|达|)\s*")
 
 
 def _named_rate(b: _Builder, f: Figure, prev: list[Figure]) -> bool:
@@ -586,6 +620,8 @@ _VALUE_THEN_CHANGE: Final = re.compile(
 )
 _PRIOR_THEN_CHANGE: Final = re.compile(r"\s*" + _CHANGE + r"\s*")
 _CHANGE_THEN_RATE: Final = re.compile(r"\s*,?\s*(?:同比|)(?:" + _CHANGE + r"|增幅|降幅|减幅)(?:为|)\s*")
+_FROM_TO: Final = re.compile(r"\s*(?:提高|提升|上升|增长|增加|下降|降低|减少|回落)(?:到|至)\s*")
+_FROM_BEFORE: Final = re.compile(r"[由从]$")
 _VALUE_THEN_PRIOR: Final = re.compile(
     r"\s*,?\s*(?:同口径|)(?:比|较|同比)(?:上年|去年|上一年|上学年)(?:同期|)(?:的|为|)\s*"
 )
@@ -642,13 +678,21 @@ def _point_change(b: _Builder, f: Figure) -> None:
         prev = b.same_sentence_before(f)
         if len(prev) < 2 or prev[0].claim.unit != "%" or prev[1].claim.unit != "%":
             return
-        old, new = prev[0], prev[1]
-        if not (
-            _prior(b, old)
-            and _PRIOR_THEN_CHANGE.fullmatch(b.between(old.claim.end, f.claim.start))
-            and _VALUE_THEN_PRIOR.fullmatch(b.between(new.claim.end, old.claim.start))
+        if _FROM_TO.fullmatch(b.between(prev[1].claim.end, prev[0].claim.start)) and _FROM_BEFORE.search(
+            b.norm, max(0, prev[1].claim.start - 2), prev[1].claim.start
         ):
-            return
+            # `由85.2%提高到88.5%,提高3.3个百分点`
+            old, new = prev[1], prev[0]
+            if not _CHANGE_THEN_RATE.fullmatch(b.between(new.claim.end, f.claim.start)):
+                return
+        else:
+            old, new = prev[0], prev[1]
+            if not (
+                _prior(b, old)
+                and _PRIOR_THEN_CHANGE.fullmatch(b.between(old.claim.end, f.claim.start))
+                and _VALUE_THEN_PRIOR.fullmatch(b.between(new.claim.end, old.claim.start))
+            ):
+                return
     else:
         _, new_, old_ = found
         assert new_ is not None and old_ is not None
@@ -954,6 +998,23 @@ def _following_parts(b: _Builder) -> None:
             parts.append(g)
             pos = g.claim.end
         if len(parts) >= 2:
+            _sum_check(b, f, parts)
+
+
+def _bracketed_parts(b: _Builder) -> None:
+    """`学校30所(24所小学、4所初中、2所九年一贯制学校)`: a total and its breakdown in brackets."""
+    for f in b.figs:
+        c = f.claim
+        if (
+            c.kind != "value"
+            or b.norm[c.end : c.end + 1] != "("
+            or b.norm[c.end + 1 : c.end + 3] in ("含", "其中")
+        ):
+            continue
+        close = _matching_paren(b.norm, c.end)
+        inside = b.figs_in(c.end + 1, close)
+        parts = [g for g in inside if g.claim.unit == c.unit and g.claim.kind == "value"]
+        if len(parts) >= 2 and len(parts) == len(inside) and "、" in b.between(c.end, close):
             _sum_check(b, f, parts)
 
 
