@@ -223,68 +223,118 @@ def _plain(v: Decimal | None) -> str | None:
     return None if v is None else format(v, "f")
 
 
+def _engine_input(inp: EvaluationInput) -> Any:
+    from lvzhi.scoring.model import RegionInput as EngineInput
+
+    return EngineInput(
+        region=inp.region,
+        name=inp.name,
+        values=inp.values,
+        previous=inp.previous,
+        manual={code: _manual(j) for code, j in inp.manual.items()},
+    )
+
+
+def _manual(j: Judgement) -> Any:
+    from lvzhi.scoring.model import ManualScore
+
+    return ManualScore(level=j.level, score=j.score, justification=j.justification, evidence=j.evidence)
+
+
 @gc_paused
 def score_regions(text: str, inputs: list[EvaluationInput]) -> dict[int, EvaluationResult]:
     """Score regions of one round together with the scoring engine; results keyed by EvaluationInput.key."""
-    from lvzhi.scoring.model import ManualScore
-    from lvzhi.scoring.model import RegionInput as EngineInput
+    results = _scorer(text).score([_engine_input(inp) for inp in inputs])
+    return {inp.key: _converted(res) for inp, res in zip(inputs, results, strict=True)}
 
-    engine_inputs = [
-        EngineInput(
-            region=inp.region,
-            name=inp.name,
-            values=inp.values,
-            previous=inp.previous,
-            manual={
-                code: ManualScore(
-                    level=j.level, score=j.score, justification=j.justification, evidence=j.evidence
-                )
-                for code, j in inp.manual.items()
-            },
-        )
-        for inp in inputs
-    ]
-    results = _scorer(text).score(engine_inputs)
-    out: dict[int, EvaluationResult] = {}
-    for inp, res in zip(inputs, results, strict=True):
-        leaves: dict[str, LeafResult] = {}
-        groups: dict[str, str | None] = {}
-        for item in res.items:
-            if item.kind == "group":
-                groups[item.code] = _plain(item.score)
-                continue
-            leaves[item.code] = LeafResult(
-                score=item.score,
-                status=item.status,
-                explanation=item.explanation,
-                inputs=[
-                    {
-                        "code": iv.code,
-                        "name": iv.name,
-                        "value": _plain(iv.value),
-                        "unit": iv.unit,
-                        "previous": iv.previous,
-                    }
-                    for iv in item.inputs
-                ],
-            )
-        summary = {
-            "grade_code": res.grade,
-            "grade_name": res.grade_name,
-            "complete": res.complete,
-            "bonus": _plain(res.bonus),
-            "deductions": _plain(res.deductions),
-            "subtotals": groups,
-            "conditions": [
+
+def _converted(res: Any) -> EvaluationResult:
+    leaves: dict[str, LeafResult] = {}
+    groups: dict[str, str | None] = {}
+    for item in res.items:
+        if item.kind == "group":
+            groups[item.code] = _plain(item.score)
+            continue
+        leaves[item.code] = LeafResult(
+            score=item.score,
+            status=item.status,
+            explanation=item.explanation,
+            inputs=[
                 {
-                    "code": c.code,
-                    "name": c.name,
-                    "kind": c.kind,
-                    "triggered": c.triggered,
-                    "explanation": c.explanation,
+                    "code": iv.code,
+                    "name": iv.name,
+                    "value": _plain(iv.value),
+                    "unit": iv.unit,
+                    "previous": iv.previous,
                 }
-                for c in res.conditions
+                for iv in item.inputs
             ],
+        )
+    summary = {
+        "grade_code": res.grade,
+        "grade_name": res.grade_name,
+        "complete": res.complete,
+        "bonus": _plain(res.bonus),
+        "deductions": _plain(res.deductions),
+        "subtotals": groups,
+        "conditions": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "kind": c.kind,
+                "triggered": c.triggered,
+                "explanation": c.explanation,
+            }
+            for c in res.conditions
+        ],
+    }
+    return EvaluationResult(res.total, res.grade_name or res.grade or "", leaves, summary)
+
+
+class RoundScores:
+    """A ranked round's results held in memory, changed one evaluation at a time by the engine's incremental
+    re-score (only the peers whose outcome moves are touched) instead of scoring every region again."""
+
+    def __init__(self, text: str, inputs: list[EvaluationInput]) -> None:
+        self.text = text
+        self.scorer = _scorer(text)
+        self.inputs = {inp.key: inp for inp in inputs}
+        self.keys = [inp.key for inp in inputs]
+        self.results: list[Any] = gc_paused(self.scorer.score)([_engine_input(inp) for inp in inputs])
+        self.position = {key: i for i, key in enumerate(self.keys)}
+        rank = {leaf.code for leaf in scheme_info(text).leaves if leaf.kind == "rank"}
+        first = self.results[0].items if self.results else []
+        self.rank_items = [i for i, item in enumerate(first) if item.code in rank]
+
+    def _outcome(self, res: Any) -> tuple[Any, ...]:
+        items = res.items
+        return (res.total, res.grade, *((items[i].score, items[i].explanation) for i in self.rank_items))
+
+    def all(self) -> dict[int, EvaluationResult]:
+        return {key: _converted(res) for key, res in zip(self.keys, self.results, strict=True)}
+
+    def change(self, new: EvaluationInput) -> dict[int, EvaluationResult]:
+        """Take one evaluation's new inputs; the results of it and of every peer whose outcome changed."""
+        old = self.inputs[new.key]
+        values = {
+            k: new.values.get(k)
+            for k in old.values.keys() | new.values.keys()
+            if old.values.get(k) != new.values.get(k)
         }
-        out[inp.key] = EvaluationResult(res.total, res.grade_name or res.grade or "", leaves, summary)
-    return out
+        previous = {
+            k: new.previous.get(k)
+            for k in old.previous.keys() | new.previous.keys()
+            if old.previous.get(k) != new.previous.get(k)
+        }
+        manual = {
+            k: (_manual(new.manual[k]) if k in new.manual else None)
+            for k in old.manual.keys() | new.manual.keys()
+            if old.manual.get(k) != new.manual.get(k)
+        }
+        self.inputs[new.key] = new
+        before = [self._outcome(r) for r in self.results]
+        if values or previous or manual:
+            self.scorer.rescore(self.results, new.region, values=values, previous=previous, manual=manual)
+        moved = {new.key}
+        moved.update(self.keys[i] for i, r in enumerate(self.results) if self._outcome(r) != before[i])
+        return {key: _converted(self.results[self.position[key]]) for key in moved}

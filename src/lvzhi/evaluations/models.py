@@ -64,6 +64,8 @@ class Round(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised by every re-score of a ranked round; a web process's peer results are current at this stamp.
+    score_stamp = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = (
@@ -107,6 +109,8 @@ class Evaluation(models.Model):
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="上年评价"
     )
+    # The round's score_stamp when this evaluation's scoring inputs last changed (see rescoring.peers).
+    score_stamp = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = (

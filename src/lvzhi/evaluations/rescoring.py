@@ -6,11 +6,13 @@ with rank rules score a region against its peers, so a change re-scores the whol
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from lvzhi.evaluations import gateway
@@ -91,12 +93,101 @@ def disagree(self_score: Decimal | None, review_score: Decimal | None) -> bool:
 
 
 def rescore(evaluation: Evaluation) -> None:
-    """Re-score one evaluation (its whole round when the scheme ranks regions against each other)."""
+    """Re-score one evaluation; with rank rules, also the peers whose rank outcome its change moves.
+
+    Must run under the round lock (the actions take it first), which also makes the peer results held by
+    this process safe to use: nobody else changes the round's scores meanwhile.
+    """
     info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
     if info.has_rank:
-        rescore_round(evaluation.round)
+        _rescore_with_peers(evaluation, info)
     else:
         _score(evaluation.round, [evaluation])
+
+
+class _Peers:
+    """A round's results in this process, current at the round's `stamp`."""
+
+    def __init__(self, scores: gateway.RoundScores, stamp: int) -> None:
+        self.scores = scores
+        self.stamp = stamp
+
+
+# Ranked rounds' results held by this process (a few rounds: a national round's take tens of MB).
+_PEERS: OrderedDict[int, _Peers] = OrderedDict()
+_PEERS_KEPT = 4
+# Beyond this many evaluations changed by other processes, rebuilding is cheaper than catching up.
+_CATCH_UP_LIMIT = 64
+
+
+def _next_stamp(round: Round) -> int:
+    Round.objects.filter(pk=round.pk).update(score_stamp=F("score_stamp") + 1)
+    return int(Round.objects.filter(pk=round.pk).values_list("score_stamp", flat=True).get())
+
+
+def _caught_up(round: Round, text: str, saving: int) -> _Peers | None:
+    """This process's results of the round brought up to the database's stamp, or None (build anew).
+
+    Evaluations other processes changed since are caught up in memory (their rows are written already), so
+    the change being saved is measured against what the database shows.
+    """
+    stamp = int(Round.objects.filter(pk=round.pk).values_list("score_stamp", flat=True).get())
+    # Taken out while in use: if the transaction rolls back, the changed copy is simply dropped.
+    held = _PEERS.pop(round.pk, None)
+    if held is None or held.scores.text != text:
+        return None
+    if held.stamp != stamp:
+        changed = list(
+            Evaluation.objects.filter(round=round, score_stamp__gt=held.stamp).select_related("region")[
+                : _CATCH_UP_LIMIT + 1
+            ]
+        )
+        # The county being saved changed elsewhere too: its in-between state, which the peers' rows show,
+        # is gone from the database (this save replaced it), so the moved peers cannot be told: rebuild.
+        if len(changed) > _CATCH_UP_LIMIT or any(
+            e.pk == saving or e.pk not in held.scores.position for e in changed
+        ):
+            return None
+        for inp in _inputs(round, changed)[0] if changed else []:
+            held.scores.change(inp)
+    return held
+
+
+def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> None:
+    round = evaluation.round
+    text = round.scheme_version.yaml_text
+    held = _caught_up(round, text, evaluation.pk)
+    if held is None:
+        # First save of this round in this process (or after a full re-score): score the whole round once,
+        # write what differs, and keep the results for the next saves.
+        everyone = list(Evaluation.objects.filter(round=round).select_related("region"))
+        inputs, rows = _inputs(round, everyone, whole_round=True)
+        scores = gateway.RoundScores(text, inputs)
+        _store(everyone, scores.all(), rows, {e.pk: info.leaves for e in everyone})
+        held = _Peers(scores, 0)
+    else:
+        inputs, rows = _inputs(round, [evaluation])
+        results = held.scores.change(inputs[0])
+        others = [pk for pk in results if pk != evaluation.pk]
+        rank = tuple(leaf for leaf in info.leaves if leaf.kind == "rank")
+        for t in ItemScore.objects.filter(
+            evaluation_id__in=others, indicator_code__in=[leaf.code for leaf in rank]
+        ).values_list(*_Row._fields):
+            row = _Row(*t)
+            rows[row.evaluation_id][row.indicator_code] = row
+        changed = [evaluation, *Evaluation.objects.filter(pk__in=others)]
+        _store(
+            changed, results, rows, {e.pk: (info.leaves if e.pk == evaluation.pk else rank) for e in changed}
+        )
+    held.stamp = _next_stamp(round)
+    Evaluation.objects.filter(pk=evaluation.pk).update(score_stamp=held.stamp)
+
+    def keep() -> None:
+        _PEERS[round.pk] = held
+        while len(_PEERS) > _PEERS_KEPT:
+            _PEERS.popitem(last=False)
+
+    transaction.on_commit(keep)
 
 
 def rescore_round(round: Round) -> None:
@@ -109,6 +200,20 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
     if not evaluations:
         return
     text = round.scheme_version.yaml_text
+    inputs, rows = _inputs(round, evaluations, whole_round)
+    results = gateway.score_regions(text, inputs)
+    info = gateway.scheme_info(text)
+    _store(evaluations, results, rows, {e.pk: info.leaves for e in evaluations})
+    if info.has_rank and whole_round:
+        # Every evaluation may have changed: peer results held by web processes are rebuilt, not caught up.
+        stamp = _next_stamp(round)
+        Evaluation.objects.filter(round=round).update(score_stamp=stamp)
+
+
+def _inputs(
+    round: Round, evaluations: list[Evaluation], whole_round: bool = False
+) -> tuple[list[gateway.EvaluationInput], dict[int, dict[str, _Row]]]:
+    """The engine inputs of these evaluations (values, last year's, manual judgements) and their score rows."""
     ids = [e.pk for e in evaluations]
     # For a whole round, filter by round (one join) rather than by thousands of ids.
     by_eval = {"evaluation__round_id": round.pk} if whole_round else {"evaluation_id__in": ids}
@@ -160,15 +265,23 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
         )
         for e in evaluations
     ]
-    results = gateway.score_regions(text, inputs)
-    info = gateway.scheme_info(text)
+    return inputs, rows
+
+
+def _store(
+    evaluations: list[Evaluation],
+    results: Mapping[int, gateway.EvaluationResult],
+    rows: dict[int, dict[str, _Row]],
+    leaves: Mapping[int, tuple[gateway.Leaf, ...] | list[gateway.Leaf]],
+) -> None:
+    """Write what changed: new or different score rows of `leaves` (by evaluation), totals, grades."""
     now = timezone.now()
     to_create: list[tuple[Any, ...]] = []
     row_updates: list[tuple[Any, ...]] = []
     ev_updates: list[tuple[Any, ...]] = []
     for e in evaluations:
         res = results[e.pk]
-        for leaf in info.leaves:
+        for leaf in leaves[e.pk]:
             leaf_res = res.leaves.get(leaf.code)
             row = rows[e.pk].get(leaf.code)
             final = status = explanation = None

@@ -17,20 +17,20 @@ from lvzhi.jobs import runner
 log = logging.getLogger("lvzhi.jobs")
 
 
-def _database_worker(*, batch: bool, interval: float, max_jobs: int | None) -> None:
+def _database_worker(*, interval: float, max_jobs: int | None) -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
         queue_names=["default"],
         interval=interval,
-        batch=batch,
+        batch=False,
         backend_name="default",
-        startup_delay=not batch,
+        startup_delay=True,
         max_tasks=max_jobs,
         worker_id=runner.worker_id()[:64],
         excluded_queue_names=[],
     )
-    if threading.current_thread() is threading.main_thread() and not batch:
+    if threading.current_thread() is threading.main_thread():
         worker.configure_signals()
     worker.run()
 
@@ -47,13 +47,40 @@ def _rq_worker(*, batch: bool, max_jobs: int | None) -> None:
     worker.work(burst=batch, with_scheduler=False, max_jobs=max_jobs, logging_level="WARNING")
 
 
+def _drain_database() -> None:
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=runner.worker_id()[:64],
+        excluded_queue_names=[],
+    )
+    # The library's claim and run, without its loop: the loop closes "old" connections, which would
+    # close a caller's open transaction (a test's, or a command running inside one).
+    while True:
+        with exclusive_transaction():
+            task = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if task is not None:
+                task.claim(worker.worker_id)
+        if task is None:
+            return
+        worker.run_task(task)
+
+
 def drain() -> None:
     """Run every job queued now in this process and return (tests, `lvzhi worker --batch`)."""
     runner.sweep()
     if settings.LVZHI_TASKS_BACKEND == "rq":
         _rq_worker(batch=True, max_jobs=None)
     else:
-        _database_worker(batch=True, interval=0, max_jobs=None)
+        _drain_database()
 
 
 def _upkeep(stop: threading.Event, every: float, parent_pid: int | None) -> None:
@@ -101,6 +128,6 @@ def run(
         if settings.LVZHI_TASKS_BACKEND == "rq":
             _rq_worker(batch=False, max_jobs=max_jobs)
         else:
-            _database_worker(batch=False, interval=interval, max_jobs=max_jobs)
+            _database_worker(interval=interval, max_jobs=max_jobs)
     finally:
         stop.set()

@@ -1,0 +1,128 @@
+"""A value save in a ranked round re-scores only the peers whose outcome moves (the engine's incremental
+re-score, in the request), and leaves the database exactly as a full re-score of the round would.
+
+Two web processes are played by two stores of held results, swapped between saves: each must catch up
+with the saves the other made (or rebuild) before using its own copy.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from lvzhi.accounts.models import Role, RoleAssignment, User
+from lvzhi.evaluations import actions, rescoring
+from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
+
+pytestmark = pytest.mark.django_db
+
+SCHEME = Path(__file__).parent / "schemes" / "rank-county.yaml"
+
+
+class Rollback(Exception):
+    pass
+
+
+def snapshot(rnd):
+    rows = ItemScore.objects.filter(evaluation__round=rnd).order_by("evaluation_id", "indicator_code")
+    evs = Evaluation.objects.filter(round=rnd).order_by("pk")
+    return (
+        list(
+            rows.values_list(
+                "evaluation_id", "indicator_code", "auto_score", "auto_status", "explanation", "final_score"
+            )
+        ),
+        list(evs.values_list("pk", "total", "grade", "result")),
+    )
+
+
+def full_rescore_snapshot(rnd):
+    """What a full re-score of the round would store, without keeping it."""
+    try:
+        with transaction.atomic():
+            rescoring.rescore_round(rnd)
+            raise Rollback(snapshot(rnd))
+    except Rollback as done:
+        return done.args[0]
+
+
+@pytest.fixture
+def ranked(cast):
+    sv = actions.do_create_scheme_version(
+        acting_user=cast.prov_office, yaml_text=SCHEME.read_text(encoding="utf-8"), source_name=SCHEME.name
+    )
+    r = cast.regions
+    counties = [r["甲市一县"], r["甲市二县"], r["乙市一县"]]
+    rnd = actions.do_open_round(
+        acting_user=cast.prov_office,
+        scheme_version=sv,
+        year=2024,
+        name="支出进度排名",
+        owner_region=r["示范省"],
+        regions=counties,
+    )
+    yi_filler = User.objects.create(username="yi1_filler", full_name="乙市一县填报员")
+    RoleAssignment.objects.create(user=yi_filler, role=Role.FILLER, region=r["乙市一县"])
+    fillers = [cast.jia1_filler, cast.jia2_filler, yi_filler]
+    evaluations = [rnd.evaluations.get(region=c) for c in counties]
+    for ev, filler in zip(evaluations, fillers, strict=True):
+        actions.do_start_filling(acting_user=filler, evaluation=ev)
+    return rnd, list(zip(evaluations, fillers, strict=True))
+
+
+def save(ev, filler, value):
+    """do_save_value as a request runs it: its on-commit work (keeping the round's results) runs after."""
+    from django.test import TestCase
+
+    dv = DataValue.objects.filter(evaluation=ev, item_code="edu_budget_progress").first()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions.do_save_value(
+            acting_user=filler,
+            evaluation=ev,
+            item_code="edu_budget_progress",
+            value=value,
+            expected_version=dv.version if dv else None,
+        )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_any_sequence_of_saves_from_two_processes_stores_what_a_full_re_score_stores(
+    ranked, seed, monkeypatch
+):
+    rnd, counties = ranked
+    rng = random.Random(seed)
+    processes = [OrderedDict(), OrderedDict()]
+    rebuilds = []
+    real = rescoring.gateway.RoundScores
+    monkeypatch.setattr(rescoring.gateway, "RoundScores", lambda *a: rebuilds.append(1) or real(*a))
+    for step in range(24):
+        monkeypatch.setattr(rescoring, "_PEERS", processes[rng.randrange(2)])
+        held = {pk: peers.stamp for pk, peers in rescoring._PEERS.items()}
+        ev, filler = counties[rng.randrange(len(counties))]
+        # Few distinct values: ties and moves across the others (a county's first save adds it to the ranking).
+        save(ev, filler, rng.choice(["80", "85", "85", "90", "95.5", "60"]))
+        assert snapshot(rnd) == full_rescore_snapshot(rnd), f"seed {seed}, step {step}, held {held}"
+    assert all(rnd.pk in p for p in processes)  # both processes held the round's results by the end
+    assert len(rebuilds) <= 8, "most saves went the incremental way"
+
+
+def test_a_save_with_results_held_touches_only_the_county_and_the_peers_it_moves(ranked):
+    rnd, counties = ranked
+    (one, _), (two, _), (three, f3) = counties
+    for (ev, f), v in zip(counties, ("90", "80", "70"), strict=True):
+        save(ev, f, v)
+    assert [e.total for e in Evaluation.objects.filter(round=rnd).order_by("pk")] == [10, 6, 6]
+    assert rnd.pk in rescoring._PEERS  # held after the first save of the round in this process
+    before = dict(Evaluation.objects.filter(round=rnd).values_list("pk", "scored_at"))
+    save(three, f3, "75")  # still last: nobody else moves
+    after = dict(Evaluation.objects.filter(round=rnd).values_list("pk", "scored_at"))
+    assert [
+        pk for pk in before if before[pk] != after[pk]
+    ] == []  # same total for everyone: nothing rewritten
+    save(three, f3, "95")  # first now: the old first drops to 6
+    totals = dict(Evaluation.objects.filter(round=rnd).values_list("pk", "total"))
+    assert (totals[one.pk], totals[two.pk], totals[three.pk]) == (6, 6, 10)
