@@ -46,6 +46,7 @@ def test_the_format_documents_an_example_of_every_scheme_feature() -> None:
         "quotas",
         "rank-bands",
         "score-layers",
+        "credibility",
     }
 
 

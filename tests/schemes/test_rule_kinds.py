@@ -7,13 +7,13 @@ from pathlib import Path
 
 from lvzhi.schemes.rule_syntax import KINDS
 from lvzhi.schemes.rule_text import SENTENCES
-from lvzhi.scoring.rule_scoring import CROSS_REGION, SCORERS
+from lvzhi.scoring.rule_scoring import CROSS_REGION, LAYER_SCORERS, SCORERS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scheme-format.md"
 
 
 def test_every_kind_read_by_the_loader_is_scored_and_rendered() -> None:
-    assert set(KINDS) == set(SCORERS) | CROSS_REGION
+    assert set(KINDS) == set(SCORERS) | CROSS_REGION | set(LAYER_SCORERS)
     assert set(KINDS) == set(SENTENCES)
 
 

@@ -231,6 +231,7 @@ class _SchemeBuilder:
         self.known = known
         self.codes: dict[str, yaml.Node] = {}
         self.charges: list[tuple[str, yaml.Node]] = []  # (charge_to, its node), checked once the tree is read
+        self.layer_codes: set[str] | None = None  # the scheme's score layers (None: none declared)
 
     def claim_code(self, code: str, node: yaml.Node) -> None:
         if code in self.codes:
@@ -297,7 +298,7 @@ class _SchemeBuilder:
                         f"{code}: points {fmt_number(points)} differ from the children's sum {fmt_number(total)} (explain in points_note if intended)",
                     )
         elif "rule" in m:
-            rule = parse_rule(ctx, m["rule"], what, points, self.known)
+            rule = parse_rule(ctx, m["rule"], what, points, self.known, self.layer_codes)
             if rule is not None and rule.kind == "rank" and section != "tree":
                 # Bonus and deduction items are judged per region; ranking belongs to the indicator tree.
                 ctx.add(
@@ -451,7 +452,9 @@ def _scheme(root: yaml.Node, ctx: Ctx, catalogue: Catalogue) -> Scheme | None:
     deps.update({n: f.names for n, f in computed.items()})
     _check_cycles(deps, {n: k for n, (k, _) in computed_nodes.items()}, ctx)
 
+    layers = _score_layers(m["score_layers"], ctx) if "score_layers" in m else None
     builder = _SchemeBuilder(ctx, catalogue, known, {g.code for g in grades})
+    builder.layer_codes = {layer.code for layer in layers.layers} if layers is not None else None
     indicators = req("indicators", lambda n: builder.indicators(n, "indicators", "tree")) or ()
     if "indicators" in m and not indicators:
         ctx.add(m["indicators"], "indicators 不能为空", "indicators may not be empty")
@@ -481,7 +484,6 @@ def _scheme(root: yaml.Node, ctx: Ctx, catalogue: Catalogue) -> Scheme | None:
         else None
     )
     rounding = _rounding(m["rounding"], ctx) if "rounding" in m else Rounding()
-    layers = _score_layers(m["score_layers"], ctx) if "score_layers" in m else None
     vetoes = _conditions(m, "vetoes", "veto", builder)
     caps = _conditions(m, "caps", "cap", builder)
     if (vetoes or caps) and not grades:

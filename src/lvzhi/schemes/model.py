@@ -87,6 +87,10 @@ class Rule:
     score: Formula | None = None
     levels: tuple[tuple[str, Decimal], ...] = DEFAULT_LEVELS
     evidence: str = "optional"
+    layer: str = ""  # credibility: the self-assessment layer compared …
+    against: tuple[str, ...] = ()  # … with the first of these layers that scored the same leaf
+    tolerance: Decimal = Decimal(0)  # points a self-score may exceed the reference by without counting
+    above: Decimal = Decimal(0)  # percent of compared items over-scored beyond which the rule applies
 
     def formulas(self) -> Iterator[Formula]:
         """Every formula the rule reads."""

@@ -39,6 +39,7 @@ class RuleReader:
         self.points = points
         self.rw = f"{what} 的 {kind} 规则"
         self.known: Container[str] = ()
+        self.layer_codes: set[str] | None = None  # the scheme's score layers, for rules that read them
 
     def need(self, key: str) -> yaml.Node | None:
         if key not in self.m:
@@ -104,7 +105,12 @@ def kind(name: str, *keys: str) -> Callable[[Callable[[RuleReader], Rule]], Call
 
 
 def parse_rule(
-    ctx: Ctx, node: yaml.Node, what: str, points: Decimal | None, known: Container[str]
+    ctx: Ctx,
+    node: yaml.Node,
+    what: str,
+    points: Decimal | None,
+    known: Container[str],
+    layer_codes: set[str] | None = None,
 ) -> Rule | None:
     """Read the rule of a leaf (`what` names the leaf in messages); None after recording its problems."""
     m = ctx.mapping(node, f"{what} 的 rule", None)
@@ -133,6 +139,7 @@ def parse_rule(
             )
     reader = RuleReader(ctx, node, m, what, name, points if points is not None else Decimal(0))
     reader.known = known
+    reader.layer_codes = layer_codes
     return syntax.read(reader)
 
 
@@ -305,3 +312,45 @@ def _per_item(r: RuleReader) -> Rule:
 @kind("formula", "score")
 def _formula(r: RuleReader) -> Rule:
     return Rule("formula", score=r.formula("score"))
+
+
+@kind("credibility", "layer", "against", "tolerance", "above")
+def _credibility(r: RuleReader) -> Rule:
+    ctx = r.ctx
+    if r.layer_codes is None:
+        ctx.add(
+            r.node,
+            f"{r.rw}须先在方案的 score_layers 中声明评分层",
+            f"{r.what}: a credibility rule needs the scheme's score_layers",
+        )
+    codes = r.layer_codes or set()
+
+    def layer(n: yaml.Node) -> str:
+        code = ctx.text(n, "评分层代码") or ""
+        if code and r.layer_codes is not None and code not in codes:
+            ctx.add(
+                n,
+                f"“{code}” 不是 score_layers 中的评分层（可用: {'、'.join(sorted(codes))}）",
+                f"{code!r} is not a layer of score_layers",
+            )
+        return code
+
+    own = r.need("layer")
+    self_layer = layer(own) if own is not None else ""
+    against = tuple(layer(n) for n in r.items("against"))
+    if self_layer and self_layer in against:
+        ctx.add(r.m["against"], "against 不能包含 layer 本身", "against may not contain the layer itself")
+    if "against" in r.m and not against:
+        ctx.add(r.m["against"], "against 不能为空", "against may not be empty")
+    tolerance = Decimal(0)
+    if "tolerance" in r.m:
+        tolerance = ctx.number(r.m["tolerance"], f"{r.rw}的 tolerance", minimum=Decimal(0)) or Decimal(0)
+    above_node = r.need("above")
+    above = (
+        ctx.number(above_node, f"{r.rw}的 above（百分比）", minimum=Decimal(0), maximum=Decimal(100))
+        if above_node is not None
+        else None
+    )
+    return Rule(
+        "credibility", layer=self_layer, against=against, tolerance=tolerance, above=above or Decimal(0)
+    )

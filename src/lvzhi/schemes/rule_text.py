@@ -370,6 +370,21 @@ def _formula(w: _Words, rule: Rule, points: Decimal, section: str) -> str:
     return f"得分 = {w.node(rule.score.tree, 0)}，最低 0 分，最高 {_points(points)}"
 
 
+def _credibility(w: _Words, rule: Rule, points: Decimal, section: str) -> str:
+    layers = w.scheme.score_layers
+    names = {layer.code: layer.name for layer in (layers.layers if layers else ())}
+    own = names.get(rule.layer, "自评")
+    reference = "或".join(names.get(a, "核定") for a in rule.against)
+    if rule.tolerance:
+        over = f"{own}得分比{reference}得分高出 {_points(rule.tolerance)}以上"
+    else:
+        over = f"{own}得分高于{reference}得分"
+    head = f"{over}的指标，占双方均已评分指标的比例超过 {num(rule.above)}%的"
+    if section == "deductions":
+        return f"{head}，扣 {_points(points)}"
+    return f"{head}，不得分；否则得 {_points(points)}"
+
+
 # One sentence per rule kind (see rule_syntax.py for the other places of a kind).
 SENTENCES: dict[str, Callable[[_Words, Rule, Decimal, str], str]] = {
     "manual": _manual,
@@ -381,6 +396,7 @@ SENTENCES: dict[str, Callable[[_Words, Rule, Decimal, str], str]] = {
     "rank": _rank,
     "per_item_deduction": _per_item,
     "formula": _formula,
+    "credibility": _credibility,
 }
 
 

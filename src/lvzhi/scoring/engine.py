@@ -41,7 +41,15 @@ from lvzhi.scoring.model import (
     RegionInput,
     RegionResult,
 )
-from lvzhi.scoring.rule_scoring import CROSS_REGION, Body, LeafFn, compile_leaf
+from lvzhi.scoring.rule_scoring import (
+    CROSS_REGION,
+    LAYER_SCORERS,
+    Body,
+    LayerBody,
+    LeafFn,
+    compile_layered,
+    compile_leaf,
+)
 
 _EMPTY: dict[str, Decimal] = {}
 
@@ -178,6 +186,8 @@ class Scorer:
         self.leaf_fns: list[LeafFn | None] = []
         self.fast_fns: list[Body] = []
         self.ranks: list[_RankPlan] = []
+        # Items read from the score layers when a region is totalled: (0 leaf | 1 bonus | 2 deduction, index, fn)
+        self.layer_items: list[tuple[int, int, LayerBody]] = []
         ex = Explain(scheme)
         for i, ind in enumerate(leaves):
             assert ind.rule is not None
@@ -187,12 +197,16 @@ class Scorer:
                 self.ranks.append(_RankPlan(i, ind, ind.rule.expr, label, unit))
                 self.leaf_fns.append(None)
                 self.fast_fns.append(_rank_pending)
+            elif ind.rule.kind in LAYER_SCORERS:
+                self.layer_items.append((0, i, compile_layered(ind, scheme, "leaf", ex)))
+                self.leaf_fns.append(None)
+                self.fast_fns.append(_rank_pending)
             else:
                 leaf_fn, fast_fn = compile_leaf(ind, scheme, "leaf", ex)
                 self.leaf_fns.append(leaf_fn)
                 self.fast_fns.append(fast_fn)
-        self.bonus_fns = [compile_leaf(b, scheme, "bonus", ex)[0] for b in scheme.bonus]
-        self.deduction_fns = [compile_leaf(d, scheme, "deduction", ex)[0] for d in scheme.deductions]
+        self.bonus_fns = [self._extra(1, k, b, "bonus", ex) for k, b in enumerate(scheme.bonus)]
+        self.deduction_fns = [self._extra(2, k, d, "deduction", ex) for k, d in enumerate(scheme.deductions)]
         self.explain = ex
         # Tree in pre-order; subtotals are computed children-first by walking it backwards.
         self.nodes: list[_Node] = []
@@ -275,6 +289,14 @@ class Scorer:
         names = {n.code: n.name for n in self.nodes}
         self.charge_names = {k: names[scheme.deductions[k].charge_to] for k in self.charged}
         self.quotas = any(g.quota is not None for g in scheme.grades)
+
+    def _extra(self, where: int, k: int, ind: Indicator, section: str, ex: Explain) -> LeafFn:
+        """A bonus or deduction item's function (one read from the score layers waits for the total)."""
+        assert ind.rule is not None
+        if ind.rule.kind in LAYER_SCORERS:
+            self.layer_items.append((where, k, compile_layered(ind, self.scheme, section, ex)))
+            return _layer_pending
+        return compile_leaf(ind, self.scheme, section, ex)[0]
 
     def _add_node(self, ind: Indicator, depth: int) -> int:
         pos = len(self.nodes)
@@ -752,6 +774,11 @@ class Scorer:
         bonus_out, ded_out = s.bonus, s.deductions
         if self.layers is not None and s.input.layers:
             leaves = self._layered(leaves, s.input.layers)
+        if self.layer_items:
+            leaves, bonus_out, ded_out = list(leaves), list(bonus_out), list(ded_out)
+            parts = (leaves, bonus_out, ded_out)
+            for where, k, layer_fn in self.layer_items:
+                parts[where][k] = layer_fn(s.input.layers)
         q = self.q_items
         if q is not None:
             leaves = [_rounded(o, q) for o in leaves]
@@ -983,6 +1010,10 @@ class Scorer:
 
 _PENDING: Outcome = (None, UNSCORED, "", None)
 _NO_REASONS: dict[str, Unavailable] = {}
+
+
+def _layer_pending(cur: Env, prv: Env, scores: Mapping[str, ManualScore], reasons: object) -> Outcome:
+    return _PENDING  # scored from the score layers when the region is totalled
 
 
 def _rank_pending(cur: Env, prv: Env, scores: Mapping[str, ManualScore]) -> Outcome:

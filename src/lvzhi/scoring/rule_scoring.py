@@ -326,3 +326,88 @@ def _target_label(rule: Rule, scheme: Scheme) -> str:
     if target.single_name is not None:
         return scheme.label(target.single_name)[0] + " "
     return f"{target.text} = "
+
+
+# ------------------------------------------------------------------------------------- layer kinds
+# Kinds that read the region's score layers rather than its statistics: the engine scores them when it
+# totals a region (after every leaf), from `RegionInput.layers`.
+LayerBody = Callable[[Mapping[str, Mapping[str, Decimal]]], Outcome]
+LAYER_SCORERS: dict[str, Callable[[Leaf], LayerBody]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class OverScoring:
+    """How far a self-assessment exceeds the reference scores of the same leaves (plain data).
+
+    compared: leaves scored by both; over: of those, self-scores above the reference by more than the
+    tolerance; rate: over / compared in percent (None when nothing was compared); mean_deviation: the mean
+    absolute difference self − reference over the compared leaves (None when nothing was compared)."""
+
+    compared: int
+    over: int
+    rate: Decimal | None
+    mean_deviation: Decimal | None
+
+
+def over_scoring(
+    layers: Mapping[str, Mapping[str, Decimal]],
+    own: str,
+    against: tuple[str, ...],
+    tolerance: Decimal = ZERO,
+) -> OverScoring:
+    """Compare the `own` layer's scores with, per leaf, the first layer of `against` that scored it."""
+    mine = layers.get(own, {})
+    compared = over = 0
+    deviation = ZERO
+    for leaf, score in mine.items():
+        reference = next((layers[a][leaf] for a in against if leaf in layers.get(a, {})), None)
+        if reference is None:
+            continue
+        compared += 1
+        deviation += abs(score - reference)
+        if score > reference + tolerance:
+            over += 1
+    if not compared:
+        return OverScoring(0, 0, None, None)
+    return OverScoring(compared, over, Decimal(over * 100) / compared, deviation / compared)
+
+
+def _credibility(c: Leaf) -> LayerBody:
+    rule, points, pts = c.rule, c.points, c.pts
+    names = {
+        layer.code: layer.name for layer in (c.scheme.score_layers.layers if c.scheme.score_layers else ())
+    }
+    own = names.get(rule.layer, rule.layer)
+    reference = "/".join(names.get(a, a) for a in rule.against)
+    deducting = c.section == "deduction"
+
+    def text(o: OverScoring, applies: bool, score: Decimal) -> str:
+        assert o.rate is not None and o.mean_deviation is not None
+        head = (
+            f"{own}与{reference}比对 {o.compared} 项，{own}高出 {o.over} 项（{fmt(o.rate)}%），"
+            f"平均偏差 {fmt(o.mean_deviation)} 分，{'超过' if applies else '未超过'} {fmt(rule.above)}%"
+        )
+        if deducting:
+            return f"{head} → 扣 {fmt(score)} 分"
+        return f"{head} → {fmt(score)}/{pts}"
+
+    def credibility(layers: Mapping[str, Mapping[str, Decimal]]) -> Outcome:
+        o = over_scoring(layers, rule.layer, rule.against, rule.tolerance)
+        if o.rate is None:
+            return None, UNSCORED, f"无法评分：没有同时有{own}和{reference}得分的指标可比对", None
+        applies = o.rate > rule.above
+        # In `deductions` the score is what is taken off; in the tree, a credible self-assessment scores.
+        score = (points if applies else ZERO) if deducting else (ZERO if applies else points)
+        return score, SCORED, None, (text, (o, applies, score))
+
+    return credibility
+
+
+LAYER_SCORERS["credibility"] = _credibility
+
+
+def compile_layered(ind: Indicator, scheme: Scheme, section: str, ex: Explain) -> LayerBody:
+    """The function scoring a layer-reading leaf from a region's score layers."""
+    rule = ind.rule
+    assert rule is not None and rule.kind in LAYER_SCORERS
+    return LAYER_SCORERS[rule.kind](Leaf(ind, rule, scheme, section, ex))
