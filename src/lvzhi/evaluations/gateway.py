@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lvzhi.evaluations.bulk import gc_paused
+from lvzhi.schemes import names
 from lvzhi.schemes.model import DataItem
 
 
@@ -100,62 +101,6 @@ def _leaves(nodes: Any, section: str) -> list[Leaf]:
     return out
 
 
-def _entry_items(scheme: Any) -> tuple[str, ...]:
-    """Catalogue items a person enters that the scheme reads (computed names expanded to their inputs)."""
-    formulas = [
-        f
-        for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)
-        for node in top.walk()
-        if node.rule is not None
-        for f in node.rule.formulas()
-    ]
-    formulas += [c.when for c in (*scheme.vetoes, *scheme.caps)]
-    names: set[str] = set()
-    seen: set[str] = set()
-    stack = [name for f in formulas for name in f.names]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        definition = scheme.formula_of(name)
-        if definition is not None:
-            stack.extend(definition.names)
-        elif name in scheme.catalogue:
-            names.add(name)
-    return tuple(sorted(names))
-
-
-def _prev_items(scheme: Any) -> tuple[str, ...]:
-    """Entered catalogue items whose last-year value a rule reads (inside prev() or growth())."""
-    trees = [
-        f.tree
-        for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)
-        for node in top.walk()
-        if node.rule is not None
-        for f in node.rule.formulas()
-    ]
-    trees += [c.when.tree for c in (*scheme.vetoes, *scheme.caps)]
-    found: set[str] = set()
-    seen: set[tuple[str, bool]] = set()
-    stack: list[tuple[Any, bool]] = [(t, False) for t in trees]
-    while stack:
-        node, under_prev = stack.pop()
-        if node.kind == "name":
-            if (node.name, under_prev) in seen:
-                continue
-            seen.add((node.name, under_prev))
-            definition = scheme.formula_of(node.name)
-            if definition is not None:
-                stack.append((definition.tree, under_prev))
-            elif under_prev and node.name in scheme.catalogue:
-                found.add(node.name)
-            continue
-        inner = under_prev or (node.kind == "call" and node.name in ("prev", "growth"))
-        stack.extend((arg, inner) for arg in node.args)
-    return tuple(sorted(found))
-
-
 @functools.lru_cache(maxsize=64)
 def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
     """Validate a scheme text with the engine and describe it for the platform."""
@@ -168,9 +113,9 @@ def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
         year=scheme.year,
         level=scheme.level,
         leaves=tuple(leaves),
-        item_codes=_entry_items(scheme),
+        item_codes=tuple(sorted(names.entered_items(scheme))),
         has_rank=any(leaf.kind == "rank" for leaf in leaves),
-        prev_item_codes=_prev_items(scheme),
+        prev_item_codes=tuple(sorted(names.entered_items_of_earlier_years(scheme))),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from lvzhi.reader.model import Analysis, Span
 from lvzhi.reader.statistics_map import map_claims
 from lvzhi.schemes.model import Indicator, Scheme
+from lvzhi.schemes.names import names_read
 
 THRESHOLD = 0.42
 """Share of an indicator's bigram weight a paragraph must carry for the indicator to count as addressed."""
@@ -182,18 +183,4 @@ def coverage(analysis: Analysis, scheme: Scheme) -> Coverage:
 
 def _data_names(node: Indicator, scheme: Scheme) -> set[str]:
     """The catalogue items an indicator's rule reads, computed items expanded to the items they read."""
-    rule = node.rule
-    if rule is None:
-        return set()
-    formulas = [rule.expr, rule.target, rule.count, rule.score, *rule.conditions]
-    todo = [n for f in formulas if f is not None for n in f.names]
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        computed = scheme.formula_of(name)
-        if computed is not None:
-            todo.extend(computed.names)
-    return seen
+    return set() if node.rule is None else names_read(scheme, node.rule.formulas())

@@ -29,6 +29,7 @@ from typing import Any
 
 from lvzhi.schemes.formula import Formula, Unavailable, Years, before, dependency_order, year_chain
 from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
+from lvzhi.schemes.names import names_read
 from lvzhi.scoring.explain import ZERO, Env, Explain, dec, fmt
 from lvzhi.scoring.model import (
     SCORED,
@@ -245,19 +246,7 @@ class Scorer:
             for f in ind.rule.formulas():
                 for n in f.names:
                     reads.setdefault(n, set()).add(i)
-        needed: set[str] = set()
-        formulas: list[Formula] = [f for ind in leaves if ind.rule for f in ind.rule.formulas()]
-        formulas += [f for b in (*scheme.bonus, *scheme.deductions) if b.rule for f in b.rule.formulas()]
-        formulas += [c.when for c in (*scheme.vetoes, *scheme.caps)]
-        stack = [n for f in formulas for n in f.names]
-        while stack:
-            n = stack.pop()
-            if n in needed:
-                continue
-            needed.add(n)
-            definition = scheme.formula_of(n)
-            if definition is not None:
-                stack.extend(definition.names)
+        needed = names_read(scheme)
         defs = {n: d.names for n in needed if (d := scheme.formula_of(n)) is not None}
         self.computed: list[tuple[str, Formula]] = []
         for n in dependency_order(defs):
