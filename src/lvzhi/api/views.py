@@ -22,6 +22,7 @@ from pydantic import Field
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
 from lvzhi.accounts.security import authenticate_token
+from lvzhi.api import office as office_api
 from lvzhi.audit.codes import action_label, describe_record
 from lvzhi.entry import services as entry
 from lvzhi.entry.workbook import MAX_FILE_BYTES, WorkbookInvalid
@@ -566,6 +567,7 @@ def list_audit(request: HttpRequest, page: Query[Page], action: str | None = Non
     }
 
 
+office_api.register(schemes, rounds, _scheme, _round)  # the office's year: add/activate, open/close, assign…
 api.add_router("/regions", regions)
 api.add_router("/schemes", schemes)
 api.add_router("/rounds", rounds)
