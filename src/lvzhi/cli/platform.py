@@ -25,7 +25,7 @@ def demo(
     quiet: bool = typer.Option(False, "--quiet", help="不打印进度 (no progress output)"),
 ) -> None:
     """建立演示数据库（五个种子地区 + 合成省份）并启动网站 (build the demo database and serve it)."""
-    from lvzhi.demo.command import run
+    from lvzhi.cli.demo_command import run
 
     run(serve=not no_serve, host=host, port=port, quiet=quiet, workers=workers)
 

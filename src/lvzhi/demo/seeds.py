@@ -75,14 +75,14 @@ def values_for(
 
 
 def _from_reader(seed: dict[str, Any], year: int, report_dir: Path | None) -> list[SeedValue]:
-    """Figures the report reader finds in the seed's report (see lvzhi.web.prefill); [] without the report."""
+    """Figures the report reader finds in the seed's report (see lvzhi.entry.prefill); [] without the report."""
     if report_dir is None:
         return []
     reports = sorted(report_dir.glob(f"{seed['report']}*.txt"))
     if not reports:
         return []
+    from lvzhi.entry.prefill import figures, report_title
     from lvzhi.reader.extract import extract
-    from lvzhi.web.prefill import figures, report_title
 
     text = extract(reports[0]).text
     title = report_title(text, reports[0].name)

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Forbidden, Perm
+from lvzhi.entry.report_files import REPORT_SUFFIXES
 from lvzhi.jobs.context import JobContext, Outcome
 from lvzhi.jobs.models import Job, ReportReading
 
@@ -163,8 +164,6 @@ register(Kind("bulk_reports", "批量生成自评报告和反馈意见", _views_
 
 
 # ------------------------------------------------------------------------------------------ reading many reports
-
-REPORT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 
 
 def _match(member: str, by_code: dict[str, Any], by_name: dict[str, Any]) -> Any:

@@ -24,63 +24,17 @@ from lvzhi.accounts.scoping import Perm
 from lvzhi.entry import services as entry
 from lvzhi.evaluations import actions, gateway, rescoring, validation
 from lvzhi.evaluations.errors import ActionError, EditConflict, ImplausibleChange, ValidationFailed
-from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Source, State, StateChange
-from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
+from lvzhi.evaluations.models import DataValue, Evaluation, Source, State
+from lvzhi.evaluations.workflow import REVIEW_STATES
 from lvzhi.web import pagecache
+from lvzhi.web.evaluation_page import (
+    ACTION_LABELS,
+    evidence_context,
+    no_grade_reason,
+    page_context,
+    score_rows,
+)
 from lvzhi.web.nexturl import safe_next
-
-ACTION_LABELS = {
-    State.FILLING: "开始填报",
-    State.SUBMITTED: "提交",
-    State.REVIEWING: "开始审核",
-    State.RETURNED: "退回修改",
-    State.APPROVED: "审核通过",
-    State.PUBLISHED: "发布结果",
-}
-
-
-@dataclass
-class Tab:
-    key: str
-    label: str
-    url: str
-
-
-def _perms(user: Any, ev: Evaluation) -> dict[str, bool]:
-    return {p.value: scoping.can(user, ev, p) for p in (Perm.FILL, Perm.REVIEW, Perm.MANAGE)}
-
-
-def _next_actions(user: Any, ev: Evaluation, perms: dict[str, bool]) -> list[tuple[str, str]]:
-    """The workflow steps this user may take now: (target state, button label)."""
-    out = []
-    for (frm, to), allowed in TRANSITIONS.items():
-        if frm == ev.state and any(perms[p.value] for p in allowed):
-            if (frm, to) == (State.RETURNED, State.FILLING):
-                continue  # correcting in place and resubmitting is the usual path; reopening adds nothing here
-            out.append((str(to), ACTION_LABELS[State(to)]))
-    return out
-
-
-def _base(request: HttpRequest, ev: Evaluation, tab: str) -> dict[str, Any]:
-    perms = _perms(request.user, ev)
-    tabs = [
-        Tab("data", "数据填报", reverse("web:data", args=[ev.pk])),
-        Tab("scores", "自评打分", reverse("web:scores", args=[ev.pk])),
-        Tab("review", "审核", reverse("web:review", args=[ev.pk])),
-        Tab("report", "报告", reverse("web:report", args=[ev.pk])),
-    ]
-    return {
-        "ev": ev,
-        "tab": tab,
-        "tabs": tabs,
-        "perms": perms,
-        "title": f"{ev.region.name} · {ev.round.name}",
-        "no_grade_reason": no_grade_reason(ev),
-        "editable": perms["fill"] and ev.state in EDITABLE_STATES,
-        "reviewing": (perms["review"] or perms["manage"]) and ev.state in REVIEW_STATES,
-        "next_actions": _next_actions(request.user, ev, perms),
-        "history": list(StateChange.objects.filter(evaluation=ev).select_related("by").order_by("-at")[:8]),
-    }
 
 
 @login_required
@@ -179,27 +133,6 @@ def _progress(ev: Evaluation, rows: list[Row] | None = None) -> dict[str, Any]:
     }
 
 
-def no_grade_reason(ev: Evaluation) -> str:
-    """Why the evaluation has a total but no grade (or no total), in words; empty when it is graded."""
-    if ev.grade:
-        return ""
-    pending = list(
-        ItemScore.objects.filter(evaluation=ev, final_score__isnull=True)
-        .exclude(auto_status="scored")
-        .values_list("indicator_code", flat=True)
-    )
-    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
-    names = {leaf.code: leaf.name for leaf in info.leaves if leaf.section == "indicators"}
-    pending = [c for c in pending if c in names]
-    if pending:
-        shown = "、".join(f"{c} {names[c]}" for c in pending[:3])
-        more = f"等 {len(pending)} 项" if len(pending) > 3 else ""
-        return f"尚未评定等次：{shown}{more}指标还没有得分（缺少数据或尚未自评），全部得分后才能评定等次。"
-    if ev.total is None:
-        return "尚未评定等次：还没有计算总分。"
-    return "尚未评定等次：方案没有为该总分规定等次。"
-
-
 @login_required
 def data(request: HttpRequest, pk: int) -> HttpResponse:
     """数据填报: every statistic with unit and last year's value; each field validated and saved as it changes."""
@@ -208,7 +141,7 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
 
     def compute() -> dict[str, Any]:
         rows = _rows(ev)
-        return {**_base(request, ev, "data"), "rows": rows, **_progress(ev, rows)}
+        return {**page_context(request, ev, "data"), "rows": rows, **_progress(ev, rows)}
 
     ctx = {
         **pagecache.cached(key, compute),
@@ -300,44 +233,13 @@ def confirm_prefills(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- 自评打分 and 审核
 
 
-@dataclass
-class ScoreRow:
-    code: str
-    name: str
-    points: Decimal | None
-    kind: str
-    levels: dict[str, Decimal]
-    section: str
-    s: ItemScore | None
-    error: str = ""
-    saved: bool = False
-
-
-def _score_rows(ev: Evaluation, only: str | None = None) -> list[ScoreRow]:
-    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
-    scores = {s.indicator_code: s for s in ItemScore.objects.filter(evaluation=ev).select_related("reviewer")}
-    return [
-        ScoreRow(
-            leaf.code,
-            leaf.name,
-            leaf.points,
-            leaf.kind,
-            dict(leaf.levels),
-            leaf.section,
-            scores.get(leaf.code),
-        )
-        for leaf in info.leaves
-        if only is None or leaf.code == only
-    ]
-
-
 @login_required
 def scores(request: HttpRequest, pk: int) -> HttpResponse:
     """自评打分: automatic scores with explanations, manual self-scores with justification, evidence."""
     ev = scoping.get_evaluation_for(request.user, pk)
-    ctx = _base(request, ev, "scores")
-    ctx.update({"rows": _score_rows(ev), "summary": rescoring.summary_for(ev)})
-    ctx.update(_evidence_context(ev, request.user))
+    ctx = page_context(request, ev, "scores")
+    ctx.update({"rows": score_rows(ev), "summary": rescoring.summary_for(ev)})
+    ctx.update(evidence_context(request.user, ev))
     return render(request, "web/eval_scores.html", ctx)
 
 
@@ -358,16 +260,16 @@ def save_self_score(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             score=None if level else (request.POST.get("score") or None),
             expected_version=int(version) if version else None,
         )
-        row = _score_rows(ev, code)[0]
+        row = score_rows(ev, code)[0]
         row.saved = True
     except (ValidationFailed, EditConflict, ActionError) as exc:
-        row = _score_rows(ev, code)[0]
+        row = score_rows(ev, code)[0]
         row.error = (
             "；".join(i.message for i in exc.issues) if isinstance(exc, ValidationFailed) else str(exc)
         )
     ev.refresh_from_db()
     ctx = {"ev": ev, "r": row, "editable": True, "summary": rescoring.summary_for(ev)}
-    ctx.update(_evidence_context(ev, request.user))
+    ctx.update(evidence_context(request.user, ev))
     return render(request, "web/_score_row.html", ctx)
 
 
@@ -375,8 +277,8 @@ def save_self_score(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """审核: self-scores beside the reviewer's, discrepancies highlighted; return with reasons or approve."""
     ev = scoping.get_evaluation_for(request.user, pk)
-    ctx = _base(request, ev, "review")
-    rows = _score_rows(ev)
+    ctx = page_context(request, ev, "review")
+    rows = score_rows(ev)
     ctx.update(
         {
             "rows": rows,
@@ -384,7 +286,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "n_discrepancies": sum(1 for r in rows if r.s and r.s.discrepancy),
         }
     )
-    ctx.update(_evidence_context(ev, request.user))
+    ctx.update(evidence_context(request.user, ev))
     return render(request, "web/eval_review.html", ctx)
 
 
@@ -405,15 +307,15 @@ def save_review(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             score=request.POST.get("score") or None,
             expected_version=int(version) if version else None,
         )
-        row = _score_rows(ev, code)[0]
+        row = score_rows(ev, code)[0]
         row.saved = True
     except (ValidationFailed, EditConflict, ActionError) as exc:
-        row = _score_rows(ev, code)[0]
+        row = score_rows(ev, code)[0]
         row.error = (
             "；".join(i.message for i in exc.issues) if isinstance(exc, ValidationFailed) else str(exc)
         )
     ctx = {"ev": ev, "r": row, "reviewing": True}
-    ctx.update(_evidence_context(ev, request.user))
+    ctx.update(evidence_context(request.user, ev))
     return render(request, "web/_review_row.html", ctx)
 
 
@@ -438,10 +340,3 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     except (ActionError, PermissionDenied, ValueError) as exc:
         messages.error(request, f"操作未完成：{exc}")
     return redirect(back)
-
-
-def _evidence_context(ev: Evaluation, user: Any = None) -> dict[str, Any]:
-    """Evidence files of the evaluation by indicator (through the evidence service's scoping)."""
-    from lvzhi.web.views_files import evidence_context
-
-    return evidence_context(user, ev)

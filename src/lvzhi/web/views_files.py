@@ -5,7 +5,6 @@ Everything goes through the entry and evidence services (scoping, validation, au
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -18,11 +17,13 @@ from django.views.decorators.http import require_POST
 
 from lvzhi.accounts import scoping
 from lvzhi.entry import services as entry
-from lvzhi.evaluations.errors import ActionError
-from lvzhi.evaluations.models import Evaluation
+from lvzhi.entry.prefill import figures, report_title
+from lvzhi.entry.report_files import ReportUnreadable, report_text
+from lvzhi.evaluations import actions
+from lvzhi.evaluations.errors import ActionError, ValidationFailed
+from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evidence import services as evidence
 from lvzhi.evidence import storage
-from lvzhi.evidence.models import Evidence
 from lvzhi.web.nexturl import safe_next
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,15 +75,6 @@ def workbook_import(request: HttpRequest, round_id: int) -> HttpResponse:
         messages.error(request, f"未导入：{exc}")
         return redirect(back)
     return submitted_redirect(request, job, created)
-
-
-def evidence_context(user: Any, ev: Evaluation) -> dict[str, Any]:
-    """Evidence of the evaluation by indicator, each with where else the same file was used."""
-    by_code: dict[str, list[tuple[Evidence, list[evidence.Reuse], int]]] = {}
-    for row in evidence.evidence_for(user, ev.pk):
-        shown, hidden = evidence.reuse_for(user, row)
-        by_code.setdefault(row.indicator_code, []).append((row, shown, hidden))
-    return {"evidence": by_code, "evidence_enabled": True}
 
 
 @login_required
@@ -147,11 +139,6 @@ def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
 @require_POST
 def prefill_from_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Read an uploaded report and prefill the statistics it states, each with its sentence, unconfirmed."""
-    from lvzhi.evaluations import actions
-    from lvzhi.evaluations.gateway import catalogue
-    from lvzhi.evaluations.models import DataValue, Source
-    from lvzhi.web.prefill import figures, report_title
-    from lvzhi.web.views_report import ReportUnreadable, report_text
 
     ev = scoping.get_evaluation_for(request.user, pk, scoping.Perm.FILL)
     back = reverse("web:data", args=[ev.pk])
@@ -165,36 +152,27 @@ def prefill_from_report(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     title = report_title(text, upload.name or "自评报告")[:255]
     found = figures(text, ev.round.year, only=set(entry.item_codes_for(ev)))
-    current = {v.item_code: v for v in DataValue.objects.filter(evaluation=ev)}
-    names = {code: spec.name for code, spec in catalogue().items()}
-    written, kept, refused = 0, 0, []
-    for f in found:
-        dv = current.get(f.code)
-        if dv is not None and dv.value is not None and dv.confirmed:
-            kept += 1  # never overwrite what a person entered or confirmed
-            continue
-        try:
-            actions.do_save_value(
-                acting_user=request.user,
-                evaluation=ev,
-                item_code=f.code,
-                value=f.value,
-                expected_version=dv.version if dv else None,
-                source=Source.PREFILL,
-                source_sentence=f.sentence,
-                source_document=title,
-                # Unconfirmed until a person checks it; a value far from last year's is flagged on its row.
-                confirm_change=True,
-            )
-            written += 1
-        except ActionError as exc:
-            refused.append(f"“{names.get(f.code, f.code)}”：{exc}")
-    if written:
-        messages.success(request, f"已从《{title}》预填 {written} 项（黄色底，附原句），请核对后确认。")
+    try:
+        outcome = actions.do_prefill_values(
+            acting_user=request.user,
+            evaluation=ev,
+            figures=[actions.Prefill(f.code, f.value, f.sentence) for f in found],
+            source_document=title,
+        )
+    except ValidationFailed as exc:
+        names = {code: spec.name for code, spec in catalogue().items()}
+        listed = "；".join(f"“{names.get(i.code, i.code)}”：{i.message}" for i in exc.issues)
+        messages.error(request, f"未预填任何数据，以下数据有问题：{listed}")
+        return redirect(back)
+    except ActionError as exc:
+        messages.error(request, f"未预填任何数据：{exc}")
+        return redirect(back)
+    if outcome.written:
+        messages.success(
+            request, f"已从《{title}》预填 {len(outcome.written)} 项（黄色底，附原句），请核对后确认。"
+        )
     else:
         messages.info(request, f"《{title}》中没有找到可以预填的新数据。")
-    if kept:
-        messages.info(request, f"另有 {kept} 项已由人工填写或确认，未覆盖。")
-    if refused:
-        messages.error(request, "以下数据未能预填：" + "；".join(refused))
+    if outcome.kept:
+        messages.info(request, f"另有 {len(outcome.kept)} 项已由人工填写或确认，未覆盖。")
     return redirect(back)

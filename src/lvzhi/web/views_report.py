@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from lvzhi.accounts import scoping
+from lvzhi.entry.report_files import ReportUnreadable, report_text
 from lvzhi.evaluations import reporting, rescoring
-from lvzhi.reader.extract import ExtractError, extract
 from lvzhi.web.annotate import annotated_html, marks_for
-from lvzhi.web.views_eval import _base, _score_rows
+from lvzhi.web.evaluation_page import page_context, score_rows
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -29,8 +26,8 @@ CONTENT_TYPES = {
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     """报告: the self-evaluation report drafted from the evaluation, previewed, downloadable as docx/pdf."""
     ev = scoping.get_evaluation_for(request.user, pk)
-    ctx = _base(request, ev, "report")
-    ctx.update({"rows": _score_rows(ev), "summary": rescoring.summary_for(ev)})
+    ctx = page_context(request, ev, "report")
+    ctx.update({"rows": score_rows(ev), "summary": rescoring.summary_for(ev)})
     return render(request, "web/eval_report.html", ctx)
 
 
@@ -53,40 +50,6 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     filename = f"{ev.region.name}{ev.round.year}年度履行教育职责自评报告.{fmt}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-MAX_REPORT_BYTES = 20 * 1024 * 1024
-REPORT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
-
-
-class ReportUnreadable(ValueError):
-    """The uploaded file cannot be turned into text; the message says what to do."""
-
-
-def report_text(upload: UploadedFile) -> str:
-    """The plain text of an uploaded report, through the reader's extractor (any encoding, docx, pdf, html)."""
-    name = upload.name or "report"
-    suffix = Path(name).suffix.lower()
-    if suffix not in REPORT_SUFFIXES:
-        raise ReportUnreadable(
-            f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 txt、docx、pdf 或 html 格式的报告。"
-        )
-    if upload.size and upload.size > MAX_REPORT_BYTES:
-        raise ReportUnreadable(
-            f"文件 {upload.size // 1024 // 1024} MB，超过 20 MB 上限：请压缩图片或只上传正文。"
-        )
-    with tempfile.TemporaryDirectory(prefix="lvzhi-report-") as tmp:
-        path = Path(tmp) / f"report{suffix}"
-        with path.open("wb") as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
-        try:
-            return extract(path).text
-        except ExtractError as exc:
-            # The extractor names the temporary file; the person knows the file by its own name.
-            raise ReportUnreadable(
-                str(exc).replace(str(path), name) + "。请确认文件未损坏、未加密，或另存为 txt 后上传。"
-            ) from exc
 
 
 @login_required

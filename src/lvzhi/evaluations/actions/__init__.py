@@ -26,9 +26,12 @@ from lvzhi.evaluations.actions.transitions import (
     submission_problems,
 )
 from lvzhi.evaluations.actions.values import (
+    Prefill,
+    PrefillOutcome,
     do_confirm_value,
     do_confirm_values,
     do_import_values,
+    do_prefill_values,
     do_save_value,
 )
 
@@ -48,6 +51,8 @@ __all__ = [
     "EditConflict",
     "Issue",
     "NotEditable",
+    "Prefill",
+    "PrefillOutcome",
     "TransitionError",
     "ValidationFailed",
     "do_activate_scheme_version",
@@ -58,6 +63,7 @@ __all__ = [
     "do_create_scheme_version",
     "do_import_values",
     "do_open_round",
+    "do_prefill_values",
     "do_publish",
     "do_reopen",
     "do_return",

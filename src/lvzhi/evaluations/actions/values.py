@@ -1,8 +1,9 @@
-"""The statistics of an evaluation: save one, confirm a prefilled one, import many."""
+"""The statistics of an evaluation: save one, prefill from a report, confirm prefills, import many."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -347,3 +348,61 @@ def do_import_values(
         record_many(actor=acting_user, entries=entries)
         rescoring.rescore_round(round)
     return written
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """A figure read from a report for one catalogue item, with the sentence that states it."""
+
+    item_code: str
+    value: Decimal
+    sentence: str
+
+
+@dataclass(frozen=True)
+class PrefillOutcome:
+    written: list[str]  # item codes saved as unconfirmed prefills
+    kept: list[str]  # item codes whose value a person entered or confirmed: never overwritten
+
+
+def do_prefill_values(
+    *, acting_user: Any, evaluation: Evaluation, figures: Sequence[Prefill], source_document: str
+) -> PrefillOutcome:
+    """Save the figures read from a report as unconfirmed prefills, in one transaction: all or none.
+
+    A value a person entered or confirmed is kept. A figure far from last year's is saved (flagged on its
+    row, the person confirms it); any figure refused otherwise writes nothing, and the error names each.
+    """
+    with transaction.atomic():
+        ev = lock_evaluation(evaluation)
+        require_editable(acting_user, ev, Perm.FILL)
+        current = {dv.item_code: dv for dv in DataValue.objects.filter(evaluation=ev)}
+        written: list[str] = []
+        kept: list[str] = []
+        problems: list[Issue] = []
+        for f in figures:
+            dv = current.get(f.item_code)
+            if dv is not None and dv.value is not None and dv.confirmed:
+                kept.append(f.item_code)
+                continue
+            try:
+                do_save_value(
+                    acting_user=acting_user,
+                    evaluation=ev,
+                    item_code=f.item_code,
+                    value=f.value,
+                    expected_version=dv.version if dv else None,
+                    source=Source.PREFILL,
+                    source_sentence=f.sentence,
+                    source_document=source_document,
+                    confirm_change=True,
+                )
+            except ValidationFailed as exc:
+                problems += exc.issues
+            except ActionError as exc:
+                problems.append(Issue(f.item_code, str(exc)))
+            else:
+                written.append(f.item_code)
+        if problems:
+            raise ValidationFailed(problems)
+        return PrefillOutcome(written, kept)

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluations', '0002_office_year'),
+        ("evaluations", "0002_office_year"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evaluation',
-            name='score_stamp',
+            model_name="evaluation",
+            name="score_stamp",
             field=models.PositiveBigIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='round',
-            name='score_stamp',
+            model_name="round",
+            name="score_stamp",
             field=models.PositiveBigIntegerField(default=0, editable=False),
         ),
     ]
