@@ -112,3 +112,22 @@ def test_the_report_states_the_stored_total_grade_and_indicator_scores(cast):
     for part in ctx.indicators:
         stored = subtotals.get(part.code)
         assert part.score == (Decimal(str(stored)) if stored is not None else None), part.code
+
+
+def test_an_unconfirmed_prefill_is_never_printed_as_a_fact(cast):
+    from lvzhi.evaluations.models import Evaluation, Source
+
+    fill(cast, cast.jia1)
+    actions.do_save_value(
+        acting_user=cast.filler_for(cast.jia1),
+        evaluation=cast.jia1,
+        item_code="kindergartens",
+        value=Decimal(5),
+        expected_version=None,
+        source=Source.PREFILL,
+        source_sentence="新建幼儿园5所",
+    )
+    evaluation = Evaluation.objects.get(pk=cast.jia1.pk)
+    text = build_report(report_contexts([evaluation])[evaluation.pk]).text()
+    assert "幼儿园5所" not in text
+    assert "一般公共预算教育经费" in text  # the confirmed figures are stated

@@ -27,7 +27,12 @@ def parse_money(text: str) -> Decimal:
     [
         ("1165600", "万元", "116.56亿元"),
         ("1180700", "万元", "118.07亿元"),
-        ("168824", "万元", "168824万元"),  # 16.8824亿元 would need four decimals: stays as the data has it
+        (
+            "168824",
+            "万元",
+            "16.8824亿元",
+        ),  # exact in 亿元: a whole number of 万元 needs at most four decimals
+        ("3146871", "万元", "314.6871亿元"),
         ("5800", "万元", "5800万元"),
         ("0.5", "万元", "5000元"),
         ("11444.49", "元", "11444.49元"),  # 生均 amounts stay in 元
@@ -48,10 +53,29 @@ def test_money_never_rounds_the_figure_it_states(value: Decimal, unit: str) -> N
 
 
 @given(money_values, st.sampled_from(["元", "万元"]))
-def test_money_shows_at_most_two_decimals_unless_the_data_has_more(value: Decimal, unit: str) -> None:
+def test_money_shows_at_most_two_decimals_or_four_in_yi_yuan(value: Decimal, unit: str) -> None:
     text = numbers.money(value, unit)
     decimals = len(text.split(".")[1].rstrip("元万亿")) if "." in text else 0
-    assert decimals <= 2
+    assert decimals <= (4 if text.endswith("亿元") else 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "qualifier", "expected"),
+    [
+        ("1186900", "人", "", "118.69万人"),
+        ("11041000", "平方米", "", "1104.1万平方米"),
+        ("91750", "人", "", "91750人"),  # below a hundred thousand: as counted
+        ("1186901", "人", "", "1186901人"),  # 118.6901万人 would need four decimals: as counted
+        ("5800", "万元", "余", "5800余万元"),
+        ("97", "%", "以上", "97%以上"),
+        ("100", "%", "近", "近100%"),
+        ("139", "班", "", "139个班"),
+    ],
+)
+def test_quantities_are_scaled_as_officials_write_them_with_their_qualifier(
+    value: str, unit: str, qualifier: str, expected: str
+) -> None:
+    assert numbers.quantity(Decimal(value), unit, qualifier) == expected
 
 
 def test_money_refuses_a_unit_that_is_not_money() -> None:

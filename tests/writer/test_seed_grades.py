@@ -54,7 +54,7 @@ def test_a_back_calculated_last_year_figure_is_never_printed_only_the_stated_cha
 ) -> None:
     banan = seed_reports["chongqing-banan-2023"].text()
     # the report states 168824万元 and a growth of 0.79%; 167500.74万元 is only derived from them
-    assert "一般公共预算教育经费168824万元，比上年增长0.79%。" in banan and "167500.74" not in banan
+    assert "一般公共预算教育经费16.8824亿元，比上年增长0.79%。" in banan and "167500.74" not in banan
     assert "较上年提高3.64个百分点" in banan and "17.04%" not in banan
     assert "87129.36" not in seed_reports["zhejiang-wuxing-2019"].text()
 

@@ -45,6 +45,16 @@ def _inputs(evaluations: list[Evaluation]) -> dict[int, Any]:
     }
 
 
+def _unconfirmed(evaluations: list[Evaluation]) -> dict[int, set[str]]:
+    """Per evaluation, the prefilled values nobody has confirmed: scored as entered, never printed as facts."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for ev_id, code in DataValue.objects.filter(evaluation__in=evaluations, confirmed=False).values_list(
+        "evaluation_id", "item_code"
+    ):
+        out[ev_id].add(code)
+    return out
+
+
 def _narratives(evaluations: list[Evaluation]) -> dict[int, dict[str, str]]:
     """Staff's justifications per top-level indicator: the narrative of each 履职情况 section."""
     parts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -93,7 +103,7 @@ def _stored(evaluation: Evaluation, ctx: Any) -> Any:
 def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
     """The writer's ReportContext for each evaluation (by id), each scored among its round's regions."""
     from lvzhi.scoring.engine import compile_scheme
-    from lvzhi.writer.model import context_from
+    from lvzhi.writer.model import FigureNote, context_from
 
     by_round: dict[int, list[Evaluation]] = defaultdict(list)
     for e in evaluations:
@@ -112,6 +122,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
         ordered = [inputs[e.pk] for e in peers]
         results = compile_scheme(scheme).score(ordered)
         narratives = _narratives(wanted)
+        unconfirmed = _unconfirmed(wanted)
         wanted_ids = {e.pk for e in wanted}
         for e, inp, result in zip(peers, ordered, results, strict=True):
             if e.pk not in wanted_ids:
@@ -125,6 +136,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
                 addressee=rnd.owner_region.name + "人民政府教育督导委员会办公室",
                 office=rnd.owner_region.name + "人民政府教育督导委员会办公室",
                 signer=e.region.name + "人民政府",
+                notes={code: FigureNote(printed=False) for code in unconfirmed.get(e.pk, ())},
             )
             out[e.pk] = _stored(e, ctx)
     return out

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from lvzhi.writer import layout, numbers
-from lvzhi.writer.model import ProblemItem, ReportContext, Stat
+from lvzhi.writer.model import PROFILE_CODES, PROFILE_GROUPS, ProblemItem, ReportContext, Stat
 
 _ORDINALS = "一二三四五六七八九十"
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号")
@@ -86,41 +86,78 @@ def title_of(ctx: ReportContext) -> str:
     return f"{ctx.region_name}人民政府关于{ctx.year}年度履行教育职责情况的自评报告"
 
 
+def _yes_no(s: Stat) -> str:
+    """A yes/no item as a true sentence: 未发现评价材料弄虚作假问题, 已实现…, 尚未实现…."""
+    name = re.sub(r"[（(]是否[)）]$", "", s.name)
+    if s.adverse:
+        return f"存在{name}问题。" if s.value == 1 else f"未发现{name}问题。"
+    return f"已实现{name}。" if s.value == 1 else f"尚未实现{name}。"
+
+
+def _unit(s: Stat) -> str:
+    """The unit as the sentence needs it: a name naming its basis (非正常死亡率（每10万生）) takes the
+    unit's head only (0.68人, not 0.68人/10万生); a count named …数 takes 个 (班级数139个, not 139个班)."""
+    if "/" in s.unit and "每" in s.name:
+        return s.unit.split("/")[0]
+    if s.unit == "班" and s.name.endswith("数"):
+        return "个"
+    return s.unit
+
+
 def stat_sentence(s: Stat) -> str:
-    """One sentence stating a statistic and, when last year's is known, its year-on-year change."""
+    """One sentence stating a statistic, its period and qualifier where the data gives them and, when
+    last year's is known, its change: a stated growth as stated, a derived last-year figure never."""
+    period = f"{s.period}，" if s.period else ""
     if s.unit == "是否":
-        name = re.sub(r"[（(]是否[)）]$", "", s.name)
-        return f"{'已实现' if s.value == 1 else '尚未实现'}{name}。"
+        return period + _yes_no(s)
+    if s.adverse and s.value == 0 and not s.qualifier:
+        return f"{period}未发生{s.name}。"
+    exact = not s.qualifier  # a bound (以上, 余, 近) is not compared: its change is unknown
     if s.unit == "%":
-        text = f"{s.name}为{numbers.plain(s.value)}%"
-        if s.previous is not None and s.previous_derived:
-            text += f"，较上年{numbers.points_phrase(s.value, s.previous)}"
-        elif s.previous is not None:
-            text += f"，较上年{numbers.plain(s.previous)}%{numbers.points_phrase(s.value, s.previous)}"
-        return text + "。"
-    text = f"{s.name}{numbers.quantity(s.value, s.unit)}"
-    if s.previous_derived:
-        # only the change the data states; last year's figure was back-calculated from it
-        if s.growth is not None:
-            text += f"，比上年{numbers.change_phrase(s.growth)}"
-        return text + "。"
-    if s.previous is not None:
-        text += f"，较上年{numbers.quantity(s.previous, s.unit)}"
+        if s.qualifier in ("近", "接近"):  # 接入率接近100%, not 接入率为近100%
+            return f"{period}{s.name}接近{numbers.plain(s.value)}%。"
+        text = f"{s.name}为{numbers.quantity(s.value, '%', s.qualifier)}"
+        if s.previous is not None and exact:
+            if s.previous == s.value:
+                text += "，与上年持平"
+            elif s.previous_derived:
+                text += f"，较上年{numbers.points_phrase(s.value, s.previous)}"
+            else:
+                text += f"，较上年{numbers.plain(s.previous)}%{numbers.points_phrase(s.value, s.previous)}"
+        return period + text + "。"
+    if s.previous is not None and exact and not s.previous_derived and s.previous != s.value:
+        current, last = numbers.quantity_pair(s.value, s.previous, _unit(s))
+        text = f"{s.name}{current}，较上年{last}"
         if s.growth is not None:
             text += numbers.change_phrase(s.growth)
         elif s.previous != 0:
             text += numbers.change_phrase(numbers.growth_rate(s.value, s.previous))
-    return text + "。"
+        return period + text + "。"
+    text = f"{s.name}{numbers.quantity(s.value, _unit(s), s.qualifier)}"
+    if not exact:
+        return period + text + "。"
+    if s.previous_derived:
+        # only the change the data states; last year's figure was back-calculated from it
+        if s.growth is not None:
+            text += f"，比上年{numbers.change_phrase(s.growth)}"
+        return period + text + "。"
+    if s.previous is not None:  # the same as last year
+        return period + text + "，与上年持平。"
+    return period + text + "。"
 
 
 def stat_sentences(stats: Iterable[Stat]) -> str:
-    """Sentences for several statistics: plain counts run on in one sentence, each comparison or
-    percentage stands alone (so that the reader never pairs a rate with the wrong figures)."""
+    """Sentences for several statistics: plain counts run on in one sentence, each comparison, percentage,
+    yes/no or figure of its own period stands alone (so that the reader never pairs a rate with the wrong
+    figures). Figures not to be printed (implied, unconfirmed) are left out."""
     out: list[str] = []
     run: list[str] = []
     for s in stats:
+        if not s.printed:
+            continue
         text = stat_sentence(s)
-        if s.previous is None and s.unit not in ("%", "是否"):
+        plain_count = s.previous is None and s.unit not in ("%", "是否") and not s.period and not s.adverse
+        if plain_count:
             run.append(text.rstrip("。"))
             continue
         if run:
@@ -130,6 +167,78 @@ def stat_sentences(stats: Iterable[Stat]) -> str:
     if run:
         out.append("，".join(run) + "。")
     return "".join(out)
+
+
+def scope(region_name: str) -> str:
+    """`区` / `市` / `县` / `旗`: the kind of region, as 全区 / 你市 call it ("" when the name does not say)."""
+    last = region_name[-1:] if region_name else ""
+    if "县" in region_name and last not in "区市县旗":
+        last = "县"
+    return last if last in ("区", "市", "县", "旗") else ""
+
+
+def _change(s: Stat | None) -> Decimal | None:
+    """The year-on-year change of a figure (its stated growth, else this year minus last), if known."""
+    if s is None or s.qualifier:
+        return None
+    if s.growth is not None:
+        return s.growth
+    if s.previous is not None:
+        return s.value - s.previous
+    return None
+
+
+def policy_sentences(stats: Mapping[str, Stat]) -> str:
+    """What the law and national policy ask of the spending, stated when the data has the figures:
+    the 4 % ratio (国家财政性教育经费占地区生产总值) and the 两个只增不减."""
+    out = []
+    share = stats.get("edu_fiscal_gdp_share")
+    if share is not None and share.printed and not share.qualifier:
+        verb = "高于" if share.value > 4 else ("达到" if share.value == 4 else "低于")
+        out.append(f"{share.period}{'，' if share.period else ''}财政性教育经费占地区生产总值比例{verb}4%。")
+    total, per_student = stats.get("edu_gpb_spending"), stats.get("per_student_gpb_overall")
+    a, b = _change(total), _change(per_student)
+    if total is not None and a is not None and b is not None:
+        lead = f"{total.period}，" if total.period else ""
+        if a >= 0 and b >= 0:
+            out.append(
+                f"{lead}一般公共预算教育支出和按在校学生人数平均的一般公共预算教育支出均未减少，落实了“两个只增不减”。"
+            )
+        else:
+            fell = "、".join(
+                n for n, c in (("一般公共预算教育支出", a), ("生均一般公共预算教育支出", b)) if c < 0
+            )
+            out.append(f"{lead}{fell}较上年减少，“两个只增不减”未全部落实。")
+    return "".join(out)
+
+
+def profile_paragraphs(ctx: ReportContext) -> list[str]:
+    """一、基本情况 as ordered paragraphs: 概况, 学校与学生, 教师, 经费, then the figures no indicator reads."""
+    placed = set(ctx.profile)
+    groups = [
+        (name, [ctx.stats[c] for c in codes if c in placed and c in ctx.stats])
+        for name, codes in PROFILE_GROUPS.items()
+    ]
+    groups.append(("其他", [ctx.stats[c] for c in ctx.profile if c not in PROFILE_CODES and c in ctx.stats]))
+    where = f"全{scope(ctx.region_name)}" if scope(ctx.region_name) else ctx.region_name
+    out = []
+    for name, stats in groups:
+        shown = [st for st in stats if st.printed]
+        if not shown:
+            continue
+        text = stat_sentences(shown)
+        if name == "经费":
+            text += policy_sentences(ctx.stats)
+        if shown[0].period:  # the first figure names its own period
+            lead = "此外，" if name == "其他" else ""
+        elif name == "概况":
+            lead = ctx.region_name
+        elif name == "其他":
+            lead = f"此外，{ctx.year}年，"
+        else:
+            lead = f"{ctx.year}年，{where}"
+        out.append(lead + text)
+    return out
 
 
 def _enumerate(texts: Iterable[str]) -> list[str]:
@@ -203,10 +312,9 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
         blocks.append(Block("h1", numbers.section_marker(1, h1) + text))
 
     heading("基本情况")
-    profile = stat_sentences(ctx.stats[c] for c in ctx.profile if c in ctx.stats)
-    if profile:
-        blocks.append(Block("para", f"{ctx.year}年，{ctx.region_name}" + profile, role="figures"))
-    else:
+    profile = profile_paragraphs(ctx)
+    blocks.extend(Block("para", text, role="figures") for text in profile)
+    if not profile:
         blocks.append(Block("para", "【请填写本地区学校、学生、教师和教育经费等基本情况】"))
 
     heading("履职情况")

@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from lvzhi.writer import numbers
-from lvzhi.writer.builder import Block, ReportDocument, _cite, _enumerate, signature_blocks
+from lvzhi.writer.builder import Block, ReportDocument, _cite, _enumerate, scope, signature_blocks
 from lvzhi.writer.cells import neutralise_row
 from lvzhi.writer.model import ProblemItem, ReportContext, issuer_name
 
@@ -26,10 +26,8 @@ DEFAULT_DAYS = 90  # rectification period when a problem sets no deadline
 
 def _you(region_name: str) -> str:
     """`你区` / `你市` / `你县` — how a supervisor addresses the region."""
-    last = region_name[-1:] if region_name else ""
-    if "县" in region_name and last not in "区市县旗":
-        last = "县"
-    return f"你{last}" if last in ("区", "市", "县", "旗") else "你地"
+    kind = scope(region_name)
+    return f"你{kind}" if kind else "你地"
 
 
 def with_deadlines(ctx: ReportContext, deadline: date | None = None) -> list[ProblemItem]:

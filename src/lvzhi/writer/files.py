@@ -20,7 +20,7 @@ from lvzhi.schemes import SchemeError, builtin_catalogue, list_builtin, load_bui
 from lvzhi.schemes.errors import Problem
 from lvzhi.schemes.model import Scheme
 from lvzhi.scoring import Scorer, compile_scheme, merge_previous, read_data
-from lvzhi.writer.model import ProblemItem, ReportContext, context_from
+from lvzhi.writer.model import FigureNote, ProblemItem, ReportContext, context_from
 
 STATUTORY = "statutory"
 
@@ -105,26 +105,45 @@ def _problems(path: Path, region: str, items: list[Any]) -> list[ProblemItem]:
     return out
 
 
-def derived_previous(data: Path) -> dict[str, set[str]]:
-    """Per region, the codes whose last-year figure a JSON data file marks as derived (`sources.<code>.
-    previous.derived`: back-calculated from a stated growth), so that the report never states it."""
+def _period(year: object, report_year: int | None) -> str:
+    """A source's year as a period to print, when it is not the report's: 2022 → 2022年, "2022-2023" →
+    2022—2023学年."""
+    if year is None or str(year) == str(report_year):
+        return ""
+    text = str(year)
+    if "-" in text:
+        return text.replace("-", "—") + "学年"
+    return f"{text}年"
+
+
+def figure_notes(data: Path) -> dict[str, dict[str, FigureNote]]:
+    """Per region and code, what a JSON data file's `sources` say beyond the value: the figure's own
+    period (`period`, or a `year` other than the file's), its `qualifier`, a last-year figure marked
+    `derived`, and `implied` figures (read from the report's logic, not stated: scored, never printed)."""
     if data.suffix.lower() != ".json":
         return {}
     try:
         raw = json.loads(data.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return {}  # read_data has already reported what is wrong with the file
-    out: dict[str, set[str]] = {}
-    for entry in raw.get("regions", []) if isinstance(raw, dict) else []:
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, dict[str, FigureNote]] = {}
+    for entry in raw.get("regions", []):
         sources = entry.get("sources") if isinstance(entry, dict) else None
-        if isinstance(sources, dict):
-            out[str(entry.get("region"))] = {
-                code
-                for code, src in sources.items()
-                if isinstance(src, dict)
-                and isinstance(src.get("previous"), dict)
-                and "derived" in src["previous"]
-            }
+        if not isinstance(sources, dict):
+            continue
+        notes = out.setdefault(str(entry.get("region")), {})
+        for code, src in sources.items():
+            if not isinstance(src, dict):
+                continue
+            previous = src.get("previous")
+            notes[code] = FigureNote(
+                period=str(src.get("period") or _period(src.get("year"), raw.get("year"))),
+                qualifier=str(src.get("qualifier") or ""),
+                derived_previous=isinstance(previous, dict) and "derived" in previous,
+                printed="implied" not in src,
+            )
     return out
 
 
@@ -154,7 +173,7 @@ def contexts_from_files(
     if scheme.id != STATUTORY:
         statutory = _statutory().score(regions)
     staff = read_texts(texts) if texts is not None else {}
-    derived = derived_previous(data)
+    notes = figure_notes(data)
     year = dataset.year or scheme.year
     out = []
     for i, (reg, res) in enumerate(zip(regions, results, strict=True)):
@@ -172,7 +191,7 @@ def contexts_from_files(
                 addressee=entry.get("addressee", ""),
                 signer=entry.get("signer", ""),
                 when=when,
-                derived=derived.get(reg.region, set()),
+                notes=notes.get(reg.region, {}),
             )
         )
     return out

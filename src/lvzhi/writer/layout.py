@@ -147,22 +147,21 @@ def chinese_punctuation(text: str) -> str:
     """Half-width punctuation in Chinese text written full-width (学前教育(普惠) → 学前教育（普惠）).
 
     Only marks touching a Chinese character (or, for brackets, enclosing or touching one) change:
-    numbers (1,000.5), times and ASCII-only spans keep theirs. Idempotent.
+    numbers (1,000.5), times and ASCII-only spans keep theirs. Idempotent: a mark made full-width makes
+    its neighbour's context Chinese too (`()!学`), so the passes repeat until nothing changes.
     """
-
-    def paren(m: re.Match[str]) -> str:
-        inner = m.group(1)
-        start, end = m.start(), m.end()
-        before = text[start - 1] if start else ""
-        after = text[end] if end < len(text) else ""
-        if re.search(_CJK, inner + before + after):
-            return f"（{inner}）"
-        return m.group(0)
-
-    text = _PAREN.sub(paren, text)
-    # a mark made full-width makes its neighbour's context Chinese too (":,学"): repeat until stable
     while True:
-        changed = _MARK.sub(lambda m: _HALF[m.group(1) or m.group(2)], text)
+        changed = _MARK.sub(lambda m: _HALF[m.group(1) or m.group(2)], _PAREN.sub(_paren, text))
         if changed == text:
             return text
         text = changed
+
+
+def _paren(m: re.Match[str]) -> str:
+    whole = m.string
+    inner = m.group(1)
+    before = whole[m.start() - 1] if m.start() else ""
+    after = whole[m.end()] if m.end() < len(whole) else ""
+    if re.search(_CJK, inner + before + after):
+        return f"（{inner}）"
+    return m.group(0)

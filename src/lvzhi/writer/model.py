@@ -9,7 +9,7 @@ it into a document.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,6 +38,20 @@ class Stat:
     # last year's figure was derived (from a stated growth or change), not stated: it is never printed,
     # only the change the report states
     previous_derived: bool = False
+    period: str = ""  # the figure's own period when not the report's year (2022年, 2020年1—9月)
+    qualifier: str = ""  # the bound the source puts on it: 余, 以上, 近 …
+    printed: bool = True  # False: implied or an unconfirmed prefill — scored, never stated as a fact
+    adverse: bool = False  # an event the scheme penalises (accidents, falsification): 0 reads 未发生
+
+
+@dataclass(frozen=True, slots=True)
+class FigureNote:
+    """What the data says about one figure beyond its value (data-file sources, or the platform's flags)."""
+
+    period: str = ""
+    qualifier: str = ""
+    derived_previous: bool = False
+    printed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,79 +110,111 @@ class ReportContext:
     report_limit: int | None = None
 
 
-# What 一、基本情况 states first, when the data holds it: schools, students, teachers, spending.
-PROFILE_CODES = (
-    # schools
-    "schools_total",
-    "kindergartens",
-    "primary_schools",
-    "junior_schools",
-    "secondary_schools",
-    "senior_schools",
-    "nine_year_schools",
-    "vocational_schools",
-    "special_schools",
-    "teaching_points",
-    "boarding_schools",
-    "small_rural_schools",
-    # students
-    "students_total",
-    "kg_enrolment",
-    "primary_enrolment",
-    "junior_enrolment",
-    "senior_enrolment",
-    "vocational_enrolment",
-    "special_enrolment",
-    "boarding_students",
-    "migrant_children",
-    "left_behind_children",
-    "disadvantaged_students",
-    "nutrition_students",
-    # teachers and staffing
-    "staff_total",
-    "staff_quota",
-    "teachers_vacancy",
-    "kg_teachers",
-    "primary_teachers",
-    "junior_teachers",
-    "senior_teachers",
-    "vocational_teachers",
-    "special_teachers",
-    "rural_teachers",
-    "dual_qualified_teachers",
-    "primary_teachers_bachelor",
-    "junior_teachers_bachelor",
-    "senior_teachers_postgraduate",
-    "senior_title_teachers",
-    "school_health_staff",
-    # teaching conditions
-    "equipment_value",
-    "library_books",
-    "teaching_computers",
-    "sports_area",
-    "physical_health_pass_rate",
-    # spending
-    "edu_gpb_spending",
-    "edu_gpb_budget_share",
-    "edu_fiscal_spending",
-    "per_student_gpb_overall",
-    "per_student_gpb_kg",
-    "per_student_gpb_primary",
-    "per_student_gpb_junior",
-    "per_student_gpb_senior",
-    "per_student_gpb_vocational",
-)
+# What 一、基本情况 states, when the data holds it, paragraph by paragraph in this order: the region
+# (概况), its schools and students, its teachers, its spending. Figures no indicator reads follow in a
+# last paragraph.
+PROFILE_GROUPS: dict[str, tuple[str, ...]] = {
+    "概况": ("population", "land_area", "gdp", "gpb_total_spending"),
+    "学校与学生": (
+        "schools_total",
+        "kindergartens",
+        "primary_schools",
+        "junior_schools",
+        "secondary_schools",
+        "senior_schools",
+        "nine_year_schools",
+        "vocational_schools",
+        "special_schools",
+        "teaching_points",
+        "boarding_schools",
+        "small_rural_schools",
+        "students_total",
+        "kg_enrolment",
+        "primary_enrolment",
+        "junior_enrolment",
+        "senior_enrolment",
+        "vocational_enrolment",
+        "special_enrolment",
+        "boarding_students",
+        "migrant_children",
+        "left_behind_children",
+        "disadvantaged_students",
+        "nutrition_students",
+        "equipment_value",
+        "library_books",
+        "teaching_computers",
+        "sports_area",
+        "physical_health_pass_rate",
+    ),
+    "教师": (
+        "staff_total",
+        "staff_quota",
+        "teachers_vacancy",
+        "kg_teachers",
+        "primary_teachers",
+        "junior_teachers",
+        "senior_teachers",
+        "vocational_teachers",
+        "special_teachers",
+        "rural_teachers",
+        "dual_qualified_teachers",
+        "primary_teachers_bachelor",
+        "junior_teachers_bachelor",
+        "senior_teachers_postgraduate",
+        "senior_title_teachers",
+        "school_health_staff",
+    ),
+    "经费": (
+        "edu_gpb_spending",
+        "edu_gpb_budget_share",
+        "edu_fiscal_spending",
+        "edu_fiscal_gdp_share",
+        "edu_gpb_gdp_share",
+        "per_student_gpb_overall",
+        "per_student_gpb_kg",
+        "per_student_gpb_primary",
+        "per_student_gpb_junior",
+        "per_student_gpb_senior",
+        "per_student_gpb_vocational",
+    ),
+}
+PROFILE_CODES = tuple(code for codes in PROFILE_GROUPS.values() for code in codes)
 
 
-def _stats(scheme: Scheme, region: RegionInput, derived: Collection[str] = ()) -> dict[str, Stat]:
+def _adverse(scheme: Scheme) -> set[str]:
+    """Codes the scheme's vetoes, caps and deductions read: events it penalises."""
+    names: set[str] = set()
+    for cond in (*scheme.vetoes, *scheme.caps):
+        names |= cond.when.names
+    for ded in scheme.deductions:
+        for node in ded.walk():
+            if node.rule is not None:
+                for formula in node.rule.formulas():
+                    names |= formula.names
+    return names
+
+
+def _stats(scheme: Scheme, region: RegionInput, notes: Mapping[str, FigureNote]) -> dict[str, Stat]:
     out: dict[str, Stat] = {}
+    adverse = _adverse(scheme)
     for code, value in region.values.items():
         item = scheme.catalogue.get(code)
         if item is None or code.endswith("_growth"):
             continue
+        note = notes.get(code, FigureNote())
         growth = region.values.get(code + "_growth")
         out[code] = Stat(
-            code, item.name, item.unit, value, region.previous.get(code), growth, code in derived
+            code,
+            item.name,
+            item.unit,
+            value,
+            region.previous.get(code),
+            growth,
+            note.derived_previous,
+            note.period,
+            note.qualifier,
+            note.printed,
+            code in adverse,
         )
     return out
 
@@ -228,7 +274,7 @@ def context_from(
     signer: str = "",
     when: date | None = None,
     office: str = "",
-    derived: Collection[str] = (),
+    notes: Mapping[str, FigureNote] | None = None,
 ) -> ReportContext:
     """Gather a scheme, its scoring result and a region's data (plus staff texts) into a ReportContext.
 
@@ -237,7 +283,7 @@ def context_from(
     rules read it, the rest in 基本情况.
     """
     narratives = narratives or {}
-    stats = _stats(scheme, region, derived)
+    stats = _stats(scheme, region, notes or {})
     used: set[str] = set()
     parts: list[IndicatorPart] = []
     drafted: list[ProblemItem] = list(problems)

@@ -32,18 +32,18 @@ def decimals(value: Decimal) -> int:
 def money(value: Decimal, unit: str = "元") -> str:
     """An amount with the unit chosen by magnitude: 亿元 from 1亿, 万元 from 1万 (元 for small sums).
 
-    The larger unit is only used when the figure stays exact with at most two decimals in it:
-    1165600万元 → 116.56亿元, but 168824万元 stays 168824万元 (16.8824亿元 would need four decimals).
+    The larger unit is only used when the figure stays exact: in 亿元 with at most four decimals (a whole
+    number of 万元: 1165600万元 → 116.56亿元, 3146871万元 → 314.6871亿元), in 万元 with at most two.
     Amounts below a million 元 given in 元 (生均 11444.49元, 标准 650元) stay in 元, as reports write them.
     """
     if unit not in _MONEY_SCALE:
         raise ValueError(f"不是货币单位: {unit} (not a money unit)")
     yuan = value * _MONEY_SCALE[unit]
-    for name, floor in (("亿元", Decimal(100_000_000)), ("万元", Decimal(10_000))):
+    for name, floor, places in (("亿元", Decimal(100_000_000), 4), ("万元", Decimal(10_000), 2)):
         if unit == "元" and name == "万元" and abs(yuan) < 1_000_000:
             continue
         scaled = yuan / _MONEY_SCALE[name]
-        if abs(yuan) >= floor and decimals(scaled) <= 2:
+        if abs(yuan) >= floor and decimals(scaled) <= places:
             return plain(scaled) + name
     if decimals(yuan) <= 2:
         return plain(yuan) + "元"
@@ -52,13 +52,42 @@ def money(value: Decimal, unit: str = "元") -> str:
 
 # Units that are nouns rather than measure words take one: 139个班, not 139班.
 _NOUN_UNITS = {"班": "个班"}
+# Counts officials write in 万 from a hundred thousand on (118.69万人, 1104.1万平方米), when exact.
+_TEN_THOUSANDS = {"人", "人次", "平方米", "册", "个", "名"}
+_WAN = Decimal(10_000)
 
 
-def quantity(value: Decimal, unit: str) -> str:
-    """A figure with its unit: money by magnitude, percentages with %, counts with their measure word."""
+def quantity_parts(value: Decimal, unit: str) -> tuple[str, str]:
+    """The number and the unit as printed: money by magnitude, large counts in 万 when exact, nouns with
+    their measure word (139个班)."""
     if unit in _MONEY_SCALE:
-        return money(value, unit)
-    return plain(value) + _NOUN_UNITS.get(unit, unit)
+        text = money(value, unit)
+        unit_text = next(u for u in ("亿元", "万元", "元") if text.endswith(u))
+        return text[: -len(unit_text)], unit_text
+    if unit in _TEN_THOUSANDS and abs(value) >= 10 * _WAN and decimals(value / _WAN) <= 2:
+        return plain(value / _WAN), "万" + unit
+    return plain(value), _NOUN_UNITS.get(unit, unit)
+
+
+def quantity_pair(value: Decimal, previous: Decimal, unit: str) -> tuple[str, str]:
+    """This year's and last year's figure in one unit, so that a sentence never compares 亿元 with 万元:
+    the scaled unit when both scale to it exactly, else the data's own unit."""
+    a, b = quantity_parts(value, unit), quantity_parts(previous, unit)
+    if a[1] == b[1]:
+        return a[0] + a[1], b[0] + b[1]
+    noun = _NOUN_UNITS.get(unit, unit)
+    return plain(value) + noun, plain(previous) + noun
+
+
+def quantity(value: Decimal, unit: str, qualifier: str = "") -> str:
+    """A figure with its unit, and the bound the source puts on it where it has one: `5800余万元`,
+    `97%以上`, `近100%` (余 sits between number and unit, 以上/左右 after, 近/约/超 before)."""
+    number, unit_text = quantity_parts(value, unit)
+    if qualifier in ("余", "多"):
+        return f"{number}{qualifier}{unit_text}"
+    if qualifier in ("近", "接近", "约", "超", "超过", "逾"):
+        return f"{qualifier}{number}{unit_text}"
+    return f"{number}{unit_text}{qualifier}"
 
 
 def growth_rate(current: Decimal, previous: Decimal) -> Decimal:
