@@ -558,6 +558,20 @@ def missing(name: str, years: int) -> Unavailable:
 def _shifted(a: Evaluator, steps: int) -> Evaluator:
     """`a` evaluated `steps` years back; a missing value is reported with the year it is missing for."""
 
+    if steps == 1:  # prev(x), growth(x): by far the most common, one frame and no loop
+
+        def last_year(cur: Env, prv: Env) -> Value:
+            try:
+                return a(prv, getattr(prv, "earlier", _EMPTY))
+            except KeyError as exc:
+                raise missing(str(exc.args[0]), 1) from None
+            except Unavailable as exc:
+                if exc.name is not None:
+                    raise missing(exc.name, exc.years + 1) from None
+                raise
+
+        return last_year
+
     def back(cur: Env, prv: Env) -> Value:
         env, nxt = cur, prv
         for _ in range(steps):

@@ -828,7 +828,7 @@ class Scorer:
         general_capped = min(general, d_cap) if d_cap is not None else general
         raw_total = max(ZERO, base + bonus - general_capped)
         total = raw_total.quantize(self.q_total, ROUND_HALF_UP) if self.q_total is not None else raw_total
-        grade_pos, trail = self._grade(total, s.conditions, complete)
+        grade_pos, trail, judged = self._grade(total, s.conditions, complete)
         s.grade_pos = grade_pos
         grades = self.scheme.grades
         grade = grades[grade_pos] if grade_pos is not None else None
@@ -838,7 +838,7 @@ class Scorer:
             total,
             grade.code if grade else None,
             grade.name if grade else None,
-            complete and all(c.triggered is not None for c in s.conditions),
+            judged,
             bonus,
             general_capped + sum(taken.values(), ZERO),
             s.conditions,
@@ -850,7 +850,7 @@ class Scorer:
 
     def _grade(
         self, total: Decimal, conditions: Sequence[ConditionResult], complete: bool
-    ) -> tuple[int | None, tuple[Any, ...]]:
+    ) -> tuple[int | None, tuple[Any, ...], bool]:
         """The grade position and how it was reached. The order is fixed, whatever the file's order:
         the grade the total reaches; then the strictest triggered cap (不得高于); then all triggered
         demotions together (降 n 个等次), counted from the capped grade; a triggered veto sets the lowest.
@@ -859,12 +859,12 @@ class Scorer:
         changes the result (the strictest cap and the sum of demotions do not depend on order)."""
         grades = self.scheme.grades
         if not grades:
-            return None, ()
+            return None, (), complete and all(c.triggered is not None for c in conditions)
         last = len(grades) - 1
         reached = next((i for i, g in enumerate(grades) if total >= g.min), last)
         cap_pos, demote, vetoed, judged = reached, 0, False, complete
-        caps: list[str] = []
-        demotions: list[str] = []
+        caps: tuple[str, ...] = ()
+        demotions: tuple[str, ...] = ()
         for cond in conditions:
             if cond.triggered is None:
                 judged = False
@@ -874,17 +874,17 @@ class Scorer:
                 elif cond.kind == "max_grade":
                     limit = self.caps[cond.code].max_grade or grades[-1].code
                     cap_pos = max(cap_pos, self.grade_index[limit])
-                    caps.append(cond.name)
+                    caps = (*caps, cond.name)
                 else:
                     demote += self.caps[cond.code].demote
-                    demotions.append(cond.name)
+                    demotions = (*demotions, cond.name)
         pos = min(last, cap_pos + demote)
         if vetoed:
             pos = last
-        trail = (reached, cap_pos, tuple(caps), demote, tuple(demotions), vetoed)
+        trail = (reached, cap_pos, caps, demote, demotions, vetoed)
         if not vetoed and not judged:
-            return None, trail  # unknown until every item is scored and every condition judged
-        return pos, trail
+            return None, trail, False  # unknown until every item is scored and every condition judged
+        return pos, trail, judged
 
     def _grade_text(
         self, raw: Decimal, total: Decimal, general: Decimal, capped: Decimal, trail: tuple[Any, ...]
