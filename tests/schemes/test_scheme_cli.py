@@ -83,7 +83,16 @@ def test_score_json_has_exactly_the_documented_shape(tmp_path):
     doc = json.loads(result.output)
     assert list(doc) == ["scheme", "regions"] and doc["scheme"] == "test-complete"
     (region,) = doc["regions"]
-    assert list(region) == ["region", "total", "grade", "vetoes", "bonus", "deductions", "items"]
+    assert list(region) == [
+        "region",
+        "total",
+        "grade",
+        "grade_explanation",
+        "vetoes",
+        "bonus",
+        "deductions",
+        "items",
+    ]
     item = next(i for i in region["items"] if i["code"] == "1.1")
     assert list(item) == ["code", "name", "points", "score", "status", "explanation", "inputs"]
     assert item["explanation"] == "公办园在园幼儿占比 39.66% < 50% → 0/3"

@@ -6,8 +6,13 @@ Public API (what the platform and the report writer call)::
     results = scorer.score([RegionInput(...), ...]) # list[RegionResult], in input order
     scorer.rescore(results, "530600", values={"kg_public_share": Decimal("51")})   # incremental
 
-    RegionInput(region, name, values, previous, manual: {leaf code: ManualScore})
-    RegionResult(region, name, total, grade, grade_name, complete, bonus, deductions, items, conditions)
+    RegionInput(region, name, values, previous, manual: {leaf code: ManualScore},
+                earlier: [values two years ago, three years ago, …], layers: {layer: {leaf code: points}})
+    RegionInput.by_year(region, year, {year: values, …}, name, manual, layers)   # statistics keyed by year
+    RegionResult(region, name, total, grade, grade_name, complete, bonus, deductions, items, conditions,
+                 grade_explanation)   # how rounding, deduction cap, caps, demotions, veto, quota led there
+    over_scoring(layers, "self", ("verified", "expert"), tolerance) -> OverScoring   # 自评可信度 as data
+    scorer.rescore(results, region, values=…, previous=…, manual=…, layers=…)
     ItemResult(code, name, points, score, status, explanation, inputs, kind, depth)
         status: "scored" | "unscored" (explanation says why) | "manual-pending"
     read_data(path, catalogue) -> DataSet            # .csv / .xlsx / .json data files (datafile.py)
@@ -33,6 +38,7 @@ from lvzhi.scoring.model import (
     RegionResult,
 )
 from lvzhi.scoring.output import results_to_json
+from lvzhi.scoring.rule_scoring import OverScoring, over_scoring
 
 __all__ = [
     "MANUAL_PENDING",
@@ -43,12 +49,14 @@ __all__ = [
     "InputValue",
     "ItemResult",
     "ManualScore",
+    "OverScoring",
     "RegionInput",
     "RegionResult",
     "Scorer",
     "compile_scheme",
     "fmt",
     "merge_previous",
+    "over_scoring",
     "read_data",
     "results_to_json",
 ]

@@ -19,7 +19,8 @@ def number(v: Decimal | None) -> int | float | None:
 
 
 def results_to_json(scheme: Scheme, results: list[RegionResult]) -> dict[str, Any]:
-    """`{"scheme", "regions": [{"region", "total", "grade", "vetoes", "bonus", "deductions", "items": […]}]}`.
+    """`{"scheme", "regions": [{"region", "total", "grade", "grade_explanation", "vetoes", "bonus",
+    "deductions", "items": […]}]}`.
 
     `vetoes` lists every veto and cap condition with `triggered` true/false/null (null: cannot be judged).
     """
@@ -30,6 +31,7 @@ def results_to_json(scheme: Scheme, results: list[RegionResult]) -> dict[str, An
                 "region": r.region,
                 "total": number(r.total),
                 "grade": r.grade,
+                "grade_explanation": r.grade_explanation,
                 "vetoes": [
                     {
                         "code": c.code,
