@@ -150,6 +150,22 @@ X_FRAME_OPTIONS = "DENY"
 # the console (journald / the terminal). 4xx answers are the caller's mistakes and are not logged as errors.
 LOG_DIR = Path(os.environ.get("LVZHI_LOG_DIR", VAR_DIR / "log"))
 _LOG_HANDLERS = ["console", "file"]
+# Mail (messages of the 消息 inbox are e-mailed too): written to files under var/mail unless an SMTP host is
+# configured; LVZHI_SITE_URL makes the links in mails absolute.
+if os.environ.get("LVZHI_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["LVZHI_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("LVZHI_SMTP_PORT", "465"))
+    EMAIL_HOST_USER = os.environ.get("LVZHI_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("LVZHI_SMTP_PASSWORD", "")
+    EMAIL_USE_SSL = EMAIL_PORT == 465
+    EMAIL_USE_TLS = EMAIL_PORT == 587
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("LVZHI_MAIL_FROM", "履职平台 <noreply@localhost>")
+LVZHI_SITE_URL = os.environ.get("LVZHI_SITE_URL", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -34,6 +34,11 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     entries: list[tuple[str, str]] = [("工作台", reverse("web:home")), ("方案", reverse("web:schemes"))]
     entries.append(("评价轮次", reverse("web:rounds")))
     entries.append(("对比分析", reverse("web:analysis")))
+    entries.append(("整改", reverse("web:rectification")))
+    from lvzhi.notifications.services import unread_count
+
+    unread = unread_count(user)
+    entries.append((f"消息（{unread}）" if unread else "消息", reverse("web:inbox")))
     entries.append(("报告阅读", reverse("web:reader")))
     entries.append(("任务", reverse("jobs:list")))
     entries.append(("审计日志", reverse("web:audit")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lvzhi.web import views, views_eval, views_files, views_office, views_report
+from lvzhi.web import views, views_eval, views_files, views_office, views_rectification, views_report
 
 app_name = "web"
 
@@ -44,6 +44,16 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/remove/", views_files.evidence_remove, name="evidence_remove"),
     path("rounds/<int:round_id>/template.xlsx", views_files.workbook_template, name="workbook_template"),
     path("rounds/<int:round_id>/import/", views_files.workbook_import, name="workbook_import"),
+    path("rectification/", views_rectification.rectification, name="rectification"),
+    path(
+        "rectification/export.<str:fmt>",
+        views_rectification.rectification_export,
+        name="rectification_export",
+    ),
+    path("rectification/<int:problem_id>/", views_rectification.problem, name="problem"),
+    path("rectification/<int:problem_id>/act/", views_rectification.problem_act, name="problem_act"),
+    path("messages/", views_rectification.inbox, name="inbox"),
+    path("messages/<int:notification_id>/read/", views_rectification.inbox_read, name="inbox_read"),
     path("reader/", views_report.reader, name="reader"),
     path("analysis/", views.analysis, name="analysis"),
     path("audit/", views.audit, name="audit"),
