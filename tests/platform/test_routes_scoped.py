@@ -59,6 +59,7 @@ PARAM_KINDS = {
     "fmt": "format",
     "app_label": "admin-app",
     "content_type_id": "admin-content-type",
+    "notification_id": "notification",
 }
 PREFIX_KINDS = {
     "e": "evaluation",
@@ -313,8 +314,17 @@ def _foreign(user: Any) -> dict[str, list[str]]:
         "admin-object": [str(e.pk) for e in foreign_ev[:1]],
         "admin-app": ["evaluations"],
         "admin-content-type": [str(_evaluation_content_type())],
+        # Messages belong to their user: another user's message (or none at all) is out of reach.
+        "notification": [str(n) for n in _others_notifications(user)] or ["999999"],
         **_foreign_models(foreign_ev),
     }
+
+
+def _others_notifications(user: Any) -> list[int]:
+    from lvzhi.notifications.models import Notification
+
+    others = Notification.objects.exclude(user=user) if user is not None else Notification.objects.all()
+    return list(others.values_list("pk", flat=True)[:1])
 
 
 def _evaluation_content_type() -> int:
@@ -434,6 +444,8 @@ def _foreign_for_anonymous() -> dict[str, list[str]]:
         "admin-object": [str(ev.pk)],
         "admin-app": ["evaluations"],
         "admin-content-type": [str(_evaluation_content_type())],
+        # Messages belong to their user: another user's message (or none at all) is out of reach.
+        "notification": [str(n) for n in _others_notifications(None)] or ["999999"],
         **_foreign_models(Evaluation.objects.all()),
     }
 
