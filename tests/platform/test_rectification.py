@@ -15,7 +15,7 @@ from lvzhi.evaluations.actions import do_open_round
 from lvzhi.evaluations.errors import ActionError, TransitionError, ValidationFailed
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.evidence.models import StoredFile
-from lvzhi.rectification import actions, feedback, queries
+from lvzhi.rectification import actions, queries, writer_input
 from lvzhi.rectification.models import (
     OVERDUE,
     EvidenceFile,
@@ -447,7 +447,7 @@ def test_opening_next_years_round_carries_unclosed_problems_linked_to_the_origin
     assert u.evaluation == new["甲市二县"] and u.state == P.OPEN
     assert working.carried_into == w
     # The writer's problem list says the problem comes from last year.
-    (item, *_rest) = feedback.problem_items(cast.jia1_filler, new["甲市一县"].pk)
+    (item, *_rest) = writer_input.problem_items(cast.jia1_filler, new["甲市一县"].pk)
     assert (
         item.text.endswith("（2024年度评价反馈问题，尚未整改到位）")
         and item.indicator == "2.1 公办园在园幼儿占比"

@@ -9,7 +9,7 @@ import pytest
 from django.http import Http404
 from openpyxl import load_workbook
 
-from lvzhi.rectification import actions, feedback
+from lvzhi.rectification import actions, writer_input
 from lvzhi.writer.feedback import build_feedback, problem_list_xlsx
 from lvzhi.writer.model import ReportContext
 
@@ -66,7 +66,7 @@ def context(cast, items, plans=()):
 
 def test_problems_become_the_writers_problem_list_with_indicator_names(cast):
     first, _second = raise_two(cast)
-    items = feedback.problem_items(cast.jia_office, cast.jia1.pk)
+    items = writer_input.problem_items(cast.jia_office, cast.jia1.pk)
     assert [(i.indicator, i.text, i.evidence, i.measure, i.deadline) for i in items] == [
         (
             "2.1 公办园在园幼儿占比",
@@ -101,16 +101,16 @@ def test_plans_of_open_problems_become_next_steps_and_closed_ones_drop_out(cast)
     )
     actions.do_request_closure(acting_user=cast.jia1_filler, problem=second, summary="已完成")
     actions.do_verify_closure(acting_user=cast.jia_office, problem=second)
-    assert feedback.plan_sentences(cast.jia1_filler, cast.jia1.pk) == [
+    assert writer_input.plan_sentences(cast.jia1_filler, cast.jia1.pk) == [
         "针对“公办园在园幼儿占比低于50%”的问题，新建公办幼儿园2所（责任单位：县教育局，责任人王某，2025年6月30日前完成）。"
     ]
-    assert len(feedback.problem_items(cast.jia1_filler, cast.jia1.pk, include_closed=False)) == 1
-    assert len(feedback.problem_items(cast.jia1_filler, cast.jia1.pk)) == 2
+    assert len(writer_input.problem_items(cast.jia1_filler, cast.jia1.pk, include_closed=False)) == 1
+    assert len(writer_input.problem_items(cast.jia1_filler, cast.jia1.pk)) == 2
 
 
 def test_a_user_outside_the_region_gets_no_problem_list(cast):
     raise_two(cast)
     with pytest.raises(Http404):
-        feedback.problem_items(cast.jia2_filler, cast.jia1.pk)
+        writer_input.problem_items(cast.jia2_filler, cast.jia1.pk)
     with pytest.raises(Http404):
-        feedback.plan_sentences(cast.jia2_filler, cast.jia1.pk)
+        writer_input.plan_sentences(cast.jia2_filler, cast.jia1.pk)

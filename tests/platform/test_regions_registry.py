@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from lvzhi.audit.models import AuditRecord
 from lvzhi.cli.main import app
-from lvzhi.regions import registry
+from lvzhi.regions import divisions
 from lvzhi.regions.models import Kind, Level, Region
 
 
 def test_the_shipped_registry_has_every_province_prefecture_and_county_once():
-    rows = registry.read_csv(registry.REGISTRY_CSV)
-    by_level = {lvl: [d for d in rows if d.level == lvl] for lvl in registry.LEVELS}
+    rows = divisions.read_csv(divisions.REGISTRY_CSV)
+    by_level = {lvl: [d for d in rows if d.level == lvl] for lvl in divisions.LEVELS}
     assert len(by_level["省"]) == 31
     assert 330 <= len(by_level["市"]) <= 340
     assert 2_850 <= len(by_level["县"]) <= 3_000
@@ -34,7 +34,7 @@ def test_the_shipped_registry_has_every_province_prefecture_and_county_once():
 
 
 def test_the_readme_states_the_source_package_version_and_date():
-    text = (registry.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    text = (divisions.DATA_DIR / "README.md").read_text(encoding="utf-8")
     assert "china-division" in text and "2.7.0" in text and "2024-12-13" in text
 
 
@@ -59,7 +59,7 @@ def _fake_package(tmp_path: Path) -> Path:
 
 
 def test_building_from_the_npm_package_drops_placeholder_cities_and_pads_codes(tmp_path):
-    rows = registry.build_rows(_fake_package(tmp_path))
+    rows = divisions.build_rows(_fake_package(tmp_path))
     assert [(d.code, d.name, d.level, d.parent) for d in rows] == [
         ("110000", "北京市", "省", None),
         ("440000", "广东省", "省", None),
@@ -73,8 +73,8 @@ def test_building_from_the_npm_package_drops_placeholder_cities_and_pads_codes(t
 def test_a_file_that_is_not_the_package_is_refused_with_its_name(tmp_path):
     bogus = tmp_path / "other.tgz"
     bogus.write_bytes(b"not a tarball")
-    with pytest.raises(registry.RegistryError, match=r"other\.tgz"):
-        registry.build_rows(bogus)
+    with pytest.raises(divisions.RegistryError, match=r"other\.tgz"):
+        divisions.build_rows(bogus)
 
 
 def test_a_bad_registry_file_lists_every_error_with_file_and_line(tmp_path):
@@ -83,8 +83,8 @@ def test_a_bad_registry_file_lists_every_error_with_file_and_line(tmp_path):
         "code,name,level,parent\n110000,北京市,省,\n11010,东城区,县,110000\n110102,,区,110000\n110101,东城区,县,990000\n",
         encoding="utf-8",
     )
-    with pytest.raises(registry.RegistryError) as err:
-        registry.read_csv(path)
+    with pytest.raises(divisions.RegistryError) as err:
+        divisions.read_csv(path)
     msg = str(err.value)
     assert "bad.csv:3: 区划代码 '11010' 应为 6 位数字" in msg
     assert "bad.csv:4: 缺少名称" in msg and "bad.csv:4: 层级 '区'" in msg
@@ -93,14 +93,14 @@ def test_a_bad_registry_file_lists_every_error_with_file_and_line(tmp_path):
 
 @pytest.mark.django_db
 def test_loading_the_registry_stores_all_divisions_in_one_audited_transaction():
-    rows = registry.read_csv(registry.REGISTRY_CSV)
-    result = registry.load()
+    rows = divisions.read_csv(divisions.REGISTRY_CSV)
+    result = divisions.load()
     assert (result.created, result.updated) == (len(rows), 0)
     assert Region.objects.count() == len(rows)
     banan = Region.objects.get(code="500113")
     assert banan.path == "/500000/500113/" and banan.level == Level.COUNTY
     assert AuditRecord.objects.filter(action="regions.upsert").count() == 1
-    again = registry.load()
+    again = divisions.load()
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(rows))
     assert AuditRecord.objects.filter(action="regions.upsert").count() == 1
 
@@ -110,7 +110,7 @@ def test_the_update_command_loads_a_file_and_a_dev_zone_can_be_added_under_a_cou
     path = tmp_path / "mini.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerows([registry.COLUMNS, ("500000", "重庆市", "省", ""), ("500113", "巴南区", "县", "500000")])
+        w.writerows([divisions.COLUMNS, ("500000", "重庆市", "省", ""), ("500113", "巴南区", "县", "500000")])
     runner = CliRunner()
     out = runner.invoke(app, ["regions", "update", "--from", str(path)])
     assert out.exit_code == 0, out.output

@@ -6,7 +6,7 @@ import pytest
 
 from lvzhi.accounts import actions
 from lvzhi.accounts.models import User
-from lvzhi.demo.builder import PASSWORD as DEMO_PASSWORD
+from lvzhi.demo.populate import PASSWORD as DEMO_PASSWORD
 from lvzhi.evaluations.errors import ValidationFailed
 
 WEAK = {

@@ -118,7 +118,7 @@ SMALL_DEMO = {"seed_keys": ["hlj"], "cities": 1, "counties_per_city": 8, "histor
 
 
 def build_small_demo() -> dict[str, object]:
-    from lvzhi.demo.builder import build_demo
+    from lvzhi.demo.populate import build_demo
 
     return build_demo(log=lambda *a, **k: None, **SMALL_DEMO)  # type: ignore[arg-type]
 

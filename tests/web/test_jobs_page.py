@@ -9,7 +9,7 @@ import threading
 import pytest
 from openpyxl import load_workbook
 
-from lvzhi.demo.builder import PASSWORD
+from lvzhi.demo.populate import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lvzhi.demo.builder import PASSWORD
+from lvzhi.demo.populate import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lvzhi.reader.numbers import chinese_to_int
-from lvzhi.writer import numbers
+from lvzhi.writer import number_style as numbers
 
 SCALE = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 

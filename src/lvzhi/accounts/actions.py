@@ -16,8 +16,8 @@ from lvzhi.accounts import security
 from lvzhi.accounts.models import ApiToken, Role, RoleAssignment, User, UserSession
 from lvzhi.accounts.scoping import Forbidden, forget_cached_roles, is_admin, role_paths
 from lvzhi.audit.services import record
-from lvzhi.evaluations.errors import ActionError, Issue, ValidationFailed
 from lvzhi.regions.models import Region
+from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
 
 
 def can_grant(acting_user: Any, role: str, region: Region | None) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from lvzhi.accounts.models import ApiToken, LoginFailure, User, UserSession
-from lvzhi.evaluations.errors import visible_count
+from lvzhi.site.action_errors import visible_count
 
 TOKEN_PREFIX = "lvz_"
 

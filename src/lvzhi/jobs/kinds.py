@@ -257,14 +257,14 @@ def _authorize_admin(owner: Any, job: Job) -> None:
 
 
 def _run_regions(ctx: JobContext) -> Outcome:
-    from lvzhi.regions import registry
+    from lvzhi.regions import divisions
 
     ctx.progress(0, 1, "更新行政区划")
     suffix = "".join(PurePosixPath(ctx.job.input_name).suffixes[-2:]) or ".csv"
     with tempfile.TemporaryDirectory(prefix="lvzhi-regions-") as tmp:
         path = Path(tmp) / f"registry{suffix}"
         path.write_bytes(ctx.input_bytes())
-        result = registry.load(path, acting_user=ctx.owner)
+        result = divisions.load(path, acting_user=ctx.owner)
     ctx.progress(1, 1, "更新行政区划")
     return Outcome(
         f"行政区划已更新：新增 {result.created}，修改 {result.updated}，未变 {result.unchanged}。",

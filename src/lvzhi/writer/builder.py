@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from lvzhi.writer import layout, numbers
+from lvzhi.writer import layout
+from lvzhi.writer import number_style as numbers
 from lvzhi.writer.model import PROFILE_CODES, PROFILE_GROUPS, ProblemItem, ReportContext, Stat
 
 _ORDINALS = "一二三四五六七八九十"

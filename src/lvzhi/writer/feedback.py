@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from lvzhi.writer import numbers
+from lvzhi.writer import number_style as numbers
 from lvzhi.writer.builder import Block, ReportDocument, _cite, _enumerate, scope, signature_blocks
 from lvzhi.writer.cells import neutralise_row
 from lvzhi.writer.model import ProblemItem, ReportContext, issuer_name

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from lvzhi.schemes.model import Indicator, Scheme
 from lvzhi.scoring.model import SCORED, ItemResult, RegionInput, RegionResult
-from lvzhi.writer import numbers
+from lvzhi.writer import number_style as numbers
 
 # An explanation naming formula identifiers (`party_committee_edu_sessions >= 2`) is for the analyst, not
 # for a report an office signs: such texts are replaced by a sentence made from the rule's inputs.

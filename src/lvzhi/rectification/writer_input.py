@@ -13,7 +13,7 @@ from lvzhi.accounts.scoping import Perm, get_evaluation_for
 from lvzhi.evaluations import gateway
 from lvzhi.rectification import queries
 from lvzhi.rectification.models import Problem, ProblemState
-from lvzhi.writer import numbers
+from lvzhi.writer import number_style as numbers
 from lvzhi.writer.model import ProblemItem
 
 GENERAL = "综合"  # the indicator column of a problem tied to no single indicator
