@@ -154,7 +154,8 @@ class EvaluationResult:
     total: Decimal | None
     grade: str
     leaves: dict[str, LeafResult]
-    summary: dict[str, Any]  # bonus, deductions, vetoes, caps, subtotals — JSON-ready
+    # bonus, deductions, vetoes, caps, subtotals — JSON-ready; None when not asked for (scores unchanged)
+    summary: dict[str, Any] | None
 
 
 @functools.lru_cache(maxsize=16)
@@ -193,14 +194,18 @@ def score_regions(text: str, inputs: list[EvaluationInput]) -> dict[int, Evaluat
     return {inp.key: _converted(res) for inp, res in zip(inputs, results, strict=True)}
 
 
-def _converted(res: Any) -> EvaluationResult:
-    leaves: dict[str, LeafResult] = {}
+def _converted(res: Any, leaves: frozenset[str] | None = None, summary: bool = True) -> EvaluationResult:
+    """The engine's result as the platform stores it; only `leaves` (all if None), without the summary
+    (None) when `summary` is False."""
+    leaves_out: dict[str, LeafResult] = {}
     groups: dict[str, str | None] = {}
     for item in res.items:
         if item.kind == "group":
             groups[item.code] = _plain(item.score)
             continue
-        leaves[item.code] = LeafResult(
+        if leaves is not None and item.code not in leaves:
+            continue
+        leaves_out[item.code] = LeafResult(
             score=item.score,
             status=item.status,
             explanation=item.explanation,
@@ -215,7 +220,9 @@ def _converted(res: Any) -> EvaluationResult:
                 for iv in item.inputs
             ],
         )
-    summary = {
+    if not summary:
+        return EvaluationResult(res.total, res.grade_name or res.grade or "", leaves_out, None)
+    about = {
         "grade_code": res.grade,
         "grade_name": res.grade_name,
         "complete": res.complete,
@@ -233,7 +240,7 @@ def _converted(res: Any) -> EvaluationResult:
             for c in res.conditions
         ],
     }
-    return EvaluationResult(res.total, res.grade_name or res.grade or "", leaves, summary)
+    return EvaluationResult(res.total, res.grade_name or res.grade or "", leaves_out, about)
 
 
 class RoundScores:
@@ -247,19 +254,25 @@ class RoundScores:
         self.keys = [inp.key for inp in inputs]
         self.results: list[Any] = gc_paused(self.scorer.score)([_engine_input(inp) for inp in inputs])
         self.position = {key: i for i, key in enumerate(self.keys)}
-        rank = {leaf.code for leaf in scheme_info(text).leaves if leaf.kind == "rank"}
+        self.rank = frozenset(leaf.code for leaf in scheme_info(text).leaves if leaf.kind == "rank")
         first = self.results[0].items if self.results else []
-        self.rank_items = [i for i, item in enumerate(first) if item.code in rank]
+        self.rank_items = [i for i, item in enumerate(first) if item.code in self.rank]
 
-    def _outcome(self, res: Any) -> tuple[Any, ...]:
+    def _outcome(self, res: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+        """(the scores, the rank explanations) of a result: what a peer's rows and totals show of it."""
         items = res.items
-        return (res.total, res.grade, *((items[i].score, items[i].explanation) for i in self.rank_items))
+        scores = (res.total, res.grade, *(items[i].score for i in self.rank_items))
+        return scores, tuple(items[i].explanation for i in self.rank_items)
 
     def all(self) -> dict[int, EvaluationResult]:
         return {key: _converted(res) for key, res in zip(self.keys, self.results, strict=True)}
 
     def change(self, new: EvaluationInput) -> dict[int, EvaluationResult]:
-        """Take one evaluation's new inputs; the results of it and of every peer whose outcome changed."""
+        """Take one evaluation's new inputs; the results of it and of every peer whose outcome changed.
+
+        A peer's result holds only its rank leaves, and a summary only when one of its scores changed (a
+        peers'-average rule rewrites every peer's explanation on most changes: converting their whole
+        results each time would cost more than all the rest of the save)."""
         old = self.inputs[new.key]
         values = {
             k: new.values.get(k)
@@ -280,6 +293,12 @@ class RoundScores:
         before = [self._outcome(r) for r in self.results]
         if values or previous or manual:
             self.scorer.rescore(self.results, new.region, values=values, previous=previous, manual=manual)
-        moved = {new.key}
-        moved.update(self.keys[i] for i, r in enumerate(self.results) if self._outcome(r) != before[i])
-        return {key: _converted(self.results[self.position[key]]) for key in moved}
+        out = {new.key: _converted(self.results[self.position[new.key]])}
+        for i, res in enumerate(self.results):
+            key = self.keys[i]
+            if key == new.key:
+                continue
+            now = self._outcome(res)
+            if now != before[i]:
+                out[key] = _converted(res, self.rank, summary=now[0] != before[i][0])
+        return out

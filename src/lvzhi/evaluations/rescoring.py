@@ -105,6 +105,15 @@ def rescore(evaluation: Evaluation) -> None:
         _score(evaluation.round, [evaluation])
 
 
+class _Unchanged:
+    """A peer whose scores stayed (its rank explanation moved): _store reads only its id."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
 class _Peers:
     """A round's results in this process, current at the round's `stamp`."""
 
@@ -175,7 +184,13 @@ def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> Non
         ).values_list(*_Row._fields):
             row = _Row(*t)
             rows[row.evaluation_id][row.indicator_code] = row
-        changed = [evaluation, *Evaluation.objects.filter(pk__in=others)]
+        # Peers whose scores stayed need no evaluation row: only their rank rows are rewritten.
+        retotalled = [pk for pk in others if results[pk].summary is not None]
+        changed = [
+            evaluation,
+            *Evaluation.objects.filter(pk__in=retotalled),
+            *(_Unchanged(pk) for pk in others if results[pk].summary is None),
+        ]
         _store(
             changed, results, rows, {e.pk: (info.leaves if e.pk == evaluation.pk else rank) for e in changed}
         )
@@ -269,7 +284,7 @@ def _inputs(
 
 
 def _store(
-    evaluations: list[Evaluation],
+    evaluations: list[Any],
     results: Mapping[int, gateway.EvaluationResult],
     rows: dict[int, dict[str, _Row]],
     leaves: Mapping[int, tuple[gateway.Leaf, ...] | list[gateway.Leaf]],
@@ -326,6 +341,8 @@ def _store(
             if new != old:
                 row_updates.append((*new, row.pk))
         summary = res.summary
+        if summary is None:
+            continue  # a peer whose scores stayed: only its rank explanation changed
         if (e.total, e.grade, e.result) != (res.total, res.grade, summary) or e.scored_at is None:
             ev_updates.append((res.total, res.grade, summary, now, e.pk))
         e.total, e.grade, e.result, e.scored_at = res.total, res.grade, summary, now

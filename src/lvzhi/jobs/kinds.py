@@ -289,7 +289,7 @@ def _run_scheduled(ctx: JobContext) -> Outcome:
 
     entry = SCHEDULE[ctx.job.params["name"]]
     ctx.progress(0, 1, entry.label)
-    message = entry.run() or f"{entry.label}已完成。"
+    message = entry.run()
     ctx.progress(1, 1, entry.label)
     return Outcome(message, {"name": entry.name})
 

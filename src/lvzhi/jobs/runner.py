@@ -250,7 +250,7 @@ def _forget_delivery(job: Job) -> None:
     )
 
 
-def sweep() -> dict[str, list[str]]:
+def sweep(schedule: bool = True) -> dict[str, list[str]]:
     """One round of upkeep, done by every worker: lost jobs, jobs never put on the queue, scheduled work."""
     from lvzhi.jobs.schedule import due
     from lvzhi.jobs.services import enqueue
@@ -262,4 +262,4 @@ def sweep() -> dict[str, list[str]]:
         with transaction.atomic():
             enqueue(job)
         unqueued.append(str(job.pk))
-    return {"lost": reap(), "unqueued": unqueued, "scheduled": due()}
+    return {"lost": reap(), "unqueued": unqueued, "scheduled": due() if schedule else []}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,13 +21,15 @@ from django.utils.module_loading import import_string
 class Scheduled:
     name: str
     label: str
-    # Dotted path of a function taking no arguments, returning a sentence in Chinese (or None).
+    # Dotted path of a function its domain provides for this, called without arguments.
     function: str
+    # What the function's return value means, as a sentence in Chinese for the job's result.
+    says: Callable[[Any], str] = str
     hour: int = 2
 
-    def run(self) -> str | None:
-        fn: Callable[[], str | None] = import_string(self.function)
-        return fn()
+    def run(self) -> str:
+        fn: Callable[[], Any] = import_string(self.function)
+        return self.says(fn())
 
     def slot(self, now: datetime) -> str | None:
         """The slot due at `now` (its date), or None before the entry's hour."""
@@ -38,6 +41,20 @@ SCHEDULE: dict[str, Scheduled] = {
     s.name: s
     for s in (
         # One line per scheduled job (the function lives with its domain):
+        Scheduled(
+            "audit_anchor",
+            "审计链锚点",
+            "lvzhi.audit.services.write_anchor",
+            lambda a: f"已写入审计链锚点：共 {a.seq} 条记录。",
+            hour=1,
+        ),
+        Scheduled(
+            "evidence_cleanup",
+            "清理无引用的证明材料文件",
+            "lvzhi.evidence.services.cleanup_orphan_files",
+            lambda c: f"已删除 {len(c.files)} 个无引用的文件（{c.bytes} 字节）。",
+            hour=3,
+        ),
     )
 }
 

@@ -75,8 +75,9 @@ def _drain_database() -> None:
 
 
 def drain() -> None:
-    """Run every job queued now in this process and return (tests, `lvzhi worker --batch`)."""
-    runner.sweep()
+    """Run every job queued now in this process and return (tests, `lvzhi worker --batch`); scheduled work
+    is left to the running workers."""
+    runner.sweep(schedule=False)
     if settings.LVZHI_TASKS_BACKEND == "rq":
         _rq_worker(batch=True, max_jobs=None)
     else:
