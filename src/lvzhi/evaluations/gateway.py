@@ -46,6 +46,7 @@ class SchemeInfo:
     item_codes: tuple[str, ...]  # catalogue items the scheme's rules and formulas read
     has_rank: bool
     prev_item_codes: tuple[str, ...] = ()  # of those, the items whose last-year value a rule reads
+    years_read: int = 0  # how many years before the evaluated one the scheme reads (prev(x, n), windows)
 
 
 def content_hash(text: str) -> str:
@@ -116,6 +117,7 @@ def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
         item_codes=tuple(sorted(names.entered_items(scheme))),
         has_rank=any(leaf.kind == "rank" for leaf in leaves),
         prev_item_codes=tuple(sorted(names.entered_items_of_earlier_years(scheme))),
+        years_read=names.years_read(scheme),
     )
 
 
@@ -139,6 +141,8 @@ class EvaluationInput:
     values: dict[str, Decimal]
     previous: dict[str, Decimal]
     manual: dict[str, Judgement]  # leaf code → the reviewer's judgement, else the self-assessment
+    # The years before last (two years ago first), for schemes reading further back than prev(x).
+    earlier: list[dict[str, Decimal]] = field(default_factory=list)
 
 
 @dataclass
@@ -178,6 +182,7 @@ def _engine_input(inp: EvaluationInput) -> Any:
         values=inp.values,
         previous=inp.previous,
         manual={code: _manual(j) for code, j in inp.manual.items()},
+        earlier=inp.earlier,
     )
 
 
@@ -225,6 +230,7 @@ def _converted(res: Any, leaves: frozenset[str] | None = None, summary: bool = T
     about = {
         "grade_code": res.grade,
         "grade_name": res.grade_name,
+        "grade_explanation": res.grade_explanation,
         "complete": res.complete,
         "bonus": _plain(res.bonus),
         "deductions": _plain(res.deductions),
@@ -291,7 +297,10 @@ class RoundScores:
         }
         self.inputs[new.key] = new
         before = [self._outcome(r) for r in self.results]
-        if values or previous or manual:
+        if old.earlier != new.earlier:
+            # Older years are not re-scored incrementally (they change rarely): the round is scored again.
+            self.results = gc_paused(self.scorer.score)([_engine_input(self.inputs[k]) for k in self.keys])
+        elif values or previous or manual:
             self.scorer.rescore(self.results, new.region, values=values, previous=previous, manual=manual)
         out = {new.key: _converted(self.results[self.position[new.key]])}
         for i, res in enumerate(self.results):

@@ -269,6 +269,8 @@ def _inputs(
             chosen = judgement(row, evidence.get((ev_id, code), ()))
             if chosen is not None:
                 manual[ev_id][code] = chosen
+    years = gateway.scheme_info(round.scheme_version.yaml_text).years_read
+    earlier = _earlier_years(round.year, evaluations, years) if years > 1 else {}
     inputs = [
         gateway.EvaluationInput(
             key=e.pk,
@@ -277,10 +279,35 @@ def _inputs(
             values=values[e.pk],
             previous=prev[e.pk],
             manual=manual[e.pk],
+            earlier=earlier.get(e.pk, []),
         )
         for e in evaluations
     ]
     return inputs, rows
+
+
+def _earlier_years(
+    year: int, evaluations: list[Evaluation], years: int
+) -> dict[int, list[dict[str, Decimal]]]:
+    """Per evaluation, the values its region reported in the years before last (two years ago first, up to
+    `years` back), each from the region's latest round of that year; a year without one is empty."""
+    regions = {e.region_id: e.pk for e in evaluations}
+    wanted = range(year - 2, year - years - 1, -1)
+    latest: dict[tuple[int, int], int] = {}  # (current evaluation, years back − 2) → earlier evaluation
+    for pk, region_id, y in (
+        Evaluation.objects.filter(region_id__in=list(regions), round__year__in=list(wanted))
+        .order_by("round__created_at")
+        .values_list("pk", "region_id", "round__year")
+    ):
+        latest[(regions[region_id], year - 2 - y)] = pk  # a later round of the same year replaces an earlier
+    source = {pk: slot for slot, pk in latest.items()}
+    out: dict[int, list[dict[str, Decimal]]] = {e.pk: [{} for _ in wanted] for e in evaluations}
+    for ev_id, code, value in DataValue.objects.filter(
+        evaluation_id__in=list(source), value__isnull=False
+    ).values_list("evaluation_id", "item_code", "value"):
+        current, k = source[ev_id]
+        out[current][k][code] = value
+    return out
 
 
 def _store(

@@ -227,28 +227,6 @@ class Scheme:
     )
     score_layers: ScoreLayers | None = None
 
-    @property
-    def years_back(self) -> int:
-        """How many years before the evaluated one the scheme reads: the platform stores and asks for them."""
-        formulas = [
-            f for i in (*self.walk(), *self.bonus, *self.deductions) if i.rule for f in i.rule.formulas()
-        ]
-        formulas += [c.when for c in (*self.vetoes, *self.caps)]
-        memo: dict[str, int] = {}
-
-        def reach(f: Formula) -> int:
-            # An upper bound: the years the formula itself goes back plus those of what it reads.
-            return f.years_back + max((of(n) for n in f.names), default=0)
-
-        def of(name: str) -> int:
-            if name not in memo:
-                memo[name] = 0  # computed items have no cycles (checked by the loader)
-                definition = self.formula_of(name)
-                memo[name] = reach(definition) if definition is not None else 0
-            return memo[name]
-
-        return max((reach(f) for f in formulas), default=0)
-
     def walk(self) -> Iterator[Indicator]:
         """Every indicator of the tree, depth first."""
         for node in self.indicators:

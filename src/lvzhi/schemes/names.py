@@ -66,3 +66,22 @@ def entered_items_of_earlier_years(scheme: Scheme) -> set[str]:
         shifts = node.kind == "call" and years_back(node) > max((years_back(a) for a in node.args), default=0)
         stack.extend((arg, earlier or shifts) for arg in node.args)
     return found
+
+
+def years_read(scheme: Scheme) -> int:
+    """How many years before the evaluated one the scheme reads (0: this year only; 1: last year …): an
+    upper bound — the years a formula goes back plus those of the computed items it reads. The platform
+    collects that many earlier years for `RegionInput.earlier`."""
+    memo: dict[str, int] = {}
+
+    def reach(f: Formula) -> int:
+        return f.years_back + max((of(n) for n in f.names), default=0)
+
+    def of(name: str) -> int:
+        if name not in memo:
+            memo[name] = 0  # computed items have no cycles (the loader refuses them)
+            definition = scheme.formula_of(name)
+            memo[name] = reach(definition) if definition is not None else 0
+        return memo[name]
+
+    return max((reach(f) for f in scheme_formulas(scheme)), default=0)
