@@ -142,3 +142,23 @@ def test_the_export_downloads_what_the_user_sees(cast):
     assert names == ["甲市一县", "甲市二县"]
     csv = _client(cast.jia_office).get(f"/rounds/{cast.round.pk}/export.csv").content.decode("utf-8")
     assert "乙市一县" not in csv and "甲市二县" in csv
+
+
+def test_the_public_page_shows_each_published_region_with_its_indicator_scores_date_and_report(cast):
+    cast.advance(cast.jia1, State.PUBLISHED)
+    page = _text(Client().get("/public/"))
+    assert "甲市一县" in page and "甲市二县" not in page
+    assert "2 学前教育" in page and timezone.localdate().isoformat() in page
+    report = Client().get(f"/public/{cast.jia1.pk}/report.pdf")
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+    assert Client().get(f"/public/{cast.jia2.pk}/report.pdf").status_code == 404
+
+
+def test_the_league_table_ranks_only_published_evaluations_with_shared_ranks(cast):
+    cast.advance(cast.jia1, State.PUBLISHED)
+    cast.advance(cast.jia2, State.SUBMITTED)
+    page = _text(_client(cast.prov_office).get(f"/analysis/?round={cast.round.pk}"))
+    rows = [r for r in page.split("<tr>") if "甲市" in r and "badge" in r]
+    first = next(r for r in rows if "甲市一县" in r)
+    second = next(r for r in rows if "甲市二县" in r)
+    assert '<td class="num">1</td>' in first and '<td class="num">—</td>' in second

@@ -79,6 +79,21 @@ def radar(evaluation: Evaluation) -> list[dict[str, Any]]:
     return out
 
 
+def top_scores(evaluations: list[Evaluation], tops: list[TopIndicator]) -> dict[int, list[Decimal]]:
+    """Per evaluation, the points obtained under each top-level indicator: the sum of its leaves' stored
+    final scores, the ones that count (one query for all)."""
+    got: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    rows = ItemScore.objects.filter(evaluation__in=evaluations, final_score__isnull=False).values_list(
+        "evaluation_id", "indicator_code", "final_score"
+    )
+    for ev_id, code, final in rows:
+        got[ev_id][code] = final
+    return {
+        e.pk: [sum((got[e.pk].get(c, Decimal(0)) for c in top.leaf_codes), Decimal(0)) for top in tops]
+        for e in evaluations
+    }
+
+
 def league(round_: Round, user: Any) -> list[Evaluation]:
     """The round's evaluations the user may see, with parents for filtering."""
     return list(

@@ -58,4 +58,5 @@ urlpatterns = [
     path("analysis/", views.analysis, name="analysis"),
     path("audit/", views.audit, name="audit"),
     path("public/", views.public, name="public"),
+    path("public/<int:evaluation_id>/report.pdf", views.public_report, name="public_report"),
 ]

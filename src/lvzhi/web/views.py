@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from lvzhi.accounts import scoping
@@ -17,7 +17,8 @@ from lvzhi.accounts.scoping import Perm
 from lvzhi.audit.codes import ACTIONS
 from lvzhi.evaluations.fields import canonical
 from lvzhi.evaluations.gateway import catalogue
-from lvzhi.evaluations.models import Evaluation, SchemeVersion, State
+from lvzhi.evaluations.models import Evaluation, SchemeVersion, State, StateChange
+from lvzhi.evaluations.results import shared_ranks
 from lvzhi.site.errors import parse_date
 from lvzhi.web import pagecache, queries
 
@@ -58,10 +59,15 @@ def _home_context(request: HttpRequest) -> dict[str, Any]:
         )
     if scoping.has_role(user, Role.OFFICE) or scoping.is_admin(user):
         rounds = list(
-            scoping.rounds_for(user, Perm.MANAGE).defer("scheme_version__yaml_text").order_by("-year")[:12]
+            # An office follows every round covering its regions (a city office its province's rounds too),
+            # with links to the progress of its own subtree.
+            scoping.rounds_for(user, Perm.VIEW).defer("scheme_version__yaml_text").order_by("-year")[:12]
         )
         counts = (
-            Evaluation.objects.filter(round__in=rounds).values("round_id", "state").annotate(n=Count("pk"))
+            scoping.evaluations_for(user, Perm.VIEW)
+            .filter(round__in=rounds)
+            .values("round_id", "state")
+            .annotate(n=Count("pk"))
         )
         by_round: dict[int, dict[str, int]] = {}
         for row in counts:
@@ -160,8 +166,13 @@ def _analysis_context(request: HttpRequest) -> dict[str, Any]:
     key = request.GET.get("sort") if request.GET.get("sort") in SORT_KEYS else "total"
     desc = request.GET.get("dir", "desc" if key == "total" else "asc") == "desc"
     shown = _sorted_league(shown, key, desc)
-    ranked = sorted((e for e in evals if e.total is not None), key=lambda e: e.total, reverse=True)
-    rank = {e.pk: i for i, e in enumerate(ranked, start=1)}
+    # Only evaluations in one state are ranked against each other (default: published), ties sharing a rank:
+    # a county that has not started is never ranked with one whose result is out.
+    rank_state = request.GET.get("rank_state") or State.PUBLISHED
+    if rank_state not in State.values:
+        rank_state = State.PUBLISHED
+    rank = shared_ranks(evals, rank_state)
+    ranked = sorted((e for e in evals if e.pk in rank), key=lambda e: rank[e.pk])
     # Rows as plain tuples: rendering 100+ rows with per-row {% url %} and filters dominated the page time.
     rows = [
         (
@@ -186,6 +197,8 @@ def _analysis_context(request: HttpRequest) -> dict[str, Any]:
             "sort_keys": SORT_KEYS,
             "grades": [g for g, _ in queries.grade_distribution(evals)],
             "n_all": len(evals),
+            "rank_state": rank_state,
+            "states": State.values,
         }
     )
     focus_id = request.GET.get("region")
@@ -248,21 +261,58 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 def public(request: HttpRequest) -> HttpResponse:
-    """公开: published results of every round, no login needed."""
+    """公开: published results of every round, no login needed — per region the total, grade, the score of
+    each top-level indicator, the publication date and the published report."""
     rounds = queries.published_rounds()
     rid = request.GET.get("round")
     rnd = next((r for r in rounds if str(r.pk) == rid), rounds[0] if rounds else None)
     rows: list[Evaluation] = []
+    tops: list[queries.TopIndicator] = []
     if rnd is not None:
         rows = list(
             Evaluation.objects.filter(round=rnd, state=State.PUBLISHED)
             .select_related("region__parent")
+            .defer("result")
             .order_by("region__code")
         )
+        ranks = shared_ranks(rows)
         rows.sort(key=lambda e: (e.total is None, -(e.total or 0)))
+        tops = queries.top_indicators(rnd.scheme_version)
+        by_top = queries.top_scores(rows, tops)
+        published = dict(
+            StateChange.objects.filter(evaluation__in=rows, to_state=State.PUBLISHED)
+            .values("evaluation_id")
+            .annotate(at=Max("at"))
+            .values_list("evaluation_id", "at")
+        )
+        for e in rows:
+            e.rank = ranks.get(e.pk)  # type: ignore[attr-defined]
+            e.top_scores = by_top.get(e.pk, [])  # type: ignore[attr-defined]
+            e.published_at = published.get(e.pk) or e.state_changed_at  # type: ignore[attr-defined]
     return render(
-        request, "web/public.html", {"title": "公开结果", "rounds": rounds, "round": rnd, "rows": rows}
+        request,
+        "web/public.html",
+        {"title": "公开结果", "rounds": rounds, "round": rnd, "rows": rows, "tops": tops},
     )
+
+
+def public_report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    """The published report of one region as pdf (only once its result is published)."""
+    from urllib.parse import quote
+
+    from lvzhi.evaluations import reporting
+
+    ev = (
+        Evaluation.objects.filter(pk=evaluation_id, state=State.PUBLISHED)
+        .select_related("round", "region")
+        .first()
+    )
+    if ev is None:
+        raise Http404("该地区的评价结果尚未发布")
+    response = HttpResponse(reporting.render(ev, "pdf"), content_type="application/pdf")
+    filename = f"{ev.region.name}{ev.round.year}年度履行教育职责评价报告.pdf"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
