@@ -77,3 +77,16 @@ def test_by_year_lays_out_the_years_before_this_one_most_recent_first():
     r = RegionInput.by_year("r", 2023, {2023: {}, 2022: {"a": Decimal(1)}, 2020: {"a": Decimal(3)}})
     assert r.previous == {"a": Decimal(1)}
     assert list(r.earlier) == [{}, {"a": Decimal(3)}]  # 2021 is missing: an empty year, not 2020's values
+
+
+def test_a_comparison_with_two_years_ago_is_not_explained_as_last_year(make_scheme):
+    scheme = make_scheme(
+        """
+indicators:
+  - {code: P, name: 经费不低于前年, points: 100, rule: {kind: threshold, expr: edu_gpb_spending, op: ">=", target: "prev(edu_gpb_spending, 2)"}}
+"""
+    )
+    years = {2023: {"edu_gpb_spending": 90}, 2022: {"edu_gpb_spending": 50}, 2021: {"edu_gpb_spending": 80}}
+    (result,) = compile_scheme(scheme).score([region(years)])
+    text = result.item("P").explanation
+    assert "上年" not in text and "两年前一般公共预算教育经费 = 80" in text

@@ -443,9 +443,9 @@ def scheme_rules_text(scheme: Scheme) -> list[str]:
     r = scheme.rounding
     parts = []
     if r.items is not None:
-        parts.append(f"各项得分保留{_places(r.items)}")
+        parts.append(f"各项得分保留{places_words(r.items)}")
     if r.total is not None:
-        parts.append(f"总分保留{_places(r.total)}")
+        parts.append(f"总分保留{places_words(r.total)}")
     if parts:
         out.append("，".join(parts) + "（四舍五入），据此评定等次。")
     if scheme.bonus_cap is not None and scheme.bonus:
@@ -472,7 +472,8 @@ def scheme_rules_text(scheme: Scheme) -> list[str]:
     return out
 
 
-def _places(n: int) -> str:
+def places_words(n: int) -> str:
+    """`两位小数`, `整数`: a number of decimal places as a rounding rule says it."""
     return "整数" if n == 0 else f"{years_word(n)}位小数"
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from lvzhi.schemes.formula import Formula, Unavailable, Years, before, dependency_order, year_chain
 from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
 from lvzhi.schemes.names import names_read
+from lvzhi.schemes.rule_text import places_words
 from lvzhi.scoring.explain import ZERO, Env, Explain, dec, fmt
 from lvzhi.scoring.model import (
     SCORED,
@@ -896,7 +897,7 @@ class Scorer:
         places = self.scheme.rounding.total
         shown = format(total, "f")
         if places is not None and raw != total:
-            parts.append(f"总分 {_exact(raw)} 保留{_places(places)}为 {shown}")
+            parts.append(f"总分 {_exact(raw)} 保留{places_words(places)}为 {shown}")
         else:
             parts.append(f"总分 {shown}")
         if not trail:
@@ -1018,10 +1019,6 @@ def _explained(o: Outcome) -> str:
     return fn(*args)
 
 
-def _places(n: int) -> str:
-    return "整数" if n == 0 else f"{'两' if n == 2 else n}位小数"
-
-
 def _exact(d: Decimal) -> str:
     """A value with enough digits to see why it was rounded (17.999999…)."""
     cut = d.quantize(Decimal("0.000001"), ROUND_DOWN)
@@ -1040,7 +1037,7 @@ def _rounded(o: Outcome, q: Decimal) -> Outcome:
 
 
 def _rounded_text(o: Outcome, raw: Decimal, r: Decimal, places: int) -> str:
-    return f"{_explained(o)}（得分保留{_places(places)}：{_exact(raw)} → {format(r, 'f')}）"
+    return f"{_explained(o)}（得分保留{places_words(places)}：{_exact(raw)} → {format(r, 'f')}）"
 
 
 def _layer_text(

@@ -103,7 +103,12 @@ class Explain:
         return f"{text}（{shown}）" if shown else text
 
     def _side_unit(self, node: Node) -> str:
-        if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":
+        if (
+            node.kind == "call"
+            and node.name == "prev"
+            and len(node.args) == 1
+            and node.args[0].kind == "name"
+        ):
             node = node.args[0]
         return self.scheme.label(node.name)[1] if node.kind == "name" else ""
 
@@ -113,7 +118,12 @@ class Explain:
         if node.kind == "name":
             label, own = self.scheme.label(node.name)
             return f"{label} {fmt(cur.get(node.name))}{own}"
-        if node.kind == "call" and node.name == "prev" and node.args[0].kind == "name":
+        if (
+            node.kind == "call"
+            and node.name == "prev"
+            and len(node.args) == 1
+            and node.args[0].kind == "name"
+        ):
             name = node.args[0].name
             label, own = self.scheme.label(name)
             return f"上年{label} {fmt(prv.get(name))}{own}"

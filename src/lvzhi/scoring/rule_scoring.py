@@ -18,6 +18,7 @@ from decimal import Decimal, DecimalException
 
 from lvzhi.schemes.formula import Unavailable, Value, missing
 from lvzhi.schemes.model import Band, Indicator, Rule, Scheme
+from lvzhi.schemes.rule_text import formula_text
 from lvzhi.scoring.explain import (
     COMPARE,
     NEGATED,
@@ -319,13 +320,14 @@ def _target_label(rule: Rule, scheme: Scheme) -> str:
     if (
         tree.kind == "call"
         and tree.name == "prev"
+        and len(tree.args) == 1
         and tree.args[0].kind == "name"
         and tree.args[0].name == rule.expr.single_name
     ):
         return "上年 "
     if target.single_name is not None:
         return scheme.label(target.single_name)[0] + " "
-    return f"{target.text} = "
+    return f"{formula_text(scheme, target)} = "
 
 
 # ------------------------------------------------------------------------------------- layer kinds
