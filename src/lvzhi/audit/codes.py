@@ -62,6 +62,7 @@ _ACTIONS = (
     AuditAction("token.revoke", "撤销 API 令牌", "{who}撤销了 API 令牌“{what}”"),
     # Administrative divisions.
     AuditAction("regions.upsert", "更新行政区划", "{who}更新了行政区划：{change}"),
+    AuditAction("regions.change", "区划变更", "{who}登记了区划变更（停用的代码及新旧代码对应）：{change}"),
     AuditAction("regions.add_unit", "新增非标准单位", "{who}新增了非标准单位“{what}”：{change}"),
     # Background jobs (lvzhi.jobs) and the work only a job does.
     AuditAction("job.submit", "提交后台任务", "{who}提交了后台任务“{what}”：{change}"),
@@ -103,6 +104,7 @@ FIELD_LABELS = {
     "fill_deadline": "填报截止",
     "active": "已启用",
     "closed": "已关闭",
+    "codes": "停用代码",
     "review_deadline": "审核截止",
     "scheme": "评价方案",
     "scheme_id": "方案代码",

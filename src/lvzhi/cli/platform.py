@@ -112,8 +112,15 @@ def _register_regions(app: typer.Typer) -> None:
                 "--write", help="用 --from 的 npm 包重建内置的 divisions.csv (rebuild the shipped file)"
             ),
         ] = False,
+        mapping: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--map",
+                help="区划变更 旧代码:新代码（可多次），如撤县设区、合并：历史、上年数据和未销号问题随之转到新代码",
+            ),
+        ] = None,
     ) -> None:
-        """载入/更新全国行政区划（一个事务，写审计日志） (load or update the national registry)."""
+        """载入/更新全国行政区划；不再出现的代码停用，--map 登记新旧代码对应（一个事务，写审计日志）."""
         from lvzhi.regions import divisions
 
         try:
@@ -126,14 +133,31 @@ def _register_regions(app: typer.Typer) -> None:
             from lvzhi.cli.django_env import setup_django
 
             setup_django()
-            result = divisions.load(from_file)
+            from django.db import transaction
+
+            from lvzhi.regions.services import do_record_changes
+
+            pairs = []
+            for m in mapping or []:
+                old, sep, new = m.partition(":")
+                if not sep:
+                    raise divisions.RegistryError(f"--map {m}：应写成 旧代码:新代码")
+                pairs.append((old, new, ""))
+            with transaction.atomic():
+                result = divisions.load(from_file)
+                gone, mapped = do_record_changes(
+                    acting_user=None, registry_codes=divisions.registry_codes(from_file), mappings=pairs
+                )
         except divisions.RegistryError as exc:
             typer.echo(f"区划文件有误：\n{exc}", err=True)
             raise typer.Exit(1) from exc
         except ValueError as exc:  # RegionError from upsert_regions
             typer.echo(f"区划数据有误：{exc}", err=True)
             raise typer.Exit(1) from exc
-        typer.echo(f"行政区划已更新：新增 {result.created}，修改 {result.updated}，未变 {result.unchanged}。")
+        typer.echo(
+            f"行政区划已更新：新增 {result.created}，修改 {result.updated}，未变 {result.unchanged}，"
+            f"停用 {gone}，登记变更 {mapped}。"
+        )
 
     @regions.command("add-unit")
     def add_unit(

@@ -61,6 +61,11 @@ def previous_values_many(evaluations: list[Evaluation]) -> dict[int, dict[str, D
     ):
         if (region_id, year) in current:
             earlier_to_current[pk] = current[(region_id, year)]  # the latest round of that year wins
+    for e in evaluations:
+        # The stored link to last year's evaluation wins: it follows a region into its new code.
+        if e.previous_id is not None and e.previous_id not in earlier_to_current:
+            earlier_to_current = {k: v for k, v in earlier_to_current.items() if v != e.pk}
+            earlier_to_current[e.previous_id] = e.pk
     for ev_id, code, value in DataValue.objects.filter(
         evaluation_id__in=list(earlier_to_current), value__isnull=False
     ).values_list("evaluation_id", "item_code", "value"):

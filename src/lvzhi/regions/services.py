@@ -210,3 +210,43 @@ def repath(region: Region) -> None:
         region.path = expected
         Region.objects.filter(pk=region.pk).update(path=expected)
     _repath_descendants([region], {})
+
+
+def do_record_changes(
+    *, acting_user: Any, registry_codes: set[str], mappings: Iterable[tuple[str, str, str]]
+) -> tuple[int, int]:
+    """After a registry update: deactivate the standard codes that left the registry, and record each
+    old → new mapping (撤县设区, a merger, a new code) so history follows the region. One transaction,
+    audited; returns (deactivated, mapped). Raises RegionError naming a bad mapping; nothing is written then.
+    """
+    from lvzhi.regions.models import RegionChange
+
+    pairs = [(str(o).strip(), str(n).strip(), note) for o, n, note in mappings]
+    codes = {c for o, n, _ in pairs for c in (o, n)}
+    found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    errors = [f"区划代码 {c} 不存在" for c in sorted(codes - set(found))]
+    errors += [
+        f"{o} → {n}：新代码必须在现行区划中" for o, n, _ in pairs if n in found and n not in registry_codes
+    ]
+    errors += [f"{o} → {n}：新旧代码相同" for o, n, _ in pairs if o == n]
+    if errors:
+        raise RegionError("；".join(errors))
+    with transaction.atomic():
+        gone = list(Region.objects.filter(kind=Kind.STANDARD, active=True).exclude(code__in=registry_codes))
+        Region.objects.filter(pk__in=[r.pk for r in gone]).update(active=False)
+        mapped = 0
+        for o, n, note in pairs:
+            _, created = RegionChange.objects.get_or_create(
+                old=found[o], new=found[n], defaults={"note": note[:200]}
+            )
+            mapped += created
+        if gone or mapped:
+            record(
+                actor=acting_user,
+                action="regions.change",
+                object_type="regions.region",
+                region_code="",
+                before={"codes": sorted(r.code for r in gone)},
+                after={"changes": [f"{found[o].name}（{o}）→ {found[n].name}（{n}）" for o, n, _ in pairs]},
+            )
+        return len(gone), mapped
