@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.password_validation import CommonPasswordValidator, MinimumLengthValidator
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -22,38 +25,156 @@ TOKEN_PREFIX = "lvz_"
 
 
 def max_failures() -> int:
+    """Failures of one username from one client address that lock that pair."""
     return int(getattr(settings, "LVZHI_LOGIN_MAX_FAILURES", 5))
+
+
+def max_failures_per_ip() -> int:
+    """Failures from one client address, whatever the usernames, that lock the address (password spraying)."""
+    return int(getattr(settings, "LVZHI_LOGIN_MAX_FAILURES_PER_IP", 20))
 
 
 def lock_seconds() -> int:
     return int(getattr(settings, "LVZHI_LOGIN_LOCK_SECONDS", 900))
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in getattr(settings, "LVZHI_TRUSTED_PROXIES", []):
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_FORWARDED",
+)
+
+
+class TrustedProxyMiddleware:
+    """The client's address and scheme, believing forwarded headers only from LVZHI_TRUSTED_PROXIES.
+
+    From a trusted proxy, REMOTE_ADDR becomes the right-most X-Forwarded-For address that is not itself a
+    trusted proxy (addresses further left were written by the client and prove nothing). From anyone else,
+    the forwarded headers are removed, so neither the login throttle nor SECURE_PROXY_SSL_HEADER can be
+    fooled by a client writing them itself.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        meta = request.META
+        if _trusted(str(meta.get("REMOTE_ADDR", ""))):
+            hops = [h.strip() for h in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if h.strip()]
+            while hops and _trusted(hops[-1]):
+                hops.pop()
+            if hops:
+                meta["REMOTE_ADDR"] = hops[-1]
+        else:
+            for header in FORWARDED_HEADERS:
+                meta.pop(header, None)
+        return self.get_response(request)
+
+
+class IdleSessionMiddleware:
+    """A logged-in session ends SESSION_COOKIE_AGE seconds after its last request (idle timeout).
+
+    Django fixes a session's expiry when the session is saved. Saving it on every request would write the
+    database on every request (htmx pages make many); instead a session is saved again — moving its expiry
+    and its cookie's forward — once its last refresh is older than a twentieth of the idle time.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.get("_auth_user_id"):
+            now = int(time.time())
+            step = max(1, int(settings.SESSION_COOKIE_AGE) // 20)
+            if now - int(session.get("_lvzhi_seen", 0)) >= step:
+                session["_lvzhi_seen"] = now
+        return response
+
+
 def client_ip(request: Any) -> str:
-    """The client address as the server saw it (we do not trust X-Forwarded-For by default)."""
+    """The client address (after TrustedProxyMiddleware: the real client behind a trusted proxy)."""
     if request is None:
         return ""
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
+def _since() -> Any:
+    return timezone.now() - timedelta(seconds=lock_seconds())
+
+
 def recent_failures(username: str, ip: str) -> int:
     """Failed logins for this username from this address within the lock window."""
-    since = timezone.now() - timedelta(seconds=lock_seconds())
-    return LoginFailure.objects.filter(username=username.lower(), ip=ip, at__gte=since).count()
+    return LoginFailure.objects.filter(username=username.lower(), ip=ip, at__gte=_since()).count()
+
+
+def recent_failures_from(ip: str) -> int:
+    """Failed logins from this address, for any username, within the lock window."""
+    return LoginFailure.objects.filter(ip=ip, at__gte=_since()).count()
+
+
+def lock_reason(username: str, ip: str) -> str | None:
+    """Why logins of this username from this address are refused right now, or None.
+
+    Locks expire by themselves: only failures within the last LVZHI_LOGIN_LOCK_SECONDS count. Keying on
+    (username, client address) means an attacker cannot lock someone out for everyone — other addresses
+    still log in — and the per-address count stops one address from trying passwords across many users.
+    """
+    minutes = max(1, lock_seconds() // 60)
+    if recent_failures(username, ip) >= max_failures():
+        return f"登录失败次数过多，该账户已在此地址暂时锁定，请 {minutes} 分钟后再试。"
+    if ip and recent_failures_from(ip) >= max_failures_per_ip():
+        return f"此地址登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。"
+    return None
 
 
 def is_locked(username: str, ip: str) -> bool:
-    """True when too many recent failures block further attempts for this username + IP."""
-    return recent_failures(username, ip) >= max_failures()
+    """True when too many recent failures block further attempts for this username + IP (or this IP)."""
+    return lock_reason(username, ip) is not None
 
 
 def note_failure(username: str, ip: str) -> None:
-    """Count one failed login."""
-    LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
+    """Count one failed login; the failure that starts a lock-out is written to the audit log."""
+    from lvzhi.audit.services import record
+
+    name = username.lower()[:150]
+    with transaction.atomic():
+        LoginFailure.objects.create(username=name, ip=ip)
+        pair, per_ip = recent_failures(name, ip), recent_failures_from(ip) if ip else 0
+        scope = "账户+地址" if pair == max_failures() else "地址" if per_ip == max_failures_per_ip() else None
+        if scope is None:
+            return
+        until = timezone.now() + timedelta(seconds=lock_seconds())
+        user = User.objects.filter(username__iexact=name).first()
+        record(
+            actor=None,
+            action="login.lockout",
+            obj=user,
+            object_type="accounts.user",
+            object_id=str(user.pk) if user else "",
+            object_repr=name,
+            after={"username": name, "ip": ip, "scope": scope, "until": until, "failures": max(pair, per_ip)},
+        )
 
 
 def clear_failures(username: str, ip: str) -> None:
-    """Forget failures after a successful login."""
+    """Forget this username's failures from this address after a successful login."""
     LoginFailure.objects.filter(username=username.lower(), ip=ip).delete()
 
 
@@ -63,10 +184,10 @@ class ThrottledModelBackend(ModelBackend):
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
-        if username is not None and is_locked(username, client_ip(request)):
-            minutes = max(1, lock_seconds() // 60)
+        reason = lock_reason(username, client_ip(request)) if username is not None else None
+        if reason is not None:
             # PermissionDenied stops Django's backend loop and fires user_login_failed.
-            raise PermissionDenied(f"登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试。")
+            raise PermissionDenied(reason)
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is not None and username is not None:
             clear_failures(username, client_ip(request))

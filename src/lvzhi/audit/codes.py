@@ -51,6 +51,7 @@ _ACTIONS = (
     AuditAction("problem.refuse_closure", "不同意销号", "{who}不同意整改问题“{what}”销号：{change}"),
     AuditAction("problem.carry_over", "结转整改问题", "{who}将整改问题“{what}”结转到新一年：{change}"),
     # Users, roles, sessions and API tokens.
+    AuditAction("login.lockout", "登录锁定", "用户名“{what}”登录失败次数过多，已暂时锁定：{change}"),
     AuditAction("user.create", "创建用户", "{who}创建了用户“{what}”：{change}"),
     AuditAction("user.set_password", "修改密码", "{who}修改了用户“{what}”的密码"),
     AuditAction("user.deactivate", "停用用户", "{who}停用了用户“{what}”"),

@@ -115,6 +115,10 @@ def serve(
     """以 gunicorn 启动网站和一个后台任务工作进程（先运行 lvzhi init） (serve the site and one job worker)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvzhi.site.settings")
+    # Production sits behind an HTTPS proxy (README): Secure cookies, HSTS, the scheme from X-Forwarded-Proto,
+    # and forwarded client addresses believed from the proxy only — by default one on this machine.
+    os.environ.setdefault("LVZHI_HTTPS", "1")
+    os.environ.setdefault("LVZHI_TRUSTED_PROXIES", "127.0.0.1,::1")
     args = [str(gunicorn), "lvzhi.site.wsgi:application", "--bind", f"{host}:{port}"]
     args += ["--workers", str(workers), "--threads", "4", "--access-logfile", "-"]
     from lvzhi.cli.jobs import start_embedded_worker

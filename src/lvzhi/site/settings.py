@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves the bundled Swagger UI files (offline docs, no CDN)
+    "csp",
     "lvzhi.audit",
     "lvzhi.regions",
     "lvzhi.accounts",
@@ -39,12 +40,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers (client address, scheme) count only when a trusted proxy sent them.
+    "lvzhi.accounts.security.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lvzhi.accounts.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -141,10 +146,45 @@ LOGOUT_REDIRECT_URL = "web:login"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = (
-    False  # htmx reads the token from the cookie-less meta tag; the cookie may stay JS-readable.
-)
+# htmx reads the token from the cookie-less meta tag; the cookie may stay JS-readable.
+CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Behind HTTPS (`lvzhi serve` sets LVZHI_HTTPS=1; `lvzhi demo` on loopback keeps plain HTTP): cookies only
+# over HTTPS, HSTS for a year (LVZHI_HSTS_SECONDS), and the scheme taken from X-Forwarded-Proto — which
+# TrustedProxyMiddleware removes from every request not sent by one of LVZHI_TRUSTED_PROXIES.
+HTTPS = os.environ.get("LVZHI_HTTPS", "0") == "1"
+LVZHI_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("LVZHI_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("LVZHI_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# A session ends after LVZHI_SESSION_IDLE_SECONDS without a request (2 hours), instead of Django's 14 days.
+SESSION_COOKIE_AGE = int(os.environ.get("LVZHI_SESSION_IDLE_SECONDS", "7200"))
+
+# Content-Security-Policy on every response (django-csp; Django 5.2 has none of its own): scripts, styles,
+# fonts and frames only from our own origin — htmx and ECharts are served from our static files, no inline
+# script or style attribute anywhere. Images also from data: URIs (the empty favicon, Swagger UI's icons).
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "frame-src": [_SELF],
+        "frame-ancestors": [_NONE],
+        "form-action": [_SELF],
+        "base-uri": [_NONE],
+        "object-src": [_NONE],
+    }
+}
 
 # Errors (every 500 with its traceback), security warnings and our own messages: to var/log/lvzhi.log and
 # the console (journald / the terminal). 4xx answers are the caller's mistakes and are not logged as errors.

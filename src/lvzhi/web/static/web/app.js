@@ -15,3 +15,13 @@
     }
   });
 })();
+
+// A select marked data-autosubmit sends its form when changed (instead of an inline onchange handler,
+// which the Content-Security-Policy forbids).
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.dataset && "autosubmit" in field.dataset && field.form) { field.form.submit(); }
+  });
+})();
