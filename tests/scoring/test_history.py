@@ -90,3 +90,17 @@ indicators:
     (result,) = compile_scheme(scheme).score([region(years)])
     text = result.item("P").explanation
     assert "上年" not in text and "两年前一般公共预算教育经费 = 80" in text
+
+
+def test_an_item_lists_the_values_of_every_year_it_read(make_scheme):
+    scorer = compile_scheme(make_scheme(BODY))
+    years = {
+        2023: {"edu_gpb_spending": 70, "kg_gross_rate": 80, "major_accidents": 0},
+        2022: {"edu_gpb_spending": 80, "kg_gross_rate": 90, "major_accidents": 1},
+        2021: {"edu_gpb_spending": 90, "kg_gross_rate": 88},
+        2020: {"edu_gpb_spending": 100},
+    }
+    (result,) = scorer.score([region(years)])
+    read = [(i.code, i.years, i.value) for i in result.item("F1").inputs]
+    assert read == [("edu_gpb_spending", y, Decimal(v)) for y, v in enumerate((70, 80, 90, 100))]
+    assert [i.previous for i in result.item("F1").inputs] == [False, True, True, True]

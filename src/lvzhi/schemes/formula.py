@@ -804,6 +804,24 @@ def years_back(node: Node) -> int:
     return max((years_back(a) for a in node.args), default=0)
 
 
+def names_by_year(node: Node, shift: int = 0) -> set[tuple[str, int]]:
+    """(name, years before this one) of every value the expression reads: prev(x, 2) reads x two years
+    back, growth(x) this year and last, mean_years(x, 3) this year and the two before."""
+    if node.kind == "name":
+        return {(node.name, shift)}
+    if node.kind != "call" or node.name in ("min", "max", "abs", "round", "share"):
+        return {pair for a in node.args for pair in names_by_year(a, shift)}
+    inner = node.args[0]
+    if node.name == "prev":
+        n = node.args[1].value if len(node.args) == 2 else 1
+        return names_by_year(inner, shift + int(n or 1))
+    if node.name == "growth":
+        return names_by_year(inner, shift) | names_by_year(inner, shift + 1)
+    n = int(node.args[1].value or 1)
+    span = n + 1 if node.name in ("falling_years", "rising_years") else n
+    return {pair for k in range(span) for pair in names_by_year(inner, shift + k)}
+
+
 def _check_constants(node: Node, text: str) -> None:
     """A part of the formula that reads no value and cannot be computed (3 / (10 − 10)) is refused now,
     not found region by region at scoring time."""

@@ -27,7 +27,15 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DecimalException, localcontext
 from typing import Any
 
-from lvzhi.schemes.formula import Formula, Unavailable, Years, before, dependency_order, year_chain
+from lvzhi.schemes.formula import (
+    Formula,
+    Unavailable,
+    Years,
+    before,
+    dependency_order,
+    names_by_year,
+    year_chain,
+)
 from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
 from lvzhi.schemes.names import names_read
 from lvzhi.schemes.rule_text import places_words
@@ -146,16 +154,9 @@ class _Peers:
 
 
 def _inputs_spec(scheme: Scheme, formulas: Iterable[Formula]) -> InputSpec:
-    """What a rule reads: this year's names, then last year's for formulas using prev()/growth()."""
-    current: set[str] = set()
-    previous: set[str] = set()
-    for f in formulas:
-        current |= f.names
-        if f.uses_prev:
-            previous |= f.names
-    return tuple((c, *scheme.label(c), False) for c in sorted(current)) + tuple(
-        (c, *scheme.label(c), True) for c in sorted(previous)
-    )
+    """What a rule reads: this year's names, then last year's, then older years' (as its formulas read them)."""
+    read = {pair for f in formulas for pair in names_by_year(f.tree)}
+    return tuple((c, *scheme.label(c), years) for c, years in sorted(read, key=lambda p: (p[1], p[0])))
 
 
 @dataclass(frozen=True, slots=True)

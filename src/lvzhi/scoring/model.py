@@ -62,16 +62,18 @@ class RegionInput:
 
 
 class InputValue(NamedTuple):
-    """A value a rule read: code, Chinese name, value (None when missing), unit, and whether last year's."""
+    """A value a rule read: code, Chinese name, value (None when missing), unit, whether it is from an
+    earlier year, and how many years before this one (0 this year, 1 last year, 2 the year before …)."""
 
     code: str
     name: str
     value: Decimal | None
     unit: str
     previous: bool
+    years: int = 0
 
 
-InputSpec = tuple[tuple[str, str, str, bool], ...]  # (code, name, unit, previous) per input
+InputSpec = tuple[tuple[str, str, str, int], ...]  # (code, name, unit, years back) per input
 Recipe = tuple[Callable[..., str], tuple[Any, ...]]
 # What the engine keeps per item while scoring: (score, status, text or None, recipe or None). Objects are
 # only made when someone reads `RegionResult.items`: scoring thousands of regions formats only what is read.
@@ -140,9 +142,15 @@ class ItemResult:
     @property
     def inputs(self) -> tuple[InputValue, ...]:
         """The values the rule read, with names and units (value None: missing)."""
-        return tuple(
-            InputValue(c, n, (self._prv if p else self._cur).get(c), u, p) for c, n, u, p in self._spec
-        )
+        return tuple(InputValue(c, n, self._year(y).get(c), u, y > 0, y) for c, n, u, y in self._spec)
+
+    def _year(self, years: int) -> Mapping[str, Decimal]:
+        if years == 0:
+            return self._cur
+        env = self._prv
+        for _ in range(years - 1):
+            env = getattr(env, "earlier", {})
+        return env
 
     def __repr__(self) -> str:
         return f"ItemResult({self.code!r}, score={self.score}, status={self.status!r}, {self.explanation!r})"
