@@ -109,9 +109,12 @@ def test_the_report_states_the_stored_total_grade_and_indicator_scores(cast):
     assert ctx.score_total == evaluation.total
     assert (ctx.grade_name or "") in ("", evaluation.result.get("grade_name") or evaluation.grade)
     subtotals = evaluation.result.get("subtotals", {})
+    finals = dict(evaluation.scores.values_list("indicator_code", "final_score"))
     for part in ctx.indicators:
         stored = subtotals.get(part.code)
         assert part.score == (Decimal(str(stored)) if stored is not None else None), part.code
+        for leaf in part.leaves:
+            assert leaf.score == finals.get(leaf.code), leaf.code
 
 
 def test_an_unconfirmed_prefill_is_never_printed_as_a_fact(cast):

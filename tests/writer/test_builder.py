@@ -81,11 +81,12 @@ def test_each_statistic_is_stated_once(seed_contexts: dict[str, ReportContext]) 
 def test_lost_points_become_problems_and_plans(seed_reports: dict[str, ReportDocument]) -> None:
     text = seed_reports["yunnan-zhaotong-2024"].text()
     problems = text.split("三、存在的主要问题")[1].split("四、下步工作打算")[0]
-    assert "一是“公办园在园幼儿占比达到50%”未达标，公办园在园幼儿占比为39.66%。" in problems
+    # the figure against its target, and the points it cost
+    assert "一是公办园在园幼儿占比39.66%，低于目标50%，“公办园在园幼儿占比达到50%”失1.5分。" in problems
     # the statutory rule on the same figure does not repeat the problem
     assert problems.count("39.66%") == 1
     plans = text.split("四、下步工作打算")[1]
-    assert "对照“公办园在园幼儿占比达到50%”要求制定整改措施" in plans
+    assert "对照“公办园在园幼儿占比达到50%”的要求，明确责任单位和完成时限，推动相关指标达到目标50%" in plans
 
 
 def test_a_computed_rate_is_rounded_to_two_decimals_in_a_problem(

@@ -33,8 +33,25 @@ def test_the_letter_addresses_the_government_and_cites_the_scheme(
 def test_the_letter_lists_the_problems_and_the_deadline(seed_contexts: dict[str, ReportContext]) -> None:
     ctx = seed_contexts["yunnan-zhaotong-2024"]
     text = build_feedback(ctx, deadline=date(2024, 8, 31)).text()
-    assert "一是“公办园在园幼儿占比达到50%”未达标，公办园在园幼儿占比为39.66%。" in text
+    assert "一是公办园在园幼儿占比39.66%，低于目标50%，“公办园在园幼儿占比达到50%”失1.5分。" in text
     assert "于2024年8月31日前将整改情况书面报送" in text
+
+
+def test_the_problem_list_is_an_attachment_with_its_basis_in_words(
+    seed_contexts: dict[str, ReportContext],
+) -> None:
+    doc = build_feedback(seed_contexts["yunnan-zhaotong-2024"], deadline=date(2024, 8, 31))
+    kinds = [b.kind for b in doc.blocks]
+    # 附件说明 under the text, the signature, then the attachment on its own page
+    assert kinds[-6:] == ["attachments", "signature", "date", "attachment", "title", "table"]
+    assert doc.blocks[-6].text == "附件：问题清单"
+    (signature,) = [b for b in doc.blocks if b.kind == "signature"]
+    assert signature.text == "云南省人民政府教育督导委员会办公室"  # the office that ran the evaluation
+    rows = doc.blocks[-1].rows
+    basis = {r[1]: r[3] for r in rows[1:]}
+    first = "公办园在园幼儿占比39.66%，低于目标50%，“公办园在园幼儿占比达到50%”失1.5分。"
+    assert basis[first] == "公办园在园幼儿占比39.66%，低于目标50%"
+    assert not any("→" in b or "/" in b for b in basis.values())  # no engine notation
 
 
 def test_without_a_deadline_the_letter_gives_ninety_days(seed_contexts: dict[str, ReportContext]) -> None:

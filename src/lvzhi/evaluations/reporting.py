@@ -86,9 +86,16 @@ def _stored(evaluation: Evaluation, ctx: Any) -> Any:
         if stored is None and leaves and all(v is not None for v in leaves) and part.code in final:
             stored = final[part.code]
         complete = bool(leaves) and all(v is not None for v in leaves)
+        leaves = tuple(
+            dataclasses.replace(leaf, score=final.get(leaf.code), scored=final.get(leaf.code) is not None)
+            for leaf in part.leaves
+        )
         parts.append(
             dataclasses.replace(
-                part, score=Decimal(str(stored)) if stored is not None else None, complete=complete
+                part,
+                score=Decimal(str(stored)) if stored is not None else None,
+                complete=complete,
+                leaves=leaves,
             )
         )
     return dataclasses.replace(

@@ -16,7 +16,15 @@ from decimal import Decimal
 
 from lvzhi.writer import layout
 from lvzhi.writer import number_style as numbers
-from lvzhi.writer.model import PROFILE_CODES, PROFILE_GROUPS, ProblemItem, ReportContext, Stat
+from lvzhi.writer.model import (
+    PROFILE_CODES,
+    PROFILE_GROUPS,
+    IndicatorPart,
+    LeafOutcome,
+    ProblemItem,
+    ReportContext,
+    Stat,
+)
 
 _ORDINALS = "一二三四五六七八九十"
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号")
@@ -242,6 +250,43 @@ def profile_paragraphs(ctx: ReportContext) -> list[str]:
     return out
 
 
+def _inner(name: str) -> str:
+    """A name quoted inside “”: its own quotation marks become single ones (“‘教育强国’战略…”)."""
+    return name.replace("“", "‘").replace("”", "’")
+
+
+def _names(leaves: list[LeafOutcome], most: int = 2) -> str:
+    """“A”“B”等3项 — the first indicators by name, and how many there are."""
+    named = "".join(f"“{_inner(leaf.name)}”" for leaf in leaves[:most])
+    return named + (f"等{len(leaves)}项" if len(leaves) > most else "")
+
+
+def score_sentence(part: IndicatorPart) -> str:
+    """How the section scored, in a sentence of its own: which indicators lost points or wait to be judged
+    (by name), so that no two sections read the same."""
+    assert part.points is not None
+    full = numbers.score(part.points)
+    pending = [leaf for leaf in part.leaves if not leaf.scored]
+    lost = [
+        leaf for leaf in part.leaves if leaf.scored and leaf.score is not None and leaf.score < leaf.points
+    ]
+    if part.complete and part.score is not None:
+        if not lost:
+            return f"{part.name}{len(part.leaves)}项指标均得满分，自评得分{numbers.score(part.score)}。"
+        detail = "；".join(
+            f"“{_inner(leaf.name)}”得{numbers.score(leaf.score or Decimal(0))}（满分{numbers.score(leaf.points)}）"
+            for leaf in lost
+        )
+        return f"本项满分{full}，自评得分{numbers.score(part.score)}，其中{detail}。"
+    judged = [leaf for leaf in part.leaves if leaf.scored and leaf.score is not None]
+    got = sum((leaf.score or Decimal(0) for leaf in judged), Decimal(0))
+    if not judged:
+        return f"本项满分{full}，{_names(pending)}指标尚待评定。"
+    return (
+        f"本项满分{full}，已评定的{len(judged)}项指标得{numbers.score(got)}，{_names(pending)}指标尚待评定。"
+    )
+
+
 def _enumerate(texts: Iterable[str]) -> list[str]:
     """`一是……。二是……。` for up to ten items, `1.…` beyond."""
     items = [t.rstrip("。；;") + "。" for t in texts if t.strip()]
@@ -321,24 +366,20 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
     heading("履职情况")
     for i, part in enumerate(ctx.indicators, 1):
         blocks.append(Block("h2", numbers.section_marker(2, i) + part.name))
+        figures = stat_sentences(ctx.stats[c] for c in part.stats if c in ctx.stats)
+        findings = [leaf.finding for leaf in part.leaves if leaf.finding]
         if part.narrative:
             blocks.extend(Block("para", p.strip()) for p in part.narrative.splitlines() if p.strip())
-        else:
+        elif not figures and not findings:
             topics = "、".join(re.split(r"[，,、；;。（(]", name)[0] for _, name in part.sub[:3])
             hint = f"围绕{topics}等方面" if topics else ""
             blocks.append(Block("para", f"【请填写{hint}采取的主要措施和取得的成效】"))
-        figures = stat_sentences(ctx.stats[c] for c in part.stats if c in ctx.stats)
         if figures:
             blocks.append(Block("para", figures, role="figures"))
+        if findings:  # the data against the scheme's targets (the targets are the scheme's, not data)
+            blocks.append(Block("para", "对照评价标准，" + "；".join(findings) + "。"))
         if part.points is not None:
-            if part.complete and part.score is not None:
-                blocks.append(
-                    Block(
-                        "para", f"本项满分{numbers.score(part.points)}，自评得分{numbers.score(part.score)}。"
-                    )
-                )
-            else:
-                blocks.append(Block("para", f"本项满分{numbers.score(part.points)}，尚有指标待评定。"))
+            blocks.append(Block("para", score_sentence(part)))
     if ctx.total_points is not None:
         if ctx.complete and ctx.score_total is not None:
             grade = f"，等次为{ctx.grade_name}" if ctx.grade_name else ""

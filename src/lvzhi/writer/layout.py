@@ -141,6 +141,8 @@ _HALF = {"(": "（", ")": "）", ",": "，", ";": "；", ":": "：", "?": "？",
 # and a bracket pair holding only ASCII inside ASCII text are left as they are
 _MARK = re.compile(rf"(?<={_CJK})\s*([,;:?!])\s*|\s*([,;:?!])\s*(?={_CJK})")
 _PAREN = re.compile(r"\(([^()]*)\)")
+# a space beside a full-width mark is a typing slip in Chinese text (“…责任制， 区领导…”)
+_SPACED = re.compile(r"(?<=[，；：。、！？）])[ \t]+|[ \t]+(?=[，；：。、！？（])")
 
 
 def chinese_punctuation(text: str) -> str:
@@ -152,6 +154,7 @@ def chinese_punctuation(text: str) -> str:
     """
     while True:
         changed = _MARK.sub(lambda m: _HALF[m.group(1) or m.group(2)], _PAREN.sub(_paren, text))
+        changed = _SPACED.sub("", changed)
         if changed == text:
             return text
         text = changed

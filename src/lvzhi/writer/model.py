@@ -8,6 +8,7 @@ it into a document.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,18 @@ class FigureNote:
 
 
 @dataclass(frozen=True, slots=True)
+class LeafOutcome:
+    """One scored (or pending) indicator under a top-level one, with what its data shows in words."""
+
+    code: str
+    name: str
+    points: Decimal
+    score: Decimal | None
+    scored: bool
+    finding: str = ""  # 普惠性幼儿园覆盖率90.63%，低于目标100% — empty when the rule has no plain target
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorPart:
     """A top-level indicator of the scheme as the report covers it."""
 
@@ -66,6 +79,7 @@ class IndicatorPart:
     narrative: str = ""
     stats: tuple[str, ...] = ()  # codes of the statistics stated under this indicator, in order
     sub: tuple[tuple[str, str], ...] = ()  # (code, name) of its second-level indicators
+    leaves: tuple[LeafOutcome, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +247,43 @@ def _shown(code: str, value: Decimal, stats: Mapping[str, Stat]) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if numbers.decimals(value) > 2 else value
 
 
-def _lost_problem(it: ItemResult, top: Indicator, stats: Mapping[str, Stat]) -> ProblemItem:
+_MET = {">=": "达到", "≥": "达到", ">": "高于", "<=": "未超过", "≤": "未超过", "<": "低于", "==": "等于"}
+_MISSED = {">=": "低于", "≥": "低于", ">": "未超过", "<=": "高于", "≤": "高于", "<": "未低于", "==": "不等于"}
+
+
+def finding(it: ItemResult, node: Indicator | None, stats: Mapping[str, Stat]) -> tuple[str, str]:
+    """What a threshold leaf's figure shows against its target, in words, and the target itself:
+    ("普惠性幼儿园覆盖率90.63%，低于目标100%", "目标100%"); ("", "") when the rule has no plain target."""
+    rule = node.rule if node is not None else None
+    if rule is None or rule.kind != "threshold" or rule.expr is None or rule.target is None:
+        return "", ""
+    code = rule.expr.single_name
+    current = next((v for v in it.inputs if v.code == code and not v.previous), None)
+    if code is None or current is None or current.value is None or it.score is None:
+        return "", ""
+    stat = stats.get(code)
+    qualifier = stat.qualifier if stat is not None else ""
+    shown = numbers.quantity(_shown(code, current.value, stats), current.unit, qualifier)
+    try:
+        against = "目标" + numbers.quantity(Decimal(rule.target.text.strip()), current.unit)
+    except ArithmeticError:
+        last = next((v for v in it.inputs if v.code == code and v.previous), None)
+        if rule.target.single_name is not None or last is None or last.value is None:
+            return "", ""
+        if stat is None or stat.previous_derived or qualifier:
+            against = "上年水平"  # last year's figure is not stated: only the comparison is
+        else:
+            shown, previous = numbers.quantity_pair(current.value, last.value, current.unit)
+            against = f"上年的{previous}"
+    verb = (_MET if it.score >= it.points else _MISSED).get(rule.op, "")
+    if not verb:
+        return "", ""
+    return f"{current.name}{shown}，{verb}{against}", against
+
+
+def _lost_problem(
+    it: ItemResult, top: Indicator, stats: Mapping[str, Stat], node: Indicator | None = None
+) -> ProblemItem:
     lost = it.points - (it.score or Decimal(0))
     said = [
         f"{'上年' if v.previous else ''}{v.name}为{numbers.quantity(_shown(v.code, v.value, stats), v.unit)}"
@@ -241,18 +291,26 @@ def _lost_problem(it: ItemResult, top: Indicator, stats: Mapping[str, Stat]) -> 
         if v.value is not None and v.unit != "是否"
     ]
     detail = "，".join(dict.fromkeys(said))
-    text = f"“{it.name}”未达标" + (f"，{detail}" if detail else "") + "。"
-    evidence = it.explanation if not _IDENTIFIER.search(it.explanation) else detail
+    found, against = finding(it, node, stats)
+    if found:
+        # the figure against its target, in the same words in the text, the 依据 and the measure
+        text = f"{found}，“{it.name}”失{numbers.score(lost)}。"
+        evidence = found
+        measure = f"对照“{it.name}”的要求，明确责任单位和完成时限，推动相关指标达到{against}。"
+    else:
+        text = f"“{it.name}”未达标" + (f"，{detail}" if detail else "") + "。"
+        evidence = detail or ("人工评定" if not _IDENTIFIER.search(it.explanation) else "")
+        measure = f"对照“{it.name}”要求制定整改措施，限期整改到位。"
     codes = tuple(dict.fromkeys(v.code for v in it.inputs))
-    return ProblemItem(
-        f"{top.code} {top.name}",
-        text,
-        evidence,
-        f"对照“{it.name}”要求制定整改措施，限期整改到位。",
-        None,
-        lost,
-        codes,
-    )
+    return ProblemItem(f"{top.code} {top.name}", text, evidence, measure, None, lost, codes)
+
+
+@functools.cache
+def _statutory_nodes() -> dict[str, Indicator]:
+    """The statutory scheme's indicators by code: their rules word the findings of the statutory checks."""
+    from lvzhi.schemes import load_builtin
+
+    return {n.code: n for n in load_builtin("statutory").walk()}
 
 
 def issuer_name(issuer: str) -> str:
@@ -291,14 +349,28 @@ def context_from(
     used.update(profile)
     for top in scheme.indicators:
         items = _under(result, top)
+        nodes = {n.code: n for n in top.walk()}
         codes: list[str] = []
+        leaves: list[LeafOutcome] = []
         for it in items:
             for v in it.inputs:
                 if v.code in stats and v.code not in used and v.value is not None:
                     used.add(v.code)
                     codes.append(v.code)
-            if it.kind == "leaf" and it.status == SCORED and it.score is not None and it.score < it.points:
-                drafted.append(_lost_problem(it, top, stats))
+            if it.kind != "leaf":
+                continue
+            leaves.append(
+                LeafOutcome(
+                    it.code,
+                    it.name,
+                    it.points,
+                    it.score,
+                    it.status == SCORED,
+                    finding(it, nodes.get(it.code), stats)[0] if it.status == SCORED else "",
+                )
+            )
+            if it.status == SCORED and it.score is not None and it.score < it.points:
+                drafted.append(_lost_problem(it, top, stats, nodes.get(it.code)))
         head = next((it for it in items if it.code == top.code), None)
         parts.append(
             IndicatorPart(
@@ -310,6 +382,7 @@ def context_from(
                 narratives.get(top.code, "").strip(),
                 tuple(codes),
                 tuple((c.code, c.name) for c in top.children),
+                tuple(leaves),
             )
         )
     if statutory is not None:
@@ -317,7 +390,10 @@ def context_from(
             if it.kind == "leaf" and it.status == SCORED and it.score is not None and it.score < it.points:
                 read = {v.code for v in it.inputs}
                 if not any(read <= set(p.codes) for p in drafted):
-                    drafted.append(_lost_problem(it, Indicator("法定", "法定底线要求", it.points), stats))
+                    node = _statutory_nodes().get(it.code)
+                    drafted.append(
+                        _lost_problem(it, Indicator("法定", "法定底线要求", it.points), stats, node)
+                    )
     # Figures no indicator reads still belong in the report: they complete the profile.
     profile += [c for c in stats if c not in used]
     return ReportContext(
