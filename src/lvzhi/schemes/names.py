@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lvzhi.schemes.formula import Formula, Node, years_back
+from lvzhi.schemes.formula import MAX_YEARS, Formula, names_by_year
 from lvzhi.schemes.model import Indicator, Scheme
 
 
@@ -44,44 +44,33 @@ def entered_items(scheme: Scheme, formulas: Iterable[Formula] | None = None) -> 
     return {n for n in names_read(scheme, formulas) if scheme.formula_of(n) is None and n in scheme.catalogue}
 
 
-def entered_items_of_earlier_years(scheme: Scheme) -> set[str]:
-    """The entered catalogue items whose values from earlier years a formula reads (inside prev(), growth()
-    or a history window such as mean(x, 3)), directly or through a computed item."""
-    found: set[str] = set()
-    seen: set[tuple[str, bool]] = set()
-    stack: list[tuple[Node, bool]] = [(f.tree, False) for f in scheme_formulas(scheme)]
+def reads_by_year(scheme: Scheme) -> set[tuple[str, int]]:
+    """(name, years before the evaluated one) of every value the scheme reads, through the computed items:
+    a computed item read two years back reads its own names two years back (and further, if it goes back)."""
+    found: set[tuple[str, int]] = set()
+    stack = [pair for f in scheme_formulas(scheme) for pair in names_by_year(f.tree)]
     while stack:
-        node, earlier = stack.pop()
-        if node.kind == "name":
-            if (node.name, earlier) in seen:
-                continue
-            seen.add((node.name, earlier))
-            definition = scheme.formula_of(node.name)
-            if definition is not None:
-                stack.append((definition.tree, earlier))
-            elif earlier and node.name in scheme.catalogue:
-                found.add(node.name)
+        name, shift = stack.pop()
+        if (name, shift) in found:
             continue
-        # A call that reaches further back than its arguments do (prev, growth, windows) reads them earlier.
-        shifts = node.kind == "call" and years_back(node) > max((years_back(a) for a in node.args), default=0)
-        stack.extend((arg, earlier or shifts) for arg in node.args)
+        found.add((name, shift))
+        definition = scheme.formula_of(name)
+        if definition is not None and shift <= MAX_YEARS:
+            stack.extend((n, shift + k) for n, k in names_by_year(definition.tree))
     return found
 
 
+def entered_items_of_earlier_years(scheme: Scheme) -> set[str]:
+    """The entered catalogue items whose values from earlier years a formula reads (inside prev(), growth()
+    or a history window such as mean_years(x, 3)), directly or through a computed item."""
+    return {
+        n
+        for n, shift in reads_by_year(scheme)
+        if shift > 0 and scheme.formula_of(n) is None and n in scheme.catalogue
+    }
+
+
 def years_read(scheme: Scheme) -> int:
-    """How many years before the evaluated one the scheme reads (0: this year only; 1: last year …): an
-    upper bound — the years a formula goes back plus those of the computed items it reads. The platform
-    collects that many earlier years for `RegionInput.earlier`."""
-    memo: dict[str, int] = {}
-
-    def reach(f: Formula) -> int:
-        return f.years_back + max((of(n) for n in f.names), default=0)
-
-    def of(name: str) -> int:
-        if name not in memo:
-            memo[name] = 0  # computed items have no cycles (the loader refuses them)
-            definition = scheme.formula_of(name)
-            memo[name] = reach(definition) if definition is not None else 0
-        return memo[name]
-
-    return max((reach(f) for f in scheme_formulas(scheme)), default=0)
+    """How many years before the evaluated one the scheme reads (0: this year only; 1: last year …); the
+    platform collects that many earlier years for `RegionInput.earlier`."""
+    return max((shift for _, shift in reads_by_year(scheme)), default=0)
