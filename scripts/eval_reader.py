@@ -61,6 +61,11 @@ class Score:
     false_inconsistencies: int = 0
     unconfirmed: int = 0
     documents: int = 0
+    prefill_gold: int = 0
+    prefill_pred: int = 0
+    prefill_hit: int = 0
+    prefill_sure_pred: int = 0  # offered without a doubt
+    prefill_sure_hit: int = 0
     errors: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -195,10 +200,15 @@ def evaluate(seeds_dir: Path = DEFAULT_SEEDS) -> Score:
     """Run the reader on every seed report and score it against the gold."""
     gold = {n: _load(seeds_dir, f"{n}.jsonl") for n in ("sections", "claims", "checks")}
     score = Score()
+    statistics = _seed_statistics(seeds_dir)
     for path in sorted(seeds_dir.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         per_file = {n: gold[n].get(path.name, []) for n in gold}
-        _score_file(score, path.name[:3], text, analyse(text), per_file)
+        a = analyse(text)
+        _score_file(score, path.name[:3], text, a, per_file)
+        if path.name in statistics:
+            year, values = statistics[path.name]
+            _score_prefill(score, path.name[:3], text, a, values, year)
         score.documents += 1
     return score
 
@@ -211,12 +221,20 @@ def blank_header(text: str) -> str:
 
 def corpus_gold(name: str, gold_dir: Path = CORPUS_GOLD) -> dict[str, list[dict[str, Any]]]:
     """One corpus document's gold rows, split as the seeds' three files (a row's keys tell its kind)."""
-    rows: dict[str, list[dict[str, Any]]] = {"sections": [], "claims": [], "checks": []}
+    rows: dict[str, list[dict[str, Any]]] = {"sections": [], "claims": [], "checks": [], "statistics": []}
     with open(gold_dir / f"{Path(name).stem}.jsonl", encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 row = json.loads(line, parse_float=Decimal)
-                kind = "checks" if "quote" in row else "claims" if "surface" in row else "sections"
+                kind = (
+                    "checks"
+                    if "quote" in row
+                    else "claims"
+                    if "surface" in row
+                    else "statistics"
+                    if "statistic" in row
+                    else "sections"
+                )
                 rows[kind].append(row)
     return rows
 
@@ -234,12 +252,58 @@ def corpus_split(split: str, gold_dir: Path = CORPUS_GOLD) -> list[str]:
     return [n for n in names if (n in out) == (split == "heldout")]
 
 
+def _score_prefill(
+    score: Score, name: str, text: str, a: Analysis, gold: dict[str, Decimal], year: int
+) -> None:
+    """Prefill against the statistics a person would enter: same item, same value in the item's unit."""
+    from lvzhi.reader.statistics_map import prefill
+
+    score.prefill_gold += len(gold)
+    for cand in prefill(a, year=year):
+        right = gold.get(cand.code) == cand.value
+        score.prefill_pred += 1
+        score.prefill_hit += right
+        if not cand.doubt:
+            score.prefill_sure_pred += 1
+            score.prefill_sure_hit += right
+        if not right:
+            score.errors.append(
+                f"{name} 预填错 {cand.code} {cand.value} «{cand.surface}» 应 {gold.get(cand.code)}"
+            )
+    found = {c.code for c in prefill(a, year=year)}
+    for code in gold.keys() - found:
+        score.errors.append(f"{name} 预填漏 {code} {gold[code]}")
+
+
+def _seed_statistics(seeds_dir: Path) -> dict[str, tuple[int, dict[str, Decimal]]]:
+    """Per seed report: the year evaluated and the statistics its seed data file read from its text."""
+    out: dict[str, tuple[int, dict[str, Decimal]]] = {}
+    for path in sorted((REPO / "src" / "lvzhi" / "data" / "seeds").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        for region in data["regions"]:
+            sources = region["sources"]
+            if not sources:
+                continue
+            report = next(iter(sources.values()))["file"]
+            values = {code: Decimal(str(region["values"][code])) for code in sources}
+            out[report] = (int(data["year"]), values)
+    return out
+
+
 def evaluate_corpus(split: str, corpus_dir: Path = DEFAULT_CORPUS, gold_dir: Path = CORPUS_GOLD) -> Score:
     """Run the reader on the annotated corpus documents of one split and score them against their gold."""
     score = Score()
+    years = {
+        d["file"]: int(d["year"])
+        for d in json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))
+    }
     for name in corpus_split(split, gold_dir):
         text = blank_header((corpus_dir / name).read_text(encoding="utf-8"))
-        _score_file(score, name[:3], text, analyse(text), corpus_gold(name, gold_dir))
+        gold = corpus_gold(name, gold_dir)
+        a = analyse(text)
+        _score_file(score, name[:3], text, a, gold)
+        statistics = {row["statistic"]: Decimal(str(row["value"])) for row in gold["statistics"]}
+        _score_prefill(score, name[:3], text, a, statistics, years[name])
         score.documents += 1
     return score
 
@@ -258,6 +322,9 @@ def report(score: Score) -> str:
         f"核验 (checks)          找到 {score.checks_found}/{score.checks_gold}, 结论正确 {score.checks_right_verdict}/{score.checks_gold}, 预测 {score.checks_pred}",
         f"不一致 (inconsistencies) 找到 {score.inconsistent_found}/{score.inconsistent_gold}",
         f"误报不一致 (false inconsistencies) {score.false_inconsistencies}; 无法确认 (unconfirmed, not alarms) {score.unconfirmed}",
+        f"预填 (prefill)         P={score.prefill_hit / max(score.prefill_pred, 1):.3f} R={score.prefill_hit / max(score.prefill_gold, 1):.3f}"
+        f"  (正确 {score.prefill_hit}, 预填 {score.prefill_pred}, 应填 {score.prefill_gold});"
+        f" 无疑问者 P={score.prefill_sure_hit / max(score.prefill_sure_pred, 1):.3f} ({score.prefill_sure_hit}/{score.prefill_sure_pred})",
     ]
     return "\n".join(lines)
 

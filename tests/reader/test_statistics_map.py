@@ -97,3 +97,71 @@ def test_seed_reports_prefill_their_key_statistics(seeds_dir: Path) -> None:
     assert cands["edu_gpb_spending"].value == 168824
     assert cands["kg_inclusive_coverage"].value == Decimal("90.63")
     assert cands["exchange_share"].value == Decimal("23.2")
+
+
+# --- one mapping: plans, new vs total, parts, years, qualifiers (issue: the report reader on unseen reports)
+
+
+def _one(text: str, code: str, year: int | None = None) -> PrefillCandidate | None:
+    return by_code(prefill(text, year=year)).get(code)
+
+
+def test_a_plan_target_is_never_filed_as_an_achieved_value() -> None:
+    text = "2023年,全县学前三年毛入园率为88.5%。力争到2025年学前三年毛入园率达到92%。"
+    cand = _one(text, "kg_gross_enrolment_rate", 2023)
+    assert cand is not None and cand.value == Decimal("88.5")
+
+
+def test_new_kindergartens_and_new_classrooms_are_not_the_stock() -> None:
+    text = "2023年,全县新增幼儿园5所,新增交互式多媒体教室1783间,中小学现有多媒体教室14039间。"
+    cands = by_code(prefill(text, year=2023))
+    assert "kindergartens" not in cands
+    assert cands["multimedia_classrooms"].value == 14039
+
+
+def test_a_part_of_the_new_teachers_is_not_all_of_them() -> None:
+    text = "2023年,全县招聘教师178人,其中乡村教师32人。"
+    assert _one(text, "new_teachers", 2023).value == 178  # type: ignore[union-attr]
+    assert _one("2023年,全县招聘乡村教师32人。", "new_teachers", 2023) is None
+
+
+def test_last_years_value_is_not_this_years() -> None:
+    text = "2023年,全县一般公共预算教育经费为98650万元,比上年的91230万元增长8.13%。"
+    assert _one(text, "edu_gpb_spending", 2023).value == 98650  # type: ignore[union-attr]
+    text = "全县一般公共预算教育经费,2022年为91230万元,2023年为98650万元。"
+    assert _one(text, "edu_gpb_spending", 2023).value == 98650  # type: ignore[union-attr]
+
+
+def test_a_figure_of_another_year_is_offered_with_its_doubt() -> None:
+    cand = _one("2022年,全县一般公共预算教育经费为91230万元。", "edu_gpb_spending", 2023)
+    assert cand is not None and "2022年" in cand.doubt
+
+
+def test_a_hedge_travels_with_the_value_and_is_stated_as_a_doubt() -> None:
+    cand = _one("2023年,全县一般公共预算教育经费5800余万元。", "edu_gpb_spending", 2023)
+    assert cand is not None and (cand.value, cand.qualifier) == (Decimal(5800), "余")
+    assert "5800余万元" in cand.doubt and "约数" in cand.doubt
+
+
+def test_a_decline_is_a_negative_growth() -> None:
+    text = "2023年,全县一般公共预算教育经费83.45亿元,比上年下降2.41%。"
+    assert _one(text, "edu_gpb_spending_growth", 2023).value == Decimal("-2.41")  # type: ignore[union-attr]
+
+
+def test_a_report_figure_that_differs_from_the_entered_one_is_a_finding() -> None:
+    from lvzhi.reader.statistics_map import cross_check
+
+    cands = prefill("2023年,全县有幼儿园48所,在园幼儿约5800人,一般公共预算教育经费1.2亿元。", year=2023)
+    entered = {
+        "kindergartens": Decimal(50),
+        "kg_enrolment": Decimal(5750),
+        "edu_gpb_spending": Decimal(12500),
+    }
+    findings = cross_check(cands, entered, {"kindergartens": "幼儿园"})
+    warnings = [f.message for f in findings if f.severity == "warning"]
+    assert warnings == [
+        "“幼儿园”:报告称 48所,填报数据为 50所",
+        "“一般公共预算教育经费”:报告称 1.2亿元(即12000万元),填报数据为 12500万元",
+    ]
+    assert ["约数" in f.message for f in findings if f.severity == "info"] == [True]  # 约5800 vs 5750: a hint
+    assert cross_check(cands, {"kindergartens": Decimal(48)}) == []

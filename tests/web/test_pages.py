@@ -418,3 +418,20 @@ def test_office_downloads_the_round_workbook_with_a_row_per_region(small_demo):
     wb = load_workbook(io.BytesIO(response.content))
     codes = [row[0].value for row in wb["本年数值"].iter_rows(min_row=3)]
     assert codes == [f"9901{i:02d}" for i in range(1, 9)]
+
+
+def test_review_page_says_where_the_report_states_another_figure_than_the_one_entered(small_demo):
+    from lvzhi.evaluations.models import DataValue, Source
+
+    ev = evaluation_of("990101")
+    DataValue.objects.update_or_create(
+        evaluation=ev,
+        item_code="kindergartens",
+        defaults={
+            "value": Decimal(50),
+            "source": Source.PREFILL,
+            "source_sentence": "全县共有幼儿园48所，在园幼儿5800人。",
+        },
+    )
+    body = client_for("xian1_filler").get(reverse("web:review", args=[ev.pk])).content.decode()
+    assert "报告与填报数据不一致" in body and "报告称 48所" in body and "填报数据为 50所" in body

@@ -7,6 +7,7 @@ from dataclasses import replace
 from lvzhi.reader.boilerplate import find_boilerplate
 from lvzhi.reader.checks import find_checks
 from lvzhi.reader.claims import Context, TimeIndex, find_claims
+from lvzhi.reader.findings import placeholders, report_year, year_findings
 from lvzhi.reader.model import Analysis, Finding
 from lvzhi.reader.sections import find_sections, numbering_findings
 from lvzhi.reader.text import layout, normalise
@@ -33,6 +34,8 @@ def analyse(text: str) -> Analysis:
     completed = {c.start for c in checks if c.kind == "completion"}
     claims = [replace(c, kind="share") if c.start in completed and c.kind == "rate" else c for c in claims]
     findings: list[Finding] = numbering_findings(sections)
+    findings += placeholders(text, boilerplate)
+    findings += year_findings(claims, report_year(text))
     for c in checks:
         if c.alarm:
             kind = "duplicate_metric" if c.kind == "duplicate" else f"inconsistent_{c.kind}"

@@ -284,10 +284,23 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "summary": rescoring.summary_for(ev),
             "n_discrepancies": sum(1 for r in rows if r.s and r.s.discrepancy),
+            "report_mismatches": _report_mismatches(ev),
         }
     )
     ctx.update(evidence_context(request.user, ev))
     return render(request, "web/eval_review.html", ctx)
+
+
+def _report_mismatches(ev: Evaluation) -> list[Any]:
+    """Entered statistics that differ from what their report sentence states (报告称 X，填报数据为 Y)."""
+    from lvzhi.reader.statistics_map import cross_check, prefill
+
+    names = {code: spec.name for code, spec in gateway.catalogue().items()}
+    found = []
+    for dv in DataValue.objects.filter(evaluation=ev).exclude(source_sentence="").order_by("item_code"):
+        stated = prefill(dv.source_sentence, year=ev.round.year, only={dv.item_code})
+        found += cross_check(stated, {dv.item_code: dv.value}, names)
+    return found
 
 
 @login_required

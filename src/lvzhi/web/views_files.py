@@ -156,7 +156,7 @@ def prefill_from_report(request: HttpRequest, pk: int) -> HttpResponse:
         outcome = actions.do_prefill_values(
             acting_user=request.user,
             evaluation=ev,
-            figures=[actions.Prefill(f.code, f.value, f.sentence) for f in found],
+            figures=[actions.Prefill(f.code, f.value, f.sentence, f.doubt) for f in found],
             source_document=title,
         )
     except ValidationFailed as exc:

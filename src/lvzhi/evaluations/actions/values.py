@@ -357,6 +357,7 @@ class Prefill:
     item_code: str
     value: Decimal
     sentence: str
+    doubt: str = ""  # the reader's reason to look twice, saved as the value's note
 
 
 @dataclass(frozen=True)
@@ -395,6 +396,7 @@ def do_prefill_values(
                     source=Source.PREFILL,
                     source_sentence=f.sentence,
                     source_document=source_document,
+                    note=f"存疑：{f.doubt}" if f.doubt else None,
                     confirm_change=True,
                 )
             except ValidationFailed as exc:
