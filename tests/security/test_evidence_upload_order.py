@@ -130,7 +130,7 @@ def test_the_cleanup_removes_old_orphans_and_keeps_every_named_file_and_fresh_up
     for p in (kept_path, orphan, stale):
         age(p, 3)
     dry = services.cleanup_orphan_files(dry_run=True)
-    assert set(dry.files) == {orphan, stale} and dry.bytes == 150 and orphan.exists()
+    assert set(dry.files) == {str(orphan), str(stale)} and dry.bytes == 150 and orphan.exists()
     result = CliRunner().invoke(app, ["evidence", "cleanup"])
     assert result.exit_code == 0, result.output
     assert "已删除 2 个" in result.output

@@ -518,7 +518,7 @@ def download_evidence(request: HttpRequest, evidence_pk: int) -> FileResponse:
     """下载证明材料文件。"""
     e = evidence_services.get_evidence_for(request.auth, evidence_pk)
     response = FileResponse(
-        storage.path_for(e.file.sha256).open("rb"), content_type=storage.CONTENT_TYPES[e.file.kind]
+        storage.open_stored(e.file.sha256), content_type=storage.CONTENT_TYPES[e.file.kind]
     )
     response["Content-Disposition"] = _attachment(e.name)
     response["X-Content-Type-Options"] = "nosniff"

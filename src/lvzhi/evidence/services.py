@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 
 from lvzhi.accounts.scoping import Forbidden, NotFound, Perm, can, evaluations_for, get_evaluation_for
@@ -149,7 +150,7 @@ def _attach_row(
 class Cleanup:
     """What cleanup_orphan_files removed (or, in a dry run, would remove)."""
 
-    files: tuple[Path, ...]
+    files: tuple[str, ...]  # local paths (staging, local disk) or object names
     bytes: int
 
 
@@ -164,10 +165,9 @@ def cleanup_orphan_files(*, older_than: timedelta = timedelta(hours=1), dry_run:
     """
     cutoff = time.time() - older_than.total_seconds()
     known = set(StoredFile.objects.values_list("sha256", flat=True))
-    candidates = list(storage.staged_files()) + [p for p, n in storage.stored_files() if n not in known]
-    removed = []
+    removed: list[str] = []
     total = 0
-    for path in candidates:
+    for path in storage.staged_files():  # staging is on this machine's disk
         try:
             stat = path.stat()
         except FileNotFoundError:
@@ -176,8 +176,23 @@ def cleanup_orphan_files(*, older_than: timedelta = timedelta(hours=1), dry_run:
             continue
         if not dry_run:
             path.unlink(missing_ok=True)
-        removed.append(path)
+        removed.append(str(path))
         total += stat.st_size
+    store = storage.backend()
+    for name, file_name in storage.stored_files():
+        if file_name in known:
+            continue
+        try:
+            modified, size = store.get_modified_time(name).timestamp(), store.size(name)
+        except FileNotFoundError:
+            continue
+        if modified > cutoff:
+            continue
+        if not dry_run:
+            store.delete(name)
+        # On the local disk its path (as the CLI lists it); in an object store its name.
+        removed.append(store.path(name) if isinstance(store, FileSystemStorage) else name)
+        total += size
     return Cleanup(tuple(removed), total)
 
 

@@ -1,4 +1,10 @@
-"""Content-addressed storage of evidence files, and recognising a file's type by its bytes."""
+"""Content-addressed storage of evidence files, and recognising a file's type by its bytes.
+
+Stored files live behind Django's storage API (the "evidence" entry of STORAGES): the local disk under
+MEDIA_ROOT by default (written atomically), or an S3-compatible object store (django-storages) when several
+machines share them (LVZHI_S3_BUCKET, see docs/deployment.md). Uploads are staged on the local disk of the
+machine that receives them and published under their hash as the last step of the recording transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 # Extension → kind. The kind must also be what the bytes say; the extension alone proves nothing.
 EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
@@ -109,28 +118,60 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+class AtomicFileSystemStorage(FileSystemStorage):
+    """Local disk for content-addressed files: each write goes to a temporary file renamed into place, so a
+    crash never leaves a half file under a valid hash; a name is its content, so it is never renamed."""
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return name
+
+    def _save(self, name: str, content: File) -> str:  # type: ignore[override]
+        target = Path(self.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in content.chunks():
+                fh.write(chunk)
+        os.replace(tmp, target)
+        return name
+
+
+def backend() -> Storage:
+    """Where stored evidence files live (STORAGES["evidence"])."""
+    return storages["evidence"]
+
+
+def name_for(digest: str) -> str:
+    """The storage name of the file with this sha256."""
+    return f"evidence/{digest[:2]}/{digest}"
+
+
 def root() -> Path:
-    """The evidence store: MEDIA_ROOT/evidence."""
+    """The local evidence folder (MEDIA_ROOT/evidence): stored files on the local backend, and staging."""
     return Path(settings.MEDIA_ROOT) / "evidence"
 
 
 def path_for(digest: str) -> Path:
-    """Where a file with this sha256 lives under MEDIA_ROOT."""
+    """Where a file with this sha256 lives on the local backend."""
     return root() / digest[:2] / digest
+
+
+def open_stored(digest: str) -> File:
+    """The stored file with this sha256, opened for reading (local disk or object store)."""
+    return backend().open(name_for(digest), "rb")
+
+
+def _present(name: str, size: int) -> bool:
+    store = backend()
+    return bool(store.exists(name)) and store.size(name) == size
 
 
 def store(content: bytes) -> str:
     """Write the content under its sha256 (once: same content, same file); returns the digest."""
     digest = sha256(content)
-    target = path_for(digest)
-    if target.exists() and target.stat().st_size == len(content):
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a crash never leaves a half file under a valid hash.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
-    os.replace(tmp, target)
+    name = name_for(digest)
+    if not _present(name, len(content)):
+        backend().save(name, ContentFile(content))
     return digest
 
 
@@ -191,13 +232,20 @@ def stage(name: str, source: bytes | BinaryIO) -> Staged:
 
 
 def publish(staged: Staged) -> None:
-    """Move a staged file under its hash (an atomic rename in the same file system; once per content)."""
-    target = path_for(staged.sha256)
-    if target.exists() and target.stat().st_size == staged.size:
+    """Put a staged file under its hash (once per content): a rename on the local disk, an upload otherwise."""
+    name = name_for(staged.sha256)
+    store = backend()
+    if _present(name, staged.size):
         staged.path.unlink(missing_ok=True)
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged.path, target)
+    if isinstance(store, FileSystemStorage):
+        target = Path(store.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.path, target)
+        return
+    with staged.path.open("rb") as fh:
+        store.save(name, File(fh))
+    staged.path.unlink(missing_ok=True)
 
 
 def discard(staged: Staged) -> None:
@@ -205,17 +253,18 @@ def discard(staged: Staged) -> None:
     staged.path.unlink(missing_ok=True)
 
 
-def stored_files() -> Iterator[tuple[Path, str]]:
-    """(path, name) of every file in the store outside the staging folder, temporary writes included."""
-    base = root()
-    if not base.is_dir():
+def stored_files() -> Iterator[tuple[str, str]]:
+    """(storage name, file name) of every stored file, temporary writes included (staging is local)."""
+    store = backend()
+    try:
+        folders, _ = store.listdir("evidence")  # an object store has no folders to ask about, only prefixes
+    except FileNotFoundError:
         return
-    for sub in sorted(base.iterdir()):
-        if sub.name == STAGING or not sub.is_dir():
+    for sub in sorted(folders):
+        if sub == STAGING:
             continue
-        for f in sorted(sub.iterdir()):
-            if f.is_file():
-                yield f, f.name
+        for f in sorted(store.listdir(f"evidence/{sub}")[1]):
+            yield f"evidence/{sub}/{f}", f
 
 
 def staged_files() -> Iterator[Path]:

@@ -130,6 +130,36 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Files behind Django's storage API: evidence (content-addressed) and background jobs' uploads and results.
+# On one machine the local disk under MEDIA_ROOT; with several machines an S3-compatible object store
+# (LVZHI_S3_BUCKET and the LVZHI_S3_* settings; see docs/deployment.md).
+LVZHI_S3_BUCKET = os.environ.get("LVZHI_S3_BUCKET", "")
+if LVZHI_S3_BUCKET:
+    _s3 = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": LVZHI_S3_BUCKET,
+            "endpoint_url": os.environ.get("LVZHI_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("LVZHI_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("LVZHI_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("LVZHI_S3_REGION") or None,
+            "file_overwrite": True,  # names are content hashes or job ids: never renamed
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+    STORAGES = {
+        "default": _s3,
+        "evidence": _s3,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "evidence": {"BACKEND": "lvzhi.evidence.storage.AtomicFileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"

@@ -114,7 +114,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     row = evidence.get_evidence_for(request.user, evidence_id)
     content_type = storage.CONTENT_TYPES.get(row.file.kind, "application/octet-stream")
     return FileResponse(
-        storage.path_for(row.file.sha256).open("rb"),
+        storage.open_stored(row.file.sha256),
         as_attachment=True,
         filename=row.name,
         content_type=content_type,
