@@ -205,3 +205,15 @@ def test_several_scheme_documents_are_cited_in_one_bracket(seed_reports: dict[st
     opening = seed_reports["qinghai-haidong-2020"].blocks[2].text
     assert "（青政办〔2018〕3号、青教督委办〔2020〕45号）要求" in opening
     assert "重构" not in opening  # the project's note on the scheme's source is not cited
+
+
+def test_without_a_total_the_report_says_why(seed_reports: dict[str, ReportDocument]) -> None:
+    text = seed_reports["chongqing-banan-2023"].text()
+    assert "项待评定（" in text and "须经人工评定并附佐证材料" in text
+    assert "自评总分和等次在全部指标评定后确定" in text
+
+
+def test_without_a_scheme_limit_the_national_5000_characters_apply() -> None:
+    from lvzhi.writer.model import NATIONAL_REPORT_LIMIT
+
+    assert NATIONAL_REPORT_LIMIT == 5000

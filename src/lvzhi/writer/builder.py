@@ -287,6 +287,27 @@ def score_sentence(part: IndicatorPart) -> str:
     )
 
 
+def _why_no_total(ctx: ReportContext) -> str:
+    """Why the report states no total and grade yet: how many indicators wait, and for what."""
+    waiting = [leaf for part in ctx.indicators for leaf in part.leaves if not leaf.scored]
+    judged = sum(1 for leaf in waiting if leaf.manual)
+    missing = len(waiting) - judged
+    reasons = "，".join(
+        r
+        for r in (
+            f"{judged}项须经人工评定并附佐证材料" if judged else "",
+            f"{missing}项缺少评分所需数据" if missing else "",
+        )
+        if r
+    )
+    if not waiting:
+        return "否决项和限制条件尚不能判断，自评总分和等次待相关情况核实后确定。已评定情况见下表。"
+    return (
+        f"全部{sum(len(p.leaves) for p in ctx.indicators)}项指标中尚有{len(waiting)}项待评定（{reasons}），"
+        "自评总分和等次在全部指标评定后确定。已评定情况见下表。"
+    )
+
+
 def _enumerate(texts: Iterable[str]) -> list[str]:
     """`一是……。二是……。` for up to ten items, `1.…` beyond."""
     items = [t.rstrip("。；;") + "。" for t in texts if t.strip()]
@@ -388,7 +409,7 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
                 f"（满分{numbers.score(ctx.total_points)}）{grade}。各项指标得分见下表。"
             )
         else:
-            summary = "部分指标尚待评定，自评总分和等次在全部指标评定后确定。已评定情况见下表。"
+            summary = _why_no_total(ctx)
         blocks.append(Block("para", summary))
         blocks.append(Block("table", rows=_score_rows(ctx)))
         if charts and any(p.score is not None for p in ctx.indicators):

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from lvzhi.schemes.model import Indicator, Scheme
-from lvzhi.scoring.model import SCORED, ItemResult, RegionInput, RegionResult
+from lvzhi.scoring.model import MANUAL_PENDING, SCORED, ItemResult, RegionInput, RegionResult
 from lvzhi.writer import number_style as numbers
 
 # An explanation naming formula identifiers (`party_committee_edu_sessions >= 2`) is for the analyst, not
@@ -65,6 +65,7 @@ class LeafOutcome:
     score: Decimal | None
     scored: bool
     finding: str = ""  # 普惠性幼儿园覆盖率90.63%，低于目标100% — empty when the rule has no plain target
+    manual: bool = False  # judged by people (waits for a self-score and its evidence when not scored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ class ReportContext:
     signer: str = ""
     office: str = ""  # the office that ran the evaluation: issues and signs the feedback letter
     date: date = field(default_factory=date.today)
-    report_limit: int | None = None
+    report_limit: int | None = None  # characters; the national 5,000 when the scheme sets none
 
 
 # What 一、基本情况 states, when the data holds it, paragraph by paragraph in this order: the region
@@ -251,6 +252,14 @@ _MET = {">=": "达到", "≥": "达到", ">": "高于", "<=": "未超过", "≤"
 _MISSED = {">=": "低于", "≥": "低于", ">": "未超过", "<=": "高于", "≤": "高于", "<": "未低于", "==": "不等于"}
 
 
+# 自评报告 run to at most 5,000 characters unless the scheme sets its own limit (the national practice).
+NATIONAL_REPORT_LIMIT = 5000
+
+
+def _is_manual(node: Indicator | None) -> bool:
+    return node is not None and node.rule is not None and node.rule.kind == "manual"
+
+
 def finding(it: ItemResult, node: Indicator | None, stats: Mapping[str, Stat]) -> tuple[str, str]:
     """What a threshold leaf's figure shows against its target, in words, and the target itself:
     ("普惠性幼儿园覆盖率90.63%，低于目标100%", "目标100%"); ("", "") when the rule has no plain target."""
@@ -367,6 +376,7 @@ def context_from(
                     it.score,
                     it.status == SCORED,
                     finding(it, nodes.get(it.code), stats)[0] if it.status == SCORED else "",
+                    it.status == MANUAL_PENDING or _is_manual(nodes.get(it.code)),
                 )
             )
             if it.status == SCORED and it.score is not None and it.score < it.points:
@@ -417,5 +427,5 @@ def context_from(
         signer=signer or f"{region.name or region.region}人民政府",
         office=office or issuer_name(scheme.issuer),
         date=when or date.today(),
-        report_limit=scheme.report_limit,
+        report_limit=scheme.report_limit if scheme.report_limit is not None else NATIONAL_REPORT_LIMIT,
     )
