@@ -139,3 +139,37 @@ def test_score_takes_last_year_from_a_second_file(tmp_path):
     doc = json.loads(runner.invoke(app, [*args, "--data", str(now)]).output)
     item = next(i for i in doc["regions"][0]["items"] if i["code"] == "2.2")
     assert item["status"] == "unscored" and "缺少上年数据" in item["explanation"]
+
+
+def test_score_reads_the_years_before_last_from_one_file_per_year(tmp_path):
+    scheme = tmp_path / "history.yaml"
+    scheme.write_text(
+        (FIXTURES / "complete.yaml").read_text(encoding="utf-8").split("indicators:")[0]
+        + """indicators:
+  - {code: "1", name: 近三年平均经费, points: 30, rule: {kind: threshold, expr: "mean_years(edu_gpb_spending, 3)", op: ">=", target: 100}}
+""",
+        encoding="utf-8",
+    )
+    files = []
+    for year, value in (("2023", 120), ("2022", 100), ("2021", 90)):
+        path = tmp_path / f"{year}.csv"
+        path.write_text(f"region,name,edu_gpb_spending\nA,甲县,{value}\n", "utf-8")
+        files.append(str(path))
+    args = [
+        "score",
+        "--scheme",
+        str(scheme),
+        "--catalogue",
+        CATALOGUE,
+        "--data",
+        files[0],
+        "--previous",
+        files[1],
+        "--json",
+    ]
+    alone = json.loads(runner.invoke(app, args).output)["regions"][0]["items"][0]
+    assert alone["status"] == "unscored" and "缺少 2 年前的数据" in alone["explanation"]
+    result = runner.invoke(app, [*args, "--earlier", files[2]])
+    assert result.exit_code == 0, result.output
+    item = json.loads(result.output)["regions"][0]["items"][0]
+    assert item["score"] == 30

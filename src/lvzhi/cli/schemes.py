@@ -187,6 +187,12 @@ def score_cmd(
     previous: Annotated[
         Path | None, typer.Option("--previous", help="上年数据文件 (last year's data file)")
     ] = None,
+    earlier: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--earlier", help="前年及更早的数据文件，由近及远，可重复 (years before last, most recent first)"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON (print JSON)")] = False,
     catalogue: Annotated[
         Path | None, typer.Option("--catalogue", help="数据项目录文件 (catalogue file)")
@@ -196,7 +202,7 @@ def score_cmd(
     import json
 
     from lvzhi.schemes import SchemeError
-    from lvzhi.scoring import compile_scheme, merge_previous, read_data, results_to_json
+    from lvzhi.scoring import compile_scheme, merge_earlier, merge_previous, read_data, results_to_json
 
     s = _load(scheme, catalogue)
     console = _console()
@@ -204,6 +210,8 @@ def score_cmd(
         dataset = read_data(data, s.catalogue)
         if previous is not None:
             dataset = merge_previous(dataset, read_data(previous, s.catalogue))
+        if earlier:
+            dataset = merge_earlier(dataset, [read_data(path, s.catalogue) for path in earlier])
     except SchemeError as exc:
         for p in exc.problems:
             console.print(f"[red]✗[/red] {p}")

@@ -23,7 +23,7 @@ items are open, and the region's `grade` stays None (`complete` False) until eve
 that a triggered veto fixes the lowest grade whatever else is open.
 """
 
-from lvzhi.scoring.datafile import DataSet, merge_previous, read_data
+from lvzhi.scoring.datafile import DataSet, merge_earlier, merge_previous, read_data
 from lvzhi.scoring.engine import Scorer, compile_scheme
 from lvzhi.scoring.explain import fmt
 from lvzhi.scoring.model import (
@@ -55,6 +55,7 @@ __all__ = [
     "Scorer",
     "compile_scheme",
     "fmt",
+    "merge_earlier",
     "merge_previous",
     "over_scoring",
     "read_data",

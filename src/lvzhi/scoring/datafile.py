@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -114,7 +114,15 @@ def merge_previous(current: DataSet, previous: DataSet) -> DataSet:
     for r in current.regions:
         before = by_code.get(r.region)
         prev = {**r.previous, **(before.values if before else {})}
-        regions.append(RegionInput(r.region, r.name, r.values, prev, r.manual))
+        regions.append(replace(r, previous=prev))
+    return DataSet(current.file, current.year, regions)
+
+
+def merge_earlier(current: DataSet, earlier: Sequence[DataSet]) -> DataSet:
+    """Attach the years before last (one file per year, two years ago first) by region code; a region
+    missing from a year's file has no values for that year."""
+    by_year = [{r.region: r.values for r in ds.regions} for ds in earlier]
+    regions = [replace(r, earlier=[year.get(r.region, {}) for year in by_year]) for r in current.regions]
     return DataSet(current.file, current.year, regions)
 
 

@@ -847,7 +847,7 @@ class Scorer:
             self.meta,
             [*outcomes, *bonus_out, *ded_out],
             s,
-            (self._grade_text, (raw_total, total, general, general_capped, trail)),
+            (self._grade_text, (raw_total, total, general, general_capped, trail, grade_pos is not None)),
         )
 
     def _grade(
@@ -889,7 +889,13 @@ class Scorer:
         return pos, trail, judged
 
     def _grade_text(
-        self, raw: Decimal, total: Decimal, general: Decimal, capped: Decimal, trail: tuple[Any, ...]
+        self,
+        raw: Decimal,
+        total: Decimal,
+        general: Decimal,
+        capped: Decimal,
+        trail: tuple[Any, ...],
+        graded: bool = True,
     ) -> str:
         """How the total and the grade were reached, step by step (for pages and reports)."""
         parts = []
@@ -902,6 +908,9 @@ class Scorer:
         else:
             parts.append(f"总分 {shown}")
         if not trail:
+            return "；".join(parts)
+        if not graded:
+            parts.append("尚有未评分的指标或无法判断的条件，暂不评定等次")
             return "；".join(parts)
         grades = self.scheme.grades
         reached, cap_pos, caps, demote, demotions, vetoed = trail

@@ -59,6 +59,7 @@ def results_to_json(scheme: Scheme, results: list[RegionResult]) -> dict[str, An
                                 "value": number(i.value),
                                 "unit": i.unit,
                                 "year": "previous" if i.previous else "current",
+                                "years_back": i.years,
                             }
                             for i in it.inputs
                         ],
