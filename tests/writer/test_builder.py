@@ -211,9 +211,3 @@ def test_without_a_total_the_report_says_why(seed_reports: dict[str, ReportDocum
     text = seed_reports["chongqing-banan-2023"].text()
     assert "项待评定（" in text and "须经人工评定并附佐证材料" in text
     assert "自评总分和等次在全部指标评定后确定" in text
-
-
-def test_without_a_scheme_limit_the_national_5000_characters_apply() -> None:
-    from lvzhi.writer.model import NATIONAL_REPORT_LIMIT
-
-    assert NATIONAL_REPORT_LIMIT == 5000
