@@ -29,6 +29,7 @@ from lvzhi.evaluations import actions
 from lvzhi.evaluations.models import Evaluation, Round
 from lvzhi.evidence.models import Evidence
 from lvzhi.evidence.services import do_attach_evidence
+from lvzhi.jobs.services import submit, submit_system
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,7 @@ PARAM_KINDS = {
     "app_label": "admin-app",
     "content_type_id": "admin-content-type",
     "notification_id": "notification",
+    "job_id": "job",
 }
 PREFIX_KINDS = {
     "e": "evaluation",
@@ -276,6 +278,9 @@ def world(cast, settings, tmp_path) -> World:
             name=f"{ev.region.name}证明材料{ev.round_id}.pdf",
             content=PDF + str(ev.pk).encode(),
         )
+    # A job of the province office and one of the system's own: no other user may see, cancel or download them.
+    submit_system("regions_update", "探针任务", {})
+    submit(cast.prov_office, "rescore_round", round_id=foreign_round.pk)
     return World(cast, foreign_round, ("乙市专项评价",))
 
 
@@ -316,6 +321,8 @@ def _foreign(user: Any) -> dict[str, list[str]]:
         "admin-content-type": [str(_evaluation_content_type())],
         # Messages belong to their user: another user's message (or none at all) is out of reach.
         "notification": [str(n) for n in _others_notifications(user)] or ["999999"],
+        # Jobs belong to their owner: another person's job (or the system's) is out of reach.
+        "job": [str(j) for j in _others_jobs(user)],
         **_foreign_models(foreign_ev),
     }
 
@@ -325,6 +332,13 @@ def _others_notifications(user: Any) -> list[int]:
 
     others = Notification.objects.exclude(user=user) if user is not None else Notification.objects.all()
     return list(others.values_list("pk", flat=True)[:1])
+
+
+def _others_jobs(user: Any) -> list[Any]:
+    from lvzhi.jobs.models import Job
+
+    visible = scoping.jobs_for(user).values("pk") if user is not None else Job.objects.none().values("pk")
+    return list(Job.objects.exclude(pk__in=visible).values_list("pk", flat=True)[:1])
 
 
 def _evaluation_content_type() -> int:
@@ -446,6 +460,7 @@ def _foreign_for_anonymous() -> dict[str, list[str]]:
         "admin-content-type": [str(_evaluation_content_type())],
         # Messages belong to their user: another user's message (or none at all) is out of reach.
         "notification": [str(n) for n in _others_notifications(None)] or ["999999"],
+        "job": [str(j) for j in _others_jobs(None)],
         **_foreign_models(Evaluation.objects.all()),
     }
 
