@@ -66,6 +66,7 @@ def test_the_expert_still_reads_the_records_of_its_assigned_evaluation(cast, oth
         item_code="edu_gpb_spending",
         value="700001",
         expected_version=None,
+        confirm_change=True,  # far below last year's 777123 (the other round): the clerk confirmed it
     )
     seen = scoping.audit_records_for(cast.expert)
     assert seen.filter(evaluation_id=ev.pk, action="value.save").exists()

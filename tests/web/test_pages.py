@@ -169,9 +169,18 @@ def test_self_score_needs_a_justification_and_is_saved_with_it(small_demo):
 def test_submitting_with_problems_lists_them_and_keeps_the_state(small_demo):
     ev = evaluation_of("239901", year=2023)
     c = client_for("hlj_filler")
+    # 提交 without the confirmation step only leads to the confirmation page, which lists every problem.
     response = c.post(reverse("web:transition", args=[ev.pk]), {"to": "已提交"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("web:submit", args=[ev.pk])
+    body = response.content.decode()
+    assert "处理后才能提交" in body and "尚未确认" in body and "确认提交" not in body
+    # Confirmed anyway (a stale page): refused, and the same list is shown, grouped by indicator with links.
+    response = c.post(reverse("web:transition", args=[ev.pk]), {"to": "已提交", "confirm": "1"}, follow=True)
     body = response.content.decode()
     assert "未能提交" in body and "尚未确认" in body
+    assert f'href="/e/{ev.pk}/data/#row-kg_public_share"' in body
+    assert f'href="/e/{ev.pk}/scores/#score-1_1"' in body
+    assert "另有" not in body  # every problem listed, none summarised away
     ev.refresh_from_db()
     assert ev.state == "填报中"
 

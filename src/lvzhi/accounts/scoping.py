@@ -245,7 +245,17 @@ def audit_records_for(user: Any) -> QuerySet[AuditRecord]:
         _under(role_paths(user, Role.OFFICE, Role.FILLER, Role.VIEWER), "path")
     )
     about_region = Q(evaluation_id__isnull=True, region_code__in=role_regions.values("code"))
-    return AuditRecord.objects.filter(about_evaluation | about_region | Q(actor=user))
+    records = AuditRecord.objects.filter(about_evaluation | about_region | Q(actor=user))
+    if not has_role(user, Role.OFFICE):
+        # Accounts, roles, sessions and tokens are the offices' and the administrator's business: a filler,
+        # an expert or a read-only 查看 user reads results and their changes, not account administration
+        # (apart from what they did themselves).
+        records = records.exclude(Q(action__regex=ACCOUNT_ACTIONS) & ~Q(actor=user))
+    return records
+
+
+# Audit action codes of account administration (lvzhi.audit.codes: user.*, role.*, session.*, token.*).
+ACCOUNT_ACTIONS = r"^(user|role|session|token)\."
 
 
 def jobs_for(user: Any) -> QuerySet[Job]:

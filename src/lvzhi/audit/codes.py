@@ -39,6 +39,7 @@ _ACTIONS = (
     AuditAction("value.confirm", "确认预填数据", "{who}确认了报告预填的“{what}”"),
     AuditAction("score.self", "自评打分", "{who}为“{what}”自评打分：{change}"),
     AuditAction("score.review", "评审打分", "{who}评审了“{what}”：{change}"),
+    AuditAction("review.complete", "评审完成", "{who}完成了“{what}”的评审：{change}"),
     AuditAction("evidence.attach", "上传证明材料", "{who}为“{what}”上传了证明材料：{change}"),
     AuditAction("evidence.remove", "删除证明材料", "{who}删除了“{what}”的证明材料：{change}"),
     # Rectification of the problems found.
@@ -102,6 +103,9 @@ FIELD_LABELS = {
     "review_comment": "评审意见",
     "discrepancy": "自评与评审不一致",
     "final_score": "最终得分",
+    "review_total": "评审总分",
+    "grade": "等次",
+    "change_confirmed": "与上年相比变化超出合理范围，已确认",
     "fill_deadline": "填报截止",
     "active": "已启用",
     "closed": "已关闭",

@@ -187,7 +187,7 @@ class Builder:
             u = account_actions.do_create_user(
                 acting_user=acting,
                 username=spec.username,
-                password=secrets.token_urlsafe(18),
+                password=f"Lz9{secrets.token_hex(12)}",  # replaced below
                 full_name=spec.full_name,
                 roles=roles,
             )

@@ -47,6 +47,7 @@ class SchemeInfo:
     has_rank: bool
     prev_item_codes: tuple[str, ...] = ()  # of those, the items whose last-year value a rule reads
     years_read: int = 0  # how many years before the evaluated one the scheme reads (prev(x, n), windows)
+    leaf_items: dict[str, tuple[str, ...]] = field(default_factory=dict)  # leaf code → the items it reads
 
 
 def content_hash(text: str) -> str:
@@ -102,6 +103,16 @@ def _leaves(nodes: Any, section: str) -> list[Leaf]:
     return out
 
 
+def _leaf_items(scheme: Any) -> dict[str, tuple[str, ...]]:
+    """Per scored leaf: the entered items its rule reads (so a data problem can be shown under its indicator)."""
+    return {
+        node.code: tuple(sorted(names.entered_items(scheme, node.rule.formulas())))
+        for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)
+        for node in top.walk()
+        if node.is_leaf and node.rule is not None
+    }
+
+
 @functools.lru_cache(maxsize=64)
 def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
     """Validate a scheme text with the engine and describe it for the platform."""
@@ -118,6 +129,7 @@ def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
         has_rank=any(leaf.kind == "rank" for leaf in leaves),
         prev_item_codes=tuple(sorted(names.entered_items_of_earlier_years(scheme))),
         years_read=names.years_read(scheme),
+        leaf_items=_leaf_items(scheme),
     )
 
 

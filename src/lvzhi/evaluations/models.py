@@ -175,6 +175,8 @@ class ExpertAssignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the expert's 评审完成 step; a later change to the expert's scores clears it.
+    review_completed_at = models.DateTimeField(null=True, blank=True, verbose_name="评审完成时间")
 
     class Meta:
         verbose_name = "专家分配"

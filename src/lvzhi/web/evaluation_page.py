@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
-from lvzhi.evaluations import gateway
+from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.models import Evaluation, ItemScore, State, StateChange
 from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
 from lvzhi.evidence import services as evidence
@@ -102,8 +104,23 @@ class ScoreRow:
     levels: dict[str, Decimal]
     section: str
     s: ItemScore | None
+    evidence_required: bool = False
     error: str = ""
     saved: bool = False
+    notes: list[str] = field(default_factory=list)  # what an upload in place did, shown in the row
+
+    @property
+    def dom(self) -> str:
+        """The code made safe for an element id ('1.1' → '1_1'), as the templates' domid filter."""
+        return re.sub(r"[^A-Za-z0-9_-]", "_", self.code)
+
+    @property
+    def review_level(self) -> str:
+        """The rubric level the reviewer's score stands for (reviews are given in the self-score's terms)."""
+        if self.s is None or self.s.review_score is None:
+            return ""
+        points = self.points or Decimal(0)
+        return next((name for name, f in self.levels.items() if points * f == self.s.review_score), "")
 
 
 def score_rows(ev: Evaluation, only: str | None = None) -> list[ScoreRow]:
@@ -119,6 +136,7 @@ def score_rows(ev: Evaluation, only: str | None = None) -> list[ScoreRow]:
             dict(leaf.levels),
             leaf.section,
             scores.get(leaf.code),
+            leaf.evidence_required,
         )
         for leaf in info.leaves
         if only is None or leaf.code == only
@@ -132,3 +150,25 @@ def evidence_context(user: Any, ev: Evaluation) -> dict[str, Any]:
         shown, hidden = evidence.reuse_for(user, row)
         by_code.setdefault(row.indicator_code, []).append((row, shown, hidden))
     return {"evidence": by_code, "evidence_enabled": True}
+
+
+def score_row_response(
+    request: HttpRequest, ev: Evaluation, code: str, *, notes: list[str] | None = None, error: str = ""
+) -> HttpResponse:
+    """One 自评打分 row as it now stands (after a save or an upload in place), with the header's total."""
+    rows = score_rows(ev, code)
+    if not rows:
+        raise Http404("方案中没有这个指标")
+    row = rows[0]
+    row.notes, row.error = notes or [], error
+    ev.refresh_from_db()
+    ctx = {
+        "ev": ev,
+        "r": row,
+        "editable": scoping.can(request.user, ev, Perm.FILL) and ev.state in EDITABLE_STATES,
+        "summary": rescoring.summary_for(ev),
+        "oob": True,
+        "no_grade_reason": no_grade_reason(ev),
+    }
+    ctx.update(evidence_context(request.user, ev))
+    return render(request, "web/_score_row.html", ctx)

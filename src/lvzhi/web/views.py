@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, render
 from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import Perm
-from lvzhi.audit.codes import ACTIONS
+from lvzhi.audit.codes import ACTIONS, describe_record
 from lvzhi.evaluations.fields import canonical
 from lvzhi.evaluations.gateway import catalogue
-from lvzhi.evaluations.models import Evaluation, SchemeVersion, State, StateChange
+from lvzhi.evaluations.models import Evaluation, ExpertAssignment, SchemeVersion, State, StateChange
 from lvzhi.evaluations.results import shared_ranks
 from lvzhi.site.errors import parse_date
 from lvzhi.web import pagecache, queries
@@ -52,10 +52,25 @@ def _home_context(request: HttpRequest) -> dict[str, Any]:
             .order_by("-round__year", "region__code")[:50]
         )
     if scoping.has_role(user, Role.EXPERT):
-        ctx["review"] = list(
-            scoping.evaluations_for(user, Perm.REVIEW)
-            .defer(*LIST_DEFER)
-            .order_by("-round__year", "region__code")[:50]
+        assigned = scoping.evaluations_for(user, Perm.REVIEW).defer(*LIST_DEFER)
+        done = ExpertAssignment.objects.filter(expert=user, review_completed_at__isnull=False).values_list(
+            "round_id", "region_id"
+        )
+        finished = set(done)
+        # What waits for this expert comes first: submitted or under review, and not yet 评审完成 by them.
+        ctx["review_waiting"] = [
+            e
+            for e in assigned.filter(state__in=[State.REVIEWING, State.SUBMITTED]).order_by(
+                "state", "round__review_deadline", "region__code"
+            )[:200]
+            if (e.round_id, e.region_id) not in finished
+        ]
+        state = request.GET.get("review_state") or ""
+        listed = assigned.filter(state=state) if state in State.values else assigned
+        ctx["review_state"] = state if state in State.values else ""
+        ctx["review_states"] = list(State.values)
+        ctx["review"] = _page(
+            listed.order_by("-round__year", "region__code"), 30, request.GET.get("review_page")
         )
     if scoping.has_role(user, Role.OFFICE) or scoping.is_admin(user):
         rounds = list(
@@ -82,13 +97,30 @@ def _home_context(request: HttpRequest) -> dict[str, Any]:
             .order_by("state_changed_at")[:30]
         )
     if not any(k in ctx for k in ("fill", "review", "rounds")):
-        ctx["visible"] = list(
+        ctx["visible"] = _page(
             scoping.evaluations_for(user, Perm.VIEW)
             .defer(*LIST_DEFER)
-            .order_by("-round__year", "region__code")[:50]
+            .order_by("-round__year", "region__code"),
+            50,
+            request.GET.get("page"),
         )
-    ctx["changes"] = list(scoping.audit_records_for(user).defer("before", "after").order_by("-seq")[:12])
+    ctx["changes"] = [
+        (rec, describe_record(rec)) for rec in scoping.audit_records_for(user).order_by("-seq")[:12]
+    ]
     return ctx
+
+
+def _page(qs: Any, per_page: int, number: Any) -> dict[str, Any]:
+    """One page of a list as plain data (cacheable: a Page object would carry its whole query)."""
+    page = Paginator(qs, per_page).get_page(number)
+    return {
+        "rows": list(page.object_list),
+        "number": page.number,
+        "num_pages": page.paginator.num_pages,
+        "count": page.paginator.count,
+        "previous": page.previous_page_number() if page.has_previous() else None,
+        "next": page.next_page_number() if page.has_next() else None,
+    }
 
 
 @login_required

@@ -17,21 +17,25 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
 from lvzhi.entry import services as entry
 from lvzhi.evaluations import actions, gateway, rescoring, validation
+from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, EditConflict, ImplausibleChange, ValidationFailed
-from lvzhi.evaluations.models import DataValue, Evaluation, Source, State
-from lvzhi.evaluations.workflow import REVIEW_STATES
+from lvzhi.evaluations.models import DataValue, Evaluation, ExpertAssignment, Source, State
+from lvzhi.evaluations.workflow import REVIEW_STATES, TRANSITIONS
 from lvzhi.web import pagecache
 from lvzhi.web.evaluation_page import (
     ACTION_LABELS,
+    ScoreRow,
     evidence_context,
     no_grade_reason,
     page_context,
+    score_row_response,
     score_rows,
 )
 from lvzhi.web.nexturl import safe_next
@@ -260,31 +264,52 @@ def save_self_score(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             score=None if level else (request.POST.get("score") or None),
             expected_version=int(version) if version else None,
         )
-        row = score_rows(ev, code)[0]
-        row.saved = True
-    except (ValidationFailed, EditConflict, ActionError) as exc:
-        row = score_rows(ev, code)[0]
-        row.error = (
-            "；".join(i.message for i in exc.issues) if isinstance(exc, ValidationFailed) else str(exc)
-        )
-    ev.refresh_from_db()
-    ctx = {"ev": ev, "r": row, "editable": True, "summary": rescoring.summary_for(ev)}
-    ctx.update(evidence_context(request.user, ev))
-    return render(request, "web/_score_row.html", ctx)
+    except ValidationFailed as exc:
+        return score_row_response(request, ev, code, error="；".join(i.message for i in exc.issues))
+    except ActionError as exc:
+        msg = "请先选择自评等级（优、良……），再保存。" if not level else str(exc)
+        return score_row_response(request, ev, code, error=msg)
+    response = score_row_response(request, ev, code, notes=["已保存"])
+    return response
+
+
+def review_totals(ev: Evaluation, rows: list[ScoreRow]) -> dict[str, Any]:
+    """自评总分 and 评审总分 side by side: the stored total counts the reviewer's score where there is one, so
+    the self-assessed total is that total with each reviewed manual indicator's self-score put back."""
+    reviewed = [r for r in rows if r.s is not None and r.s.review_score is not None]
+    if ev.total is None:
+        return {"self_total": None, "review_total": None, "n_reviewed": len(reviewed)}
+    back = sum(
+        (r.s.self_score - r.s.review_score for r in reviewed if r.s and r.s.self_score is not None),
+        Decimal(0),
+    )
+    return {
+        "self_total": ev.total + back,
+        "review_total": ev.total if reviewed else None,
+        "n_reviewed": len(reviewed),
+    }
 
 
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    """审核: self-scores beside the reviewer's, discrepancies highlighted; return with reasons or approve."""
+    """审核: self-scores beside the reviewer's (in the same levels), discrepancies highlighted, 评审总分 apart,
+    then 评审完成; returning with reasons comes last, below the table."""
     ev = scoping.get_evaluation_for(request.user, pk)
     ctx = page_context(request, ev, "review")
     rows = score_rows(ev)
+    mine = ExpertAssignment.objects.filter(
+        round_id=ev.round_id, region_id=ev.region_id, expert=request.user
+    ).first()
     ctx.update(
         {
             "rows": rows,
             "summary": rescoring.summary_for(ev),
             "n_discrepancies": sum(1 for r in rows if r.s and r.s.discrepancy),
             "report_mismatches": _report_mismatches(ev),
+            "assignment": mine,
+            "gaps": actions.review_gaps(ev) if mine is not None else [],
+            "can_return": any(to == State.RETURNED for to, _ in ctx["next_actions"]),
+            **review_totals(ev, rows),
         }
     )
     ctx.update(evidence_context(request.user, ev))
@@ -306,18 +331,20 @@ def _report_mismatches(ev: Evaluation) -> list[Any]:
 @login_required
 @require_POST
 def save_review(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """Save one reviewer score and comment (htmx)."""
+    """Save one reviewer score (a level, as the self-score) and comment (htmx)."""
     ev = scoping.get_evaluation_for(request.user, pk)
     if not (scoping.can(request.user, ev, Perm.REVIEW) or scoping.can(request.user, ev, Perm.MANAGE)):
         raise PermissionDenied("您不是该评价的评审专家，不能打分")
     version = request.POST.get("version") or None
+    level = request.POST.get("level") or None
     try:
         actions.do_set_review(
             acting_user=request.user,
             evaluation=ev,
             indicator_code=code,
             comment=request.POST.get("comment", ""),
-            score=request.POST.get("score") or None,
+            level=level,
+            score=None if level else (request.POST.get("score") or None),
             expected_version=int(version) if version else None,
         )
         row = score_rows(ev, code)[0]
@@ -327,18 +354,44 @@ def save_review(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         row.error = (
             "；".join(i.message for i in exc.issues) if isinstance(exc, ValidationFailed) else str(exc)
         )
-    ctx = {"ev": ev, "r": row, "reviewing": True}
+    ev.refresh_from_db()
+    rows = score_rows(ev)
+    ctx = {"ev": ev, "r": row, "reviewing": True, "oob": True, **review_totals(ev, rows)}
+    ctx["no_grade_reason"] = no_grade_reason(ev)
+    ctx["n_discrepancies"] = sum(1 for r in rows if r.s and r.s.discrepancy)
     ctx.update(evidence_context(request.user, ev))
     return render(request, "web/_review_row.html", ctx)
 
 
 @login_required
 @require_POST
+def complete_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """评审完成: the assigned expert's review is done (refused, with what is missing, until it is)."""
+    ev = scoping.get_evaluation_for(request.user, pk)
+    back = reverse("web:review", args=[ev.pk])
+    try:
+        actions.do_complete_review(acting_user=request.user, evaluation=ev)
+        messages.success(request, "已确认评审完成。督导办将据此审核通过或退回修改。")
+    except ValidationFailed as exc:
+        messages.error(request, "还不能确认评审完成：" + "；".join(i.message for i in exc.issues))
+    except (ActionError, PermissionDenied) as exc:
+        messages.error(request, f"操作未完成：{exc}")
+    return redirect(back)
+
+
+@login_required
+@require_POST
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
-    """One workflow step (submit, start review, return, approve, publish) through its action function."""
+    """One workflow step (submit, start review, return, approve, publish) through its action function.
+
+    提交 goes through its confirmation page first (what will be locked, every problem still open).
+    """
     ev = scoping.get_evaluation_for(request.user, pk)
     to_state = request.POST.get("to", "")
     back = safe_next(request, reverse("web:evaluation", args=[ev.pk]))
+    submit_page = reverse("web:submit", args=[ev.pk])
+    if to_state == State.SUBMITTED and not request.POST.get("confirm"):
+        return redirect(submit_page)
     try:
         actions.do_transition(
             acting_user=request.user, evaluation=ev, to_state=to_state, reason=request.POST.get("reason", "")
@@ -347,9 +400,90 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"已完成：{ACTION_LABELS.get(State(to_state), to_state)}。当前状态：{ev.state}。"
         )
     except ValidationFailed as exc:
-        lines = [f"{i.code}：{i.message}" for i in exc.issues[:15]]
-        more = f"（另有 {len(exc.issues) - 15} 项）" if len(exc.issues) > 15 else ""
-        messages.error(request, "未能提交，请先处理以下问题：" + "；".join(lines) + more)
+        if to_state != State.SUBMITTED:
+            messages.error(request, "操作未完成：" + "；".join(i.message for i in exc.issues))
+            return redirect(back)
+        # The confirmation page lists every problem, grouped by indicator, each linking to its row.
+        messages.error(request, f"未能提交：还有 {len(exc.issues)} 个问题需要先处理，见下方列表。")
+        return redirect(submit_page)
     except (ActionError, PermissionDenied, ValueError) as exc:
         messages.error(request, f"操作未完成：{exc}")
     return redirect(back)
+
+
+@dataclass
+class ProblemGroup:
+    title: str
+    problems: list[tuple[str, str]]  # (message, link to the row)
+
+
+def problem_groups(ev: Evaluation, issues: list[Any]) -> list[ProblemGroup]:
+    """Submission problems under the indicator they concern (data problems under the first indicator whose
+    rule reads the item), in the scheme's order, each with a link to the row where it is fixed."""
+    info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
+    data_url = reverse("web:data", args=[ev.pk])
+    scores_url = reverse("web:scores", args=[ev.pk])
+    dom = lambda code: re.sub(r"[^A-Za-z0-9_-]", "_", code)  # noqa: E731 — the templates' domid
+    leaf_codes = {leaf.code for leaf in info.leaves}
+    owner: dict[str, str] = {}
+    for leaf in info.leaves:
+        for item in info.leaf_items.get(leaf.code, ()):
+            owner.setdefault(item, leaf.code)
+    by_leaf: dict[str, list[tuple[str, str]]] = {}
+    others: list[tuple[str, str]] = []
+    for issue in issues:
+        if issue.code in leaf_codes:
+            by_leaf.setdefault(issue.code, []).append(
+                (issue.message, f"{scores_url}#score-{dom(issue.code)}")
+            )
+        elif issue.code in owner:
+            by_leaf.setdefault(owner[issue.code], []).append(
+                (issue.message, f"{data_url}#row-{dom(issue.code)}")
+            )
+        else:
+            others.append((issue.message, f"{data_url}#row-{dom(issue.code)}"))
+    groups = [
+        ProblemGroup(f"{leaf.code} {leaf.name}", by_leaf[leaf.code])
+        for leaf in info.leaves
+        if leaf.code in by_leaf
+    ]
+    if others:
+        groups.append(ProblemGroup("其他数据项", others))
+    return groups
+
+
+def deadline_note(ev: Evaluation) -> tuple[str, bool]:
+    """A word on the fill deadline for the submit page (with any extension granted), and whether it is closed.
+
+    The rule is the office's (actions.office.submission_closed); this only says it before the button.
+    """
+    closed = office.submission_closed(ev)
+    if closed:
+        return closed + "。", True
+    deadline = office.fill_deadline_of(ev)
+    if deadline is None:
+        return "", False
+    when = timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+    extended = ev.round.fill_deadline is not None and deadline > ev.round.fill_deadline
+    return f"填报截止时间：{when}（北京时间）{'，已为本地区延期' if extended else ''}。", False
+
+
+@login_required
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """提交: what will be locked, every problem still open (grouped, linked), then one confirmed step."""
+    ev = scoping.get_evaluation_for(request.user, pk)
+    ctx = page_context(request, ev, "submit")
+    can_submit = scoping.can(request.user, ev, Perm.FILL) and (ev.state, State.SUBMITTED) in TRANSITIONS
+    issues = actions.submission_problems(ev) if can_submit else []
+    note, closed = deadline_note(ev)
+    ctx.update(
+        {
+            "can_submit": can_submit,
+            "groups": problem_groups(ev, issues),
+            "n_problems": len(issues),
+            "deadline_note": note,
+            "deadline_closed": closed,
+            **_progress(ev),
+        }
+    )
+    return render(request, "web/eval_submit.html", ctx)

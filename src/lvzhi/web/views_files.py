@@ -24,6 +24,7 @@ from lvzhi.evaluations.errors import ActionError, ValidationFailed
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evidence import services as evidence
 from lvzhi.evidence import storage
+from lvzhi.web.evaluation_page import score_row_response
 from lvzhi.web.nexturl import safe_next
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,31 +81,39 @@ def workbook_import(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """Attach an uploaded file to one indicator."""
+    """Attach one or several uploaded files to one indicator; from the page (htmx) the row comes back in place."""
     ev = scoping.get_evaluation_for(request.user, pk)
     back = safe_next(request, reverse("web:scores", args=[ev.pk]))
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "请先选择要上传的证明材料文件。")
-        return redirect(back)
-    if upload.size and upload.size > storage.max_bytes():
-        messages.error(
-            request,
-            f"“{upload.name}”超过 {storage.max_bytes() // 1024 // 1024} MB 上限，未上传：请压缩后再上传。",
-        )
-        return redirect(back)
-    try:
-        evidence.do_attach_evidence(
-            acting_user=request.user,
-            evaluation=ev,
-            indicator_code=code,
-            name=upload.name or "文件",
-            content=upload,  # streamed to the store only after permission and state are checked
-            note=request.POST.get("note", ""),
-        )
-        messages.success(request, f"已上传“{upload.name}”作为指标 {code} 的证明材料。")
-    except (ActionError, PermissionDenied, storage.FileRefused) as exc:
-        messages.error(request, f"未上传：{exc}")
+    uploads = request.FILES.getlist("file")
+    done: list[str] = []
+    refused: list[str] = []
+    if not uploads:
+        refused.append("请先选择要上传的证明材料文件（可一次选择多个）。")
+    limit = storage.max_bytes()
+    for upload in uploads:
+        name = upload.name or "文件"
+        if upload.size and upload.size > limit:
+            refused.append(f"“{name}”超过 {limit // 1024 // 1024} MB 上限，未上传：请压缩后再上传")
+            continue
+        try:
+            evidence.do_attach_evidence(
+                acting_user=request.user,
+                evaluation=ev,
+                indicator_code=code,
+                name=name,
+                content=upload,  # streamed to the store only after permission and state are checked
+                note=request.POST.get("note", ""),
+            )
+            done.append(name)
+        except (ActionError, PermissionDenied, storage.FileRefused) as exc:
+            refused.append(f"“{name}”未上传：{exc}")
+    notes = [f"已上传 {len(done)} 个文件：{'、'.join(done)}"] if done else []
+    if request.htmx:
+        return score_row_response(request, ev, code, notes=notes, error="；".join(refused))
+    for note in notes:
+        messages.success(request, note)
+    for problem in refused:
+        messages.error(request, problem)
     return redirect(back + f"#score-{code.replace('.', '_')}")
 
 
@@ -124,14 +133,23 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
 @login_required
 @require_POST
 def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
-    """Detach an evidence file from its indicator."""
+    """Detach an evidence file from its indicator; from the page (htmx) the row comes back in place."""
     row = evidence.get_evidence_for(request.user, evidence_id)
     back = safe_next(request, reverse("web:scores", args=[row.evaluation_id]))
+    notes: list[str] = []
+    error = ""
     try:
         evidence.do_remove_evidence(acting_user=request.user, evidence=row)
-        messages.success(request, f"已删除证明材料“{row.name}”。")
+        notes.append(f"已删除证明材料“{row.name}”")
     except (ActionError, PermissionDenied) as exc:
-        messages.error(request, f"未删除：{exc}")
+        error = f"未删除：{exc}"
+    if request.htmx:
+        ev = scoping.get_evaluation_for(request.user, row.evaluation_id)
+        return score_row_response(request, ev, row.indicator_code, notes=notes, error=error)
+    for note in notes:
+        messages.success(request, note)
+    if error:
+        messages.error(request, error)
     return redirect(back)
 
 

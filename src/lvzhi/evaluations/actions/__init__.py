@@ -13,7 +13,7 @@ from lvzhi.evaluations.actions.rounds import (
     do_update_round,
 )
 from lvzhi.evaluations.actions.scheme_versions import do_activate_scheme_version, do_create_scheme_version
-from lvzhi.evaluations.actions.scores import do_set_review, do_set_self_score
+from lvzhi.evaluations.actions.scores import do_complete_review, do_set_review, do_set_self_score, review_gaps
 from lvzhi.evaluations.actions.transitions import (
     do_approve,
     do_publish,
@@ -58,6 +58,7 @@ __all__ = [
     "do_activate_scheme_version",
     "do_approve",
     "do_assign_expert",
+    "do_complete_review",
     "do_confirm_value",
     "do_confirm_values",
     "do_create_scheme_version",
@@ -76,5 +77,6 @@ __all__ = [
     "do_transition",
     "do_unassign_expert",
     "do_update_round",
+    "review_gaps",
     "submission_problems",
 ]

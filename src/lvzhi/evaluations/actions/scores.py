@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from lvzhi.accounts.scoping import Perm
 from lvzhi.audit.services import record
@@ -21,7 +22,7 @@ from lvzhi.evaluations.errors import (
     written_text,
 )
 from lvzhi.evaluations.locks import lock_evaluation
-from lvzhi.evaluations.models import Evaluation, ItemScore
+from lvzhi.evaluations.models import Evaluation, ExpertAssignment, ItemScore
 from lvzhi.evaluations.validation import check_item
 from lvzhi.evaluations.workflow import REVIEW_STATES
 
@@ -130,8 +131,10 @@ def do_set_review(
     comment: str,
     expected_version: int | None,
     score: Any = None,
+    level: str | None = None,
 ) -> ItemScore:
-    """Record a reviewer's score (manual indicators) and comment; differences from the self-score are flagged."""
+    """Record a reviewer's score (manual indicators: a rubric level, as the self-score, or points) and comment;
+    differences from the self-score are flagged. A change reopens the expert's 评审完成."""
     with transaction.atomic():
         ev = lock_evaluation(evaluation)
         require(acting_user, ev, Perm.REVIEW, Perm.MANAGE)
@@ -140,7 +143,15 @@ def do_set_review(
         row, leaf = _score_row(ev, indicator_code)
         _check_version(row, expected_version, "review")
         value: Decimal | None = None
-        if score is not None and score != "":
+        if level:
+            if leaf.kind != "manual":
+                raise ActionError(f"指标“{leaf.name}”由规则自动计分，评审只能填写意见")
+            if level not in leaf.levels:
+                raise ValidationFailed(
+                    [Issue(indicator_code, f"等级“{level}”无效，可选：{'、'.join(leaf.levels)}")]
+                )
+            value = (leaf.points or Decimal(0)) * leaf.levels[level]
+        elif score is not None and score != "":
             if leaf.kind != "manual":
                 raise ActionError(f"指标“{leaf.name}”由规则自动计分，评审只能填写意见")
             spec = gateway.DataItem(indicator_code, leaf.name, "分", min=Decimal(0), max=leaf.points)
@@ -153,6 +164,9 @@ def do_set_review(
         row.reviewer = acting_user
         row.version += 1
         row.save()
+        ExpertAssignment.objects.filter(
+            round_id=ev.round_id, region_id=ev.region_id, expert=acting_user
+        ).update(review_completed_at=None)
         # Re-scoring sets the final score (the engine's) and the discrepancy flag the record shows.
         rescoring.rescore(ev)
         row.refresh_from_db()
@@ -166,3 +180,48 @@ def do_set_review(
             after={"indicator": leaf.code, **_score_snapshot(row)},
         )
         return row
+
+
+def review_gaps(evaluation: Evaluation) -> list[Issue]:
+    """Manual indicators (of the scored tree) still without a reviewer's score."""
+    info = gateway.scheme_info(evaluation.round.scheme_version.yaml_text)
+    reviewed = set(
+        ItemScore.objects.filter(evaluation=evaluation, review_score__isnull=False).values_list(
+            "indicator_code", flat=True
+        )
+    )
+    return [
+        Issue(leaf.code, f"指标“{leaf.code} {leaf.name}”尚未评审打分")
+        for leaf in info.leaves
+        if leaf.kind == "manual" and leaf.section == "indicators" and leaf.code not in reviewed
+    ]
+
+
+def do_complete_review(*, acting_user: Any, evaluation: Evaluation) -> ExpertAssignment:
+    """评审完成: the assigned expert states the review is done (every manual indicator scored)."""
+    with transaction.atomic():
+        ev = lock_evaluation(evaluation)
+        require(acting_user, ev, Perm.REVIEW)
+        if ev.state not in REVIEW_STATES:
+            raise NotEditable(f"“{ev}”当前状态为“{ev.state}”，不在审核中，不能确认评审完成")
+        assignment = (
+            ExpertAssignment.objects.select_for_update()
+            .filter(round_id=ev.round_id, region_id=ev.region_id, expert=acting_user)
+            .first()
+        )
+        if assignment is None:
+            raise ActionError("只有分配给该地区的评审专家可以确认评审完成")
+        gaps = review_gaps(ev)
+        if gaps:
+            raise ValidationFailed(gaps)
+        assignment.review_completed_at = timezone.now()
+        assignment.save(update_fields=["review_completed_at"])
+        record(
+            actor=acting_user,
+            action="review.complete",
+            obj=ev,
+            object_repr=str(ev),
+            region_code=ev.region.code,
+            after={"review_total": ev.total, "grade": ev.grade},
+        )
+        return assignment
