@@ -212,3 +212,51 @@ def test_reordering_leaves_or_rescaling_units_changes_no_verdict(
     (b,) = moved.score([RegionInput("r", values=scaled)])
     assert (a.total, a.grade, a.deductions) == (b.total, b.grade, b.deductions)
     assert {i.code: i.score for i in a.items} == {i.code: i.score for i in b.items}
+
+
+THIRDS = """
+grades:
+  - {{code: A, name: 优秀, min: 18}}
+  - {{code: B, name: 良好, min: 12.5}}
+  - {{code: C, name: 合格, min: 0}}
+{rounding}
+indicators:
+  - code: "1"
+    name: 三分之一
+    points: 3
+    children:
+      - {{code: "1.1", name: 甲, points: 1, rule: {{kind: formula, score: "kg_public_enrolment / (3 * kg_enrolment)"}}}}
+      - {{code: "1.2", name: 乙, points: 1, rule: {{kind: formula, score: "kg_public_enrolment / (3 * kg_enrolment)"}}}}
+      - {{code: "1.3", name: 丙, points: 1, rule: {{kind: formula, score: "kg_gross_rate / 300"}}}}
+  - {{code: "2", name: 整数, points: 17, rule: {{kind: formula, score: "kg_gross_rate / 5.8"}}}}
+"""
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["", "rounding: {items: 2}", "rounding: {items: 1, total: 1}", "rounding: {total: 0}"]),
+    st.integers(0, 1000),
+    st.integers(1, 1000),
+    st.decimals(min_value=0, max_value=100, places=3, allow_nan=False, allow_infinity=False),
+)
+def test_the_total_as_shown_and_its_grade_never_contradict(rounding, public, extra, rate):
+    s = scheme(20, THIRDS.format(rounding=rounding))
+    (r,) = compile_scheme(s).score(
+        [
+            RegionInput(
+                "r",
+                values={
+                    "kg_public_enrolment": Decimal(public),
+                    "kg_enrolment": Decimal(public + extra),
+                    "kg_gross_rate": rate,
+                },
+            )
+        ]
+    )
+    places = s.rounding.total
+    assert places is not None and r.total == r.total.quantize(Decimal(1).scaleb(-places))
+    expected = next(g.code for g in s.grades if r.total >= g.min)
+    assert r.grade == expected
+    # The items as shown add up to the subtotal as shown when items are rounded.
+    if s.rounding.items is not None:
+        assert sum(r.item(c).score for c in ("1.1", "1.2", "1.3")) == r.item("1").score

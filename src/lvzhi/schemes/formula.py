@@ -838,16 +838,18 @@ def _check_constants(node: Node, text: str) -> None:
         try:
             _compile(n)(_EMPTY, _EMPTY)
         except Unavailable as exc:
-            reason = exc.reason_zh
+            reason, reason_en = exc.reason_zh, exc.reason_en
         except DecimalException as exc:
-            reason = "除数为零" if isinstance(exc, ZeroDivisionError) else "数值超出可计算范围"
+            zero = isinstance(exc, ZeroDivisionError)
+            reason = "除数为零" if zero else "数值超出可计算范围"
+            reason_en = "division by zero" if zero else "value out of range"
         except KeyError:  # reads nothing: cannot happen; keep the check total
             continue
         else:
             continue
         raise FormulaError(
             f"公式 “{text}” 中不读任何数据的部分无法计算：{reason}",
-            f"a part of the formula {text!r} that reads no data cannot be computed: {reason}",
+            f"a part of the formula {text!r} that reads no data cannot be computed: {reason_en}",
             n.pos,
             text,
         )
