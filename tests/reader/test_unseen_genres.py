@@ -223,3 +223,19 @@ def test_other_portals_chrome_is_boilerplate_and_the_report_is_not(chrome: str, 
     norm = normalise(f"{chrome}\n{prose}\n")
     spans = find_boilerplate(norm)
     assert [norm[s.start : s.end] for s in spans] == [norm.split("\n")[0].strip()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(amounts, amounts, st.sampled_from(["二、经费保障", "(二)经费投入"]))
+def test_the_same_dated_quantity_stated_twice_differently_is_shown_but_never_an_alarm(
+    first: int, second: int, heading: str
+) -> None:
+    text = (
+        f"一、基本情况\n2023年,全县一般公共预算教育经费{_two(first)}万元。\n"
+        f"{heading}\n2023年,全县一般公共预算教育经费{_two(second)}万元。"
+    )
+    checks = [k for k in analyse(text).checks if k.kind == "duplicate"]
+    if first == second:
+        assert checks == []
+    else:
+        assert [k.verdict for k in checks] == ["无法确认"]

@@ -181,13 +181,13 @@ class _Builder:
             f"{_KIND_ZH[kind]}核验:{formula} = {_fmt(shown)}{stated.label_unit if kind in ('sum', 'duplicate', 'gap') and stated.claim.unit not in ('%', '百分点') else ''},"
             f"报告为 {stated.claim.surface},{verdict}"
         )
-        if doubt and not consistent:
-            message += f"({doubt})"
         if kind == "duplicate":
             earlier = figures[0].claim.surface if figures else _fmt(recomputed / scale)
             message = (
-                f"同一指标“{stated.claim.metric}”前后表述不一致:先为 {earlier},后为 {stated.claim.surface}"
+                f"同一指标“{stated.claim.metric}”前后表述不同:先为 {earlier},后为 {stated.claim.surface}"
             )
+        if doubt and not consistent:
+            message += f",{verdict}({doubt})" if kind == "duplicate" else f"({doubt})"
         self.checks.append(
             Check(
                 start=stated.claim.start,
@@ -1289,11 +1289,32 @@ def _duplicates(b: _Builder) -> None:
     """The same metric stated twice in one paragraph, in sentences about the same thing, with different values."""
     seen: dict[tuple[int, str, str], list[Figure]] = {}
     stock: dict[tuple[str, str], Figure] = {}
+    dated: dict[tuple[str, str, int], Figure] = {}
     line_start = b.ctx.layout.line_start
     for f in b.figs:
         c = f.claim
         if c.kind != "value" or len(c.metric) < 3 or c.qualifier:
             continue
+        if isinstance(c.year, int) and len(_core(c.metric)) >= 4 and not _prior(b, f):
+            # The same dated quantity in another paragraph with another value: worth a look, but the two
+            # may count differently (another scope, with or without a special item), so never an alarm.
+            key = (_core(c.metric), c.unit, c.year)
+            other = dated.setdefault(key, f)
+            if (
+                other is not f
+                and other.claim.value != c.value
+                and line_start(other.claim.start) != line_start(c.start)
+            ):
+                b.add(
+                    "duplicate",
+                    f,
+                    [(f"{c.metric}(首次表述,{other.label_unit})", other)],
+                    other.claim.value,
+                    Decimal(0),
+                    "",
+                    scale=f.scale,
+                    doubt="两处可能统计口径或范围不同",
+                )
         earlier = seen.setdefault((line_start(c.start), c.metric, c.unit), [])
         if earlier:
             topic = _topic(b, f)  # computed only for repeated metrics: most figures never get here
