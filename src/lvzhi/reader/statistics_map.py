@@ -173,6 +173,7 @@ def map_claims(analysis: Analysis, catalogue: Catalogue) -> list[PrefillCandidat
             metric = metric[metric.rindex("占") + 1 :] if "占" in metric else clause
         evidence = f"{metric}|{clause}"
         scope = _scope_of(analysis, claim.start)
+        sentence_levels = _levels(_sentence(text, claim.start, claim.end))
         per_capita = _PER_CAPITA.search(evidence) is not None
         new = _NEW_CLAIM.search(evidence) is not None
         best: tuple[float, DataItem, str] | None = None
@@ -185,6 +186,9 @@ def map_claims(analysis: Analysis, catalogue: Catalogue) -> list[PrefillCandidat
                 continue  # 新增多媒体教室1783间 is not the stock of classrooms, nor the stock a new count
             if any(w in evidence and w not in item_words for w in _SCOPE_WORDS):
                 continue  # 乡村教师32人 is not all teachers
+            item_levels = _levels(item_words)
+            if item_levels and sentence_levels and not item_levels & sentence_levels:
+                continue  # 37个幼儿园项目…新增学位1.2万个 speaks of kindergartens only, not of 中小学
             if scope and not _same_level(scope, item_words):
                 continue  # 校舍建筑面积 or 中小学图书 under 二、学前教育 are not the kindergartens' own
             if (
