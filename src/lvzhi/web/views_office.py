@@ -265,7 +265,15 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     if state or overdue or (view.rows and all(r.leaf for r in view.rows)):
         now = timezone.now()
         listing = [
-            (e, deadline, late, (deadline - now).days if deadline and deadline > now else None)
+            (
+                e,
+                deadline,
+                late,
+                # The countdown matters only while the region still owes its submission.
+                (deadline - now).days
+                if deadline and deadline > now and e.state in office.OWING_STATES
+                else None,
+            )
             for e, deadline, late in progress.evaluations_in(request.user, rnd, view.node, state, overdue)
         ]
     ctx = {
@@ -277,6 +285,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "state": state,
         "overdue": overdue,
         "listing": listing,
+        "extendable": [e for e, _, _, _ in listing or [] if e.state in office.OWING_STATES],
         "batch": [(k, v[0]) for k, v in BATCH.items()],
         "region_code": view.node.code,
     }
