@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from lvzhi.schemes.rule_syntax import KINDS
-from lvzhi.schemes.rule_text import SENTENCES
+from lvzhi.schemes.rule_text import KIND_NAMES, SENTENCES
 from lvzhi.scoring.rule_scoring import CROSS_REGION, LAYER_SCORERS, SCORERS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scheme-format.md"
@@ -14,7 +14,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "scheme-format.md"
 
 def test_every_kind_read_by_the_loader_is_scored_and_rendered() -> None:
     assert set(KINDS) == set(SCORERS) | CROSS_REGION | set(LAYER_SCORERS)
-    assert set(KINDS) == set(SENTENCES)
+    assert set(KINDS) == set(SENTENCES) == set(KIND_NAMES)
 
 
 def test_every_kind_has_a_row_in_the_format_documentation() -> None:

@@ -385,6 +385,26 @@ def _credibility(w: _Words, rule: Rule, points: Decimal, section: str) -> str:
     return f"{head}，不得分；否则得 {_points(points)}"
 
 
+# The Chinese name of each rule kind (a page's label of how an indicator is scored).
+KIND_NAMES: dict[str, str] = {
+    "manual": "人工评定",
+    "threshold": "达标计分",
+    "linear": "按差距扣分",
+    "ladder": "分档计分",
+    "all": "全部满足",
+    "any": "满足其一",
+    "rank": "按排名计分",
+    "per_item_deduction": "按项扣分",
+    "formula": "公式计分",
+    "credibility": "自评可信度",
+}
+
+
+def kind_name(kind: str) -> str:
+    """`threshold` → 达标计分; an unknown kind reads 其他规则 (never the identifier)."""
+    return KIND_NAMES.get(kind, "其他规则")
+
+
 # One sentence per rule kind (see rule_syntax.py for the other places of a kind).
 SENTENCES: dict[str, Callable[[_Words, Rule, Decimal, str], str]] = {
     "manual": _manual,

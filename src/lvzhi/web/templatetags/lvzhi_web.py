@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 
 from lvzhi.audit.codes import action_label, describe_record
+from lvzhi.schemes.rule_text import kind_name
 
 register = template.Library()
 
@@ -57,23 +58,10 @@ def domid(code: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(code))
 
 
-RULE_KINDS = {
-    "manual": "人工评定",
-    "threshold": "达标计分",
-    "linear": "按差距扣分",
-    "ladder": "分档计分",
-    "all": "全部满足",
-    "any": "满足其一",
-    "rank": "按排名计分",
-    "per_item_deduction": "按项扣分",
-    "formula": "公式计分",
-}
-
-
 @register.filter
 def rule_kind(kind: Any) -> str:
     """The Chinese name of a scoring rule kind."""
-    return RULE_KINDS.get(str(kind), str(kind))
+    return kind_name(str(kind))
 
 
 register.filter("action_label", action_label)
