@@ -165,7 +165,7 @@ def test_scheduled_work_runs_once_a_day_whichever_worker_looks_first(db, setting
     from lvzhi.jobs.schedule import SCHEDULE, due
 
     settings.LVZHI_AUDIT_ANCHOR_FILE = str(tmp_path / "anchors.jsonl")
-    morning = datetime(2026, 3, 2, 4, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    morning = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert sorted(due(morning)) == sorted(SCHEDULE)
     assert due(morning + timedelta(hours=5)) == []  # the same day again: already claimed
     drain()
@@ -174,6 +174,7 @@ def test_scheduled_work_runs_once_a_day_whichever_worker_looks_first(db, setting
     assert jobs["audit_anchor"].message.startswith("已写入审计链锚点")
     assert (tmp_path / "anchors.jsonl").read_text(encoding="utf-8").count("\n") == 1
     assert jobs["evidence_cleanup"].message.startswith("已删除 0 个无引用的文件")
+    assert jobs["reminders"].message.startswith("已发送 0 条提醒")
     assert sorted(due(morning + timedelta(days=1))) == sorted(SCHEDULE)  # the next day's slot
     early = datetime(2026, 3, 4, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert due(early) == []  # before every entry's hour

@@ -55,6 +55,13 @@ SCHEDULE: dict[str, Scheduled] = {
             lambda c: f"已删除 {len(c.files)} 个无引用的文件（{c.bytes} 字节）。",
             hour=3,
         ),
+        Scheduled(
+            "reminders",
+            "填报和整改提醒",
+            "lvzhi.notifications.services.send_reminders",
+            lambda n: f"已发送 {n} 条提醒（填报截止、逾期催报、整改到期）。",
+            hour=8,
+        ),
     )
 }
 
