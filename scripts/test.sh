@@ -7,7 +7,7 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check src tests bench setup.py
-echo "== mypy (strict on the pure engines)"; mypy
+echo "== mypy (the whole src with django-stubs; strict on the pure engines)"; mypy
 echo "== pytest on SQLite"
 pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
 

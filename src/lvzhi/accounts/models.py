@@ -56,7 +56,7 @@ class RoleAssignment(models.Model):
         )
 
     def __str__(self) -> str:
-        where = self.region.name if self.region_id else "全部"
+        where = self.region.name if self.region is not None else "全部"
         return f"{self.get_role_display()}（{where}）"
 
 

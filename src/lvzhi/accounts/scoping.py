@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -22,14 +22,26 @@ from lvzhi.regions.models import Region
 from lvzhi.site.errors import parse_id
 
 if TYPE_CHECKING:
-    from lvzhi.evaluations.models import Evaluation, Round
+    from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
     from lvzhi.jobs.models import Job
 
 
 # The apps whose rows are scoped here sit above accounts (they use its users, roles and these checks), so
 # their models are looked up by name through Django's app registry rather than imported: no package cycle.
-def _model(label: str) -> Any:
-    return apps.get_model(label)
+def _evaluations() -> type[Evaluation]:
+    return cast("type[Evaluation]", apps.get_model("evaluations", "Evaluation"))
+
+
+def _rounds() -> type[Round]:
+    return cast("type[Round]", apps.get_model("evaluations", "Round"))
+
+
+def _assignments() -> type[ExpertAssignment]:
+    return cast("type[ExpertAssignment]", apps.get_model("evaluations", "ExpertAssignment"))
+
+
+def _jobs() -> type[Job]:
+    return cast("type[Job]", apps.get_model("jobs", "Job"))
 
 
 class Perm(StrEnum):
@@ -98,7 +110,7 @@ def _under(paths: list[str], field: str) -> Q:
 def _expert_q(user: Any, round_field: str = "round", region_field: str = "region") -> Q:
     if not has_role(user, Role.EXPERT):
         return Q(pk__in=[])
-    assigned = _model("evaluations.ExpertAssignment").objects.filter(
+    assigned = _assignments().objects.filter(
         expert=user, round=OuterRef(round_field), region=OuterRef(region_field)
     )
     return Q(Exists(assigned))
@@ -112,7 +124,7 @@ def regions_visible_to(user: Any) -> QuerySet[Region]:
     paths = role_paths(user, Role.OFFICE, Role.FILLER, Role.VIEWER)
     q = _under(paths, "path")
     if has_role(user, Role.EXPERT):
-        q |= Q(pk__in=_model("evaluations.ExpertAssignment").objects.filter(expert=user).values("region"))
+        q |= Q(pk__in=_assignments().objects.filter(expert=user).values("region"))
     return Region.objects.filter(q)
 
 
@@ -139,7 +151,7 @@ def _evaluation_q(user: Any, perm: Perm) -> Q | None:
 def evaluations_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Evaluation]:
     """Evaluations on which the user holds `perm`."""
     perm = Perm(perm)
-    qs = _model("evaluations.Evaluation").objects.select_related("round", "region", "round__scheme_version")
+    qs = _evaluations().objects.select_related("round", "region", "round__scheme_version")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
     q = _evaluation_q(user, perm)
@@ -168,7 +180,7 @@ def get_evaluation_for(user: Any, evaluation_id: Any, perm: Perm | str = Perm.VI
 def rounds_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Round]:
     """Rounds the user may see (one of its evaluations is visible, or the round is its office's) or manage."""
     perm = Perm(perm)
-    qs = _model("evaluations.Round").objects.select_related("scheme_version", "owner_region")
+    qs = _rounds().objects.select_related("scheme_version", "owner_region")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
     if is_admin(user):
@@ -260,7 +272,7 @@ ACCOUNT_ACTIONS = r"^(user|role|session|token)\."
 
 def jobs_for(user: Any) -> QuerySet[Job]:
     """Background jobs the user may see and cancel: its own; every job (the system's too) for the administrator."""
-    qs = _model("jobs.Job").objects.select_related("owner", "round")
+    qs = _jobs().objects.select_related("owner", "round")
     if is_admin(user):
         return qs
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
@@ -23,6 +23,7 @@ from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, Issue, ValidationFailed
 from lvzhi.evaluations.models import Evaluation, SchemeVersion
 from lvzhi.regions.models import Region
+from lvzhi.site.request_types import ApiRequest
 
 MAX_SCHEME_BYTES = 2 * 1024 * 1024
 LEVELS = {"county": "县", "city": "市", "all": ""}
@@ -77,7 +78,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
     """Add the office's operations to the schemes and rounds routers."""
 
     @schemes.post("/")
-    def add_scheme(request: HttpRequest, file: File[UploadedFile], activate: bool = True) -> Any:
+    def add_scheme(request: ApiRequest, file: File[UploadedFile], activate: bool = True) -> Any:
         """导入方案文件为新版本（默认同时启用；activate=false 为草稿）；错误逐行列出 file:line。"""
         data = file.read(MAX_SCHEME_BYTES + 1)
         if len(data) > MAX_SCHEME_BYTES:
@@ -102,7 +103,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return {**scheme_out(sv), "active": sv.activated_at is not None}
 
     @schemes.post("/{int:scheme_pk}/activate")
-    def activate_scheme(request: HttpRequest, scheme_pk: int) -> Any:
+    def activate_scheme(request: ApiRequest, scheme_pk: int) -> Any:
         """启用方案版本（之后可用来开启评价轮次）。"""
         sv = SchemeVersion.objects.filter(pk=scheme_pk).first()
         if sv is None:
@@ -111,7 +112,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return {**scheme_out(sv), "active": True}
 
     @rounds.post("/")
-    def open_round(request: HttpRequest, body: RoundIn) -> Any:
+    def open_round(request: ApiRequest, body: RoundIn) -> Any:
         """开启评价轮次：组织单位下某一层级的全部区划；重复调用只补上缺少的区划。"""
         sv = SchemeVersion.objects.filter(pk=body.scheme).first()
         owner = Region.objects.filter(code=body.region).first()
@@ -130,14 +131,14 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return {**round_out(opened.round), "created": opened.created, "added": opened.added}
 
     @rounds.post("/{int:round_pk}/close")
-    def close_round(request: HttpRequest, round_pk: int) -> Any:
+    def close_round(request: ApiRequest, round_pk: int) -> Any:
         """关闭评价轮次。"""
         rnd = scoping.get_round_for(request.auth, round_pk, Perm.MANAGE)
         office.do_close_round(acting_user=request.auth, round=rnd)
         return {**round_out(rnd), "closed_at": rnd.closed_at}
 
     @rounds.post("/{int:round_pk}/assign")
-    def assign(request: HttpRequest, round_pk: int, body: AssignIn) -> Any:
+    def assign(request: ApiRequest, round_pk: int, body: AssignIn) -> Any:
         """分配评审专家：列出区划，或 draw=N 为每个区划随机均衡抽取 N 名；始终回避。逐项报告结果。"""
         rnd = scoping.get_round_for(request.auth, round_pk, Perm.MANAGE)
         experts = list(User.objects.filter(username__in=body.experts, is_active=True))
@@ -161,7 +162,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return _items(office.do_assign_experts(acting_user=request.auth, round=rnd, pairs=pairs))
 
     @rounds.post("/{int:round_pk}/extend")
-    def extend(request: HttpRequest, round_pk: int, body: ExtendIn) -> Any:
+    def extend(request: ApiRequest, round_pk: int, body: ExtendIn) -> Any:
         """为一个区划延长填报截止时间（须写原因，记入审计）。"""
         rnd = scoping.get_round_for(request.auth, round_pk, Perm.MANAGE)
         ev = (
@@ -177,7 +178,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return {"region": ev.region.code, "fill_deadline": office.fill_deadline_of(ev)}
 
     @rounds.post("/{int:round_pk}/batch")
-    def batch(request: HttpRequest, round_pk: int, body: BatchIn) -> Any:
+    def batch(request: ApiRequest, round_pk: int, body: BatchIn) -> Any:
         """对选中的评价批量执行一步（开始审核/审核通过/发布/重新开放），每个评价单独执行，逐项报告。"""
         rnd = scoping.get_round_for(request.auth, round_pk, Perm.MANAGE)
         action = BATCH[body.step]
@@ -194,7 +195,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return _items(out)
 
     @rounds.get("/{int:round_pk}/progress")
-    def round_progress(request: HttpRequest, round_pk: int, region: str | None = None) -> Any:
+    def round_progress(request: ApiRequest, round_pk: int, region: str | None = None) -> Any:
         """进度：某区划（默认组织单位）下一级各区划的各状态数量、逾期数和平均总分。"""
         rnd = scoping.get_round_for(request.auth, round_pk)
         under = scoping.get_region_for(request.auth, region) if region else None
@@ -213,7 +214,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         return {"region": view.node.code, "rows": [row(r) for r in view.rows], "total": row(view.total)}
 
     @rounds.get("/{int:round_pk}/export.{fmt}")
-    def export(request: HttpRequest, round_pk: int, fmt: str, state: str | None = None) -> HttpResponse:
+    def export(request: ApiRequest, round_pk: int, fmt: str, state: str | None = None) -> HttpResponse:
         """导出结果：总分、等次、排名和每个指标的得分（xlsx 或 csv）。"""
         rnd = scoping.get_round_for(request.auth, round_pk)
         if fmt not in ("xlsx", "csv"):

@@ -34,6 +34,7 @@ from lvzhi.evidence import services as evidence_services
 from lvzhi.evidence import storage
 from lvzhi.evidence.storage import FileRefused
 from lvzhi.site.errors import MAX_OFFSET, Id
+from lvzhi.site.request_types import ApiRequest
 
 
 class TokenAuth(HttpBearer):
@@ -65,12 +66,12 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, message: str, **extra: Any) -> HttpResponse:
+def _error(request: ApiRequest, status: int, message: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"detail": message, **extra}, status=status)
 
 
 @api.exception_handler(RequestInvalid)
-def _bad_request(request: HttpRequest, exc: RequestInvalid) -> HttpResponse:
+def _bad_request(request: ApiRequest, exc: RequestInvalid) -> HttpResponse:
     # Parameters and bodies that do not parse: 400 naming each one, in Chinese (never a server error).
     where = "；".join(_problem(e) for e in exc.errors[:10])
     return _error(request, 400, f"请求参数有误：{where}", errors=exc.errors)
@@ -92,17 +93,17 @@ def _problem(error: dict[str, Any]) -> str:
 
 
 @api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _not_found(request: ApiRequest, exc: Exception) -> HttpResponse:
     return _error(request, 404, str(exc) or "不存在或无权访问 (not found)")
 
 
 @api.exception_handler(PermissionDenied)
-def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _forbidden(request: ApiRequest, exc: Exception) -> HttpResponse:
     return _error(request, 403, str(exc) or "无权执行此操作 (permission denied)")
 
 
 @api.exception_handler(EditConflict)
-def _conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+def _conflict(request: ApiRequest, exc: EditConflict) -> HttpResponse:
     return _error(
         request,
         409,
@@ -113,22 +114,22 @@ def _conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
 
 
 @api.exception_handler(ValidationFailed)
-def _invalid(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+def _invalid(request: ApiRequest, exc: ValidationFailed) -> HttpResponse:
     return _error(request, 422, str(exc), issues=[{"code": i.code, "message": i.message} for i in exc.issues])
 
 
 @api.exception_handler(WorkbookInvalid)
-def _bad_workbook(request: HttpRequest, exc: WorkbookInvalid) -> HttpResponse:
+def _bad_workbook(request: ApiRequest, exc: WorkbookInvalid) -> HttpResponse:
     return _error(request, 422, f"工作簿有 {len(exc.errors)} 处错误，未导入任何数据", errors=exc.errors)
 
 
 @api.exception_handler(FileRefused)
-def _bad_file(request: HttpRequest, exc: FileRefused) -> HttpResponse:
+def _bad_file(request: ApiRequest, exc: FileRefused) -> HttpResponse:
     return _error(request, 415, str(exc))
 
 
 @api.exception_handler(ActionError)
-def _refused(request: HttpRequest, exc: ActionError) -> HttpResponse:
+def _refused(request: ApiRequest, exc: ActionError) -> HttpResponse:
     return _error(request, 409, str(exc))
 
 
@@ -164,7 +165,7 @@ def _region(r: Any) -> dict[str, Any]:
 
 @regions.get("/")
 def list_regions(
-    request: HttpRequest, page: Query[Page], parent: str | None = None, level: str | None = None
+    request: ApiRequest, page: Query[Page], parent: str | None = None, level: str | None = None
 ) -> Any:
     """行政区划（仅限您的范围）。"""
     qs = scoping.regions_visible_to(request.auth).select_related("parent")
@@ -176,7 +177,7 @@ def list_regions(
 
 
 @regions.get("/{code}")
-def get_region(request: HttpRequest, code: str) -> Any:
+def get_region(request: ApiRequest, code: str) -> Any:
     """一个行政区划。"""
     return _region(scoping.get_region_for(request.auth, code))
 
@@ -207,14 +208,14 @@ def _schemes_visible(user: Any) -> Any:
 
 
 @schemes.get("/")
-def list_schemes(request: HttpRequest, page: Query[Page]) -> Any:
+def list_schemes(request: ApiRequest, page: Query[Page]) -> Any:
     """评价方案版本。"""
     qs = _schemes_visible(request.auth)
     return {"count": qs.count(), "items": [_scheme(sv) for sv in _page(qs, page)]}
 
 
 @schemes.get("/{int:scheme_pk}")
-def get_scheme(request: HttpRequest, scheme_pk: int) -> Any:
+def get_scheme(request: ApiRequest, scheme_pk: int) -> Any:
     """一个方案版本，含末级指标和方案文本。"""
     sv = _schemes_visible(request.auth).filter(pk=scheme_pk).first()
     if sv is None:
@@ -245,20 +246,20 @@ def _round(r: Any) -> dict[str, Any]:
 
 
 @rounds.get("/")
-def list_rounds(request: HttpRequest, page: Query[Page]) -> Any:
+def list_rounds(request: ApiRequest, page: Query[Page]) -> Any:
     """您可见的评价轮次。"""
     qs = scoping.rounds_for(request.auth)
     return {"count": qs.count(), "items": [_round(r) for r in _page(qs, page)]}
 
 
 @rounds.get("/{int:round_pk}")
-def get_round(request: HttpRequest, round_pk: int) -> Any:
+def get_round(request: ApiRequest, round_pk: int) -> Any:
     """一个评价轮次。"""
     return _round(scoping.get_round_for(request.auth, round_pk))
 
 
 @rounds.get("/{int:round_pk}/template.xlsx")
-def round_template(request: HttpRequest, round_pk: int, region: str | None = None) -> HttpResponse:
+def round_template(request: ApiRequest, round_pk: int, region: str | None = None) -> HttpResponse:
     """下载本轮次的 Excel 填报模板（指定 region 时为该地区的逐项模板，否则为您可填报的全部地区）。"""
     data, name = entry.template_for(request.auth, round_pk, region)
     response = HttpResponse(data, content_type=storage.CONTENT_TYPES["xlsx"])
@@ -267,7 +268,7 @@ def round_template(request: HttpRequest, round_pk: int, region: str | None = Non
 
 
 @rounds.post("/{int:round_pk}/import")
-def round_import(request: HttpRequest, round_pk: int, file: File[UploadedFile]) -> Any:
+def round_import(request: ApiRequest, round_pk: int, file: File[UploadedFile]) -> Any:
     """导入填好的模板：先检查全部单元格，有任何错误则不写入任何数据。"""
     data = file.read(MAX_FILE_BYTES + 1)
     result = entry.import_workbook(request.auth, round_pk, data, file.name or "工作簿.xlsx")
@@ -301,7 +302,7 @@ def _evaluation(ev: Evaluation) -> dict[str, Any]:
 
 @evaluations.get("/")
 def list_evaluations(
-    request: HttpRequest, page: Query[Page], round: Id | None = None, state: str | None = None
+    request: ApiRequest, page: Query[Page], round: Id | None = None, state: str | None = None
 ) -> Any:
     """您可见的评价（可按轮次、状态筛选）。"""
     qs = scoping.evaluations_for(request.auth)
@@ -313,7 +314,7 @@ def list_evaluations(
 
 
 @evaluations.get("/{int:evaluation_pk}")
-def get_evaluation(request: HttpRequest, evaluation_pk: int) -> Any:
+def get_evaluation(request: ApiRequest, evaluation_pk: int) -> Any:
     """一个评价。"""
     return _evaluation(scoping.get_evaluation_for(request.auth, evaluation_pk))
 
@@ -324,7 +325,7 @@ class TransitionIn(Schema):
 
 
 @evaluations.post("/{int:evaluation_pk}/transition")
-def transition(request: HttpRequest, evaluation_pk: int, body: TransitionIn) -> Any:
+def transition(request: ApiRequest, evaluation_pk: int, body: TransitionIn) -> Any:
     """状态变更（只允许工作流中的步骤和相应角色）。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk)
     ev = actions.do_transition(
@@ -347,7 +348,7 @@ def _value(dv: DataValue) -> dict[str, Any]:
 
 
 @evaluations.get("/{int:evaluation_pk}/values")
-def list_values(request: HttpRequest, evaluation_pk: int) -> Any:
+def list_values(request: ApiRequest, evaluation_pk: int) -> Any:
     """评价的全部数据值（数值为字符串，精确）。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk)
     return {"items": [_value(dv) for dv in DataValue.objects.filter(evaluation=ev)]}
@@ -361,7 +362,7 @@ class ValueIn(Schema):
 
 
 @evaluations.put("/{int:evaluation_pk}/values/{item}")
-def save_value(request: HttpRequest, evaluation_pk: int, item: str, body: ValueIn) -> Any:
+def save_value(request: ApiRequest, evaluation_pk: int, item: str, body: ValueIn) -> Any:
     """保存一个数据值；expected_version 与当前版本不符时返回 409（他人已修改）。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk, Perm.FILL)
     kwargs: dict[str, Any] = {}
@@ -399,7 +400,7 @@ def _score(row: ItemScore) -> dict[str, Any]:
 
 
 @evaluations.get("/{int:evaluation_pk}/scores")
-def list_scores(request: HttpRequest, evaluation_pk: int) -> Any:
+def list_scores(request: ApiRequest, evaluation_pk: int) -> Any:
     """每个末级指标的自动得分、自评、评审和最终得分。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk)
     return {
@@ -417,7 +418,7 @@ class SelfScoreIn(Schema):
 
 
 @evaluations.put("/{int:evaluation_pk}/scores/{code}/self")
-def save_self_score(request: HttpRequest, evaluation_pk: int, code: str, body: SelfScoreIn) -> Any:
+def save_self_score(request: ApiRequest, evaluation_pk: int, code: str, body: SelfScoreIn) -> Any:
     """自评一个人工评分指标。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk, Perm.FILL)
     row = actions.do_set_self_score(
@@ -439,7 +440,7 @@ class ReviewIn(Schema):
 
 
 @evaluations.put("/{int:evaluation_pk}/scores/{code}/review")
-def save_review(request: HttpRequest, evaluation_pk: int, code: str, body: ReviewIn) -> Any:
+def save_review(request: ApiRequest, evaluation_pk: int, code: str, body: ReviewIn) -> Any:
     """评审打分和意见（指派的专家或督导办）。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk)
     row = actions.do_set_review(
@@ -458,7 +459,7 @@ def save_review(request: HttpRequest, evaluation_pk: int, code: str, body: Revie
 evidence = Router(tags=["证明材料"])
 
 
-def _evidence(request: HttpRequest, e: Any) -> dict[str, Any]:
+def _evidence(request: ApiRequest, e: Any) -> dict[str, Any]:
     reused, hidden = evidence_services.reuse_for(request.auth, e)
     return {
         "id": e.pk,
@@ -479,7 +480,7 @@ def _evidence(request: HttpRequest, e: Any) -> dict[str, Any]:
 
 
 @evaluations.get("/{int:evaluation_pk}/evidence")
-def list_evidence(request: HttpRequest, evaluation_pk: int) -> Any:
+def list_evidence(request: ApiRequest, evaluation_pk: int) -> Any:
     """评价的证明材料（同一文件在其他地区或年度使用过的会标出）。"""
     return {
         "items": [_evidence(request, e) for e in evidence_services.evidence_for(request.auth, evaluation_pk)]
@@ -488,7 +489,7 @@ def list_evidence(request: HttpRequest, evaluation_pk: int) -> Any:
 
 @evaluations.post("/{int:evaluation_pk}/evidence")
 def upload_evidence(
-    request: HttpRequest,
+    request: ApiRequest,
     evaluation_pk: int,
     indicator: Form[str],
     file: File[UploadedFile],
@@ -508,13 +509,13 @@ def upload_evidence(
 
 
 @evidence.get("/{int:evidence_pk}")
-def get_evidence(request: HttpRequest, evidence_pk: int) -> Any:
+def get_evidence(request: ApiRequest, evidence_pk: int) -> Any:
     """一份证明材料的信息。"""
     return _evidence(request, evidence_services.get_evidence_for(request.auth, evidence_pk))
 
 
 @evidence.get("/{int:evidence_pk}/file")
-def download_evidence(request: HttpRequest, evidence_pk: int) -> FileResponse:
+def download_evidence(request: ApiRequest, evidence_pk: int) -> FileResponse:
     """下载证明材料文件。"""
     e = evidence_services.get_evidence_for(request.auth, evidence_pk)
     response = FileResponse(
@@ -526,7 +527,7 @@ def download_evidence(request: HttpRequest, evidence_pk: int) -> FileResponse:
 
 
 @evidence.delete("/{int:evidence_pk}")
-def delete_evidence(request: HttpRequest, evidence_pk: int) -> Any:
+def delete_evidence(request: ApiRequest, evidence_pk: int) -> Any:
     """删除一份证明材料（文件内容保留供审计）。"""
     e = evidence_services.get_evidence_for(request.auth, evidence_pk)
     evidence_services.do_remove_evidence(acting_user=request.auth, evidence=e)
@@ -539,7 +540,7 @@ audit = Router(tags=["审计日志"])
 
 
 @audit.get("/")
-def list_audit(request: HttpRequest, page: Query[Page], action: str | None = None) -> Any:
+def list_audit(request: ApiRequest, page: Query[Page], action: str | None = None) -> Any:
     """您范围内的审计记录（谁、何时、做了什么、修改前后）。"""
     qs = scoping.audit_records_for(request.auth).order_by("-seq")
     if action:

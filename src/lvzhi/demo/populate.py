@@ -116,7 +116,10 @@ def _builtin_scheme(scheme_id: str) -> str:
 
 
 def _seed_data(name: str) -> dict[str, Any]:
-    return json.loads(files("lvzhi.data").joinpath(f"seeds/{name}").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(
+        files("lvzhi.data").joinpath(f"seeds/{name}").read_text(encoding="utf-8")
+    )
+    return data
 
 
 def _when(year: int, month: int, day: int, hour: int = 17) -> datetime:
@@ -436,6 +439,6 @@ def build_demo(
             "users": [{"username": "sheng_office", "password": PASSWORD}],
             "workbench": reverse("web:home"),
             "entry": reverse("web:data", args=[first.pk]) if first else "/",
-            "analysis": reverse("web:analysis") + f"?round={rnd.pk}",
+            "analysis": reverse("web:analysis") + (f"?round={rnd.pk}" if rnd is not None else ""),
         },
     }

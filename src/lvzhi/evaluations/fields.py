@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from lvzhi.scoring.numtext import parse_number_text
 
@@ -50,6 +51,10 @@ def parse_decimal(value: Any) -> Decimal:
 
 class DecimalStringField(models.CharField):  # type: ignore[type-arg]
     """Holds a Decimal (or None), stored as canonical text."""
+
+    # What django-stubs' plugin reads as the attribute types of a model using this field: Decimals in and out.
+    _pyi_private_set_type: Decimal | int | str | Combinable | None  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", MAX_DIGITS + 2)

@@ -18,7 +18,7 @@ from typing import Any
 
 from lvzhi.evaluations.bulk import gc_paused
 from lvzhi.schemes import names
-from lvzhi.schemes.model import DataItem
+from lvzhi.schemes.model import DataItem as DataItem  # re-exported: the catalogue's item type
 
 
 class SchemeInvalid(ValueError):

@@ -81,11 +81,11 @@ def _stored(evaluation: Evaluation, ctx: Any) -> Any:
     final = dict(ItemScore.objects.filter(evaluation=evaluation).values_list("indicator_code", "final_score"))
     parts = []
     for part in ctx.indicators:
-        leaves = [v for code, v in final.items() if code == part.code or code.startswith(part.code + ".")]
+        scores = [v for code, v in final.items() if code == part.code or code.startswith(part.code + ".")]
         stored = subtotals.get(part.code)
-        if stored is None and leaves and all(v is not None for v in leaves) and part.code in final:
+        if stored is None and scores and all(v is not None for v in scores) and part.code in final:
             stored = final[part.code]
-        complete = bool(leaves) and all(v is not None for v in leaves)
+        complete = bool(scores) and all(v is not None for v in scores)
         leaves = tuple(
             dataclasses.replace(leaf, score=final.get(leaf.code), scored=final.get(leaf.code) is not None)
             for leaf in part.leaves

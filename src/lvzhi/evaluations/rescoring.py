@@ -42,12 +42,12 @@ def evidence_files(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str
     return found
 
 
-def previous_values(evaluation: Evaluation) -> dict[str, Decimal | None]:
+def previous_values(evaluation: Evaluation) -> dict[str, Decimal]:
     """Last year's values: stored beside this year's, else from the region's evaluation of the year before."""
     return previous_values_many([evaluation]).get(evaluation.pk, {})
 
 
-def previous_values_many(evaluations: list[Evaluation]) -> dict[int, dict[str, Decimal | None]]:
+def previous_values_many(evaluations: list[Evaluation]) -> dict[int, dict[str, Decimal]]:
     """previous_values() of many evaluations (by evaluation id) in three queries."""
     out: dict[int, dict[str, Decimal | None]] = {e.pk: {} for e in evaluations}
     current: dict[tuple[int, int], int] = {(e.region_id, e.round.year - 1): e.pk for e in evaluations}
@@ -191,7 +191,7 @@ def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> Non
             rows[row.evaluation_id][row.indicator_code] = row
         # Peers whose scores stayed need no evaluation row: only their rank rows are rewritten.
         retotalled = [pk for pk in others if results[pk].summary is not None]
-        changed = [
+        changed: list[Any] = [  # evaluations, and stand-ins for peers whose own row stays
             evaluation,
             *Evaluation.objects.filter(pk__in=retotalled),
             *(_Unchanged(pk) for pk in others if results[pk].summary is None),
@@ -275,7 +275,7 @@ def _inputs(
             if chosen is not None:
                 manual[ev_id][code] = chosen
     years = gateway.scheme_info(round.scheme_version.yaml_text).years_read
-    earlier = _earlier_years(round.year, evaluations, years) if years > 1 else {}
+    years_before = _earlier_years(round.year, evaluations, years) if years > 1 else {}
     inputs = [
         gateway.EvaluationInput(
             key=e.pk,
@@ -284,7 +284,7 @@ def _inputs(
             values=values[e.pk],
             previous=prev[e.pk],
             manual=manual[e.pk],
-            earlier=earlier.get(e.pk, []),
+            earlier=years_before.get(e.pk, []),
         )
         for e in evaluations
     ]

@@ -26,7 +26,7 @@ def shared_ranks(evaluations: Iterable[Evaluation], state: str | None = State.PU
     ranked against one whose result is published.
     """
     scored = [e for e in evaluations if e.total is not None and (state is None or e.state == state)]
-    scored.sort(key=lambda e: e.total, reverse=True)  # type: ignore[arg-type,return-value]
+    scored.sort(key=lambda e: e.total, reverse=True)
     ranks: dict[int, int] = {}
     previous: Decimal | None = None
     rank = 0

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 
@@ -81,7 +82,7 @@ def do_attach_evidence(
     evaluation: Evaluation,
     indicator_code: str,
     name: str,
-    content: bytes | BinaryIO,
+    content: bytes | BinaryIO | File[bytes],
     note: str = "",
 ) -> Evidence:
     """Store an uploaded file by its sha256 and attach it to one indicator of the evaluation (audited).

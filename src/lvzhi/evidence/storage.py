@@ -125,7 +125,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return name
 
-    def _save(self, name: str, content: File) -> str:  # type: ignore[override]
+    def _save(self, name: str, content: File[bytes]) -> str:
         target = Path(self.path(name))
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
@@ -156,7 +156,7 @@ def path_for(digest: str) -> Path:
     return root() / digest[:2] / digest
 
 
-def open_stored(digest: str) -> File:
+def open_stored(digest: str) -> File[bytes]:
     """The stored file with this sha256, opened for reading (local disk or object store)."""
     return backend().open(name_for(digest), "rb")
 
@@ -190,7 +190,7 @@ class Staged:
     size: int
 
 
-def _chunks(source: bytes | BinaryIO) -> Iterator[bytes]:
+def _chunks(source: bytes | BinaryIO | File[bytes]) -> Iterator[bytes]:
     if isinstance(source, bytes):
         for i in range(0, len(source), CHUNK):
             yield source[i : i + CHUNK]
@@ -203,7 +203,7 @@ def _chunks(source: bytes | BinaryIO) -> Iterator[bytes]:
         yield piece
 
 
-def stage(name: str, source: bytes | BinaryIO) -> Staged:
+def stage(name: str, source: bytes | BinaryIO | File[bytes]) -> Staged:
     """Stream an upload to a temporary file in the store (hashing as it goes) and check it; FileRefused if not.
 
     Never more than the size limit is written: the copy stops at the first byte past it. A refused file is

@@ -90,14 +90,17 @@ def _run_rescore(ctx: JobContext) -> Outcome:
     from lvzhi.evaluations import rescoring
     from lvzhi.evaluations.models import Evaluation, Round
 
-    n = Evaluation.objects.filter(round_id=ctx.job.round_id).count()
+    round_id = ctx.job.round_id
+    if round_id is None:
+        raise ValueError("重新计分任务没有指定评价轮次")
+    n = Evaluation.objects.filter(round_id=round_id).count()
     ctx.progress(0, n, "重新计分")
     with transaction.atomic():
         # Same lock order as every action: round first, so no save interleaves with the full re-score.
         rnd = (
             Round.objects.select_for_update()
             .select_related("scheme_version", "owner_region")
-            .get(pk=ctx.job.round_id)
+            .get(pk=round_id)
         )
         rescoring.rescore_round(rnd)
         record(

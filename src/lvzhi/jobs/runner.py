@@ -171,7 +171,7 @@ def _finish(
                 actor=job.owner,
                 action=f"job.{status}",
                 obj=job,
-                region_code=job.round.owner_region.code if job.round_id else "",
+                region_code=job.round.owner_region.code if job.round is not None else "",
                 after={"message": message, "errors": len(errors or []), "output": output},
             )
     return status
@@ -224,7 +224,7 @@ def reap(now: Any = None) -> list[str]:
                 actor=job.owner,
                 action="job.requeued" if again else "job.failed",
                 obj=job,
-                region_code=job.round.owner_region.code if job.round_id else "",
+                region_code=job.round.owner_region.code if job.round is not None else "",
                 before={"worker": job.worker_id, "attempts": job.attempts},
                 after={"message": message},
             )

@@ -20,7 +20,7 @@ from lvzhi.jobs.models import FINISHED, Job, Status
 
 
 def _region_code(job: Job) -> str:
-    return job.round.owner_region.code if job.round_id else ""
+    return job.round.owner_region.code if job.round is not None else ""
 
 
 def enqueue(job: Job) -> None:

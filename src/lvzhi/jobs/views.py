@@ -18,6 +18,7 @@ from lvzhi.evaluations.errors import ActionError
 from lvzhi.jobs import services
 from lvzhi.jobs.kinds import KINDS
 from lvzhi.jobs.models import ReportReading
+from lvzhi.site.request_types import HtmxRequest
 
 # Kinds a person starts from the 任务 page (the Excel import starts from the data pages).
 PAGE_KINDS = ("rescore_round", "bulk_reports", "read_reports", "regions_update")
@@ -25,7 +26,7 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 
 @login_required
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: HtmxRequest) -> HttpResponse:
     jobs = list(scoping.jobs_for(request.user)[:200])
     ctx: dict[str, Any] = {
         "title": "任务",
@@ -42,7 +43,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
+def job_detail(request: HtmxRequest, job_id: str) -> HttpResponse:
     job = scoping.get_job_for(request.user, job_id)
     readings = (
         ReportReading.objects.filter(job=job).select_related("evaluation__region")

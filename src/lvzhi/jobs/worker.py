@@ -42,7 +42,10 @@ def _rq_worker(*, batch: bool, max_jobs: int | None) -> None:
     # SimpleWorker runs the job in this process (no fork per job), so the heartbeat, the claim and a
     # SIGKILL all concern one process, as with the database worker.
     worker = django_rq.get_worker(
-        "default", job_class="django_tasks_rq.backend.Job", worker_class=SimpleWorker, name=runner.worker_id()
+        "default",
+        job_class="django_tasks_rq.backend.Job",
+        worker_class=SimpleWorker,  # type: ignore[arg-type]  # django-rq types it with rq's own Worker class
+        name=runner.worker_id(),
     )
     worker.work(burst=batch, with_scheduler=False, max_jobs=max_jobs, logging_level="WARNING")
 

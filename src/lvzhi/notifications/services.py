@@ -9,6 +9,7 @@ framework after the transaction commits (the file backend under var/mail by defa
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -54,7 +55,7 @@ def notify(users: Iterable[User], kind: str, key: str, title: str, body: str = "
             continue  # sent by a concurrent run a moment ago
         new += 1
         if user.email:
-            transaction.on_commit(lambda u=user: _mail(u, key))
+            transaction.on_commit(functools.partial(_mail, user, key))
     return new
 
 

@@ -92,9 +92,9 @@ def marks_for(analysis: Any) -> list[Mark]:
 def _same_figure(claim: Any, chk: Any) -> bool:
     # The stated figure of a check is the claim whose value equals it (others in the passage are inputs).
     try:
-        return Decimal(claim.value) == Decimal(chk.stated) or claim.start == chk.start
+        return bool(Decimal(claim.value) == Decimal(chk.stated) or claim.start == chk.start)
     except Exception:
-        return claim.start == chk.start
+        return bool(claim.start == chk.start)
 
 
 def annotated_html(text: str, marks: list[Mark]) -> SafeString:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from lvzhi.evaluations.models import Evaluation, ItemScore, State, StateChange
 from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
 from lvzhi.evidence import services as evidence
 from lvzhi.evidence.models import Evidence
+from lvzhi.web.templatetags.lvzhi_web import domid
 
 ACTION_LABELS = {
     State.FILLING: "开始填报",
@@ -111,8 +111,8 @@ class ScoreRow:
 
     @property
     def dom(self) -> str:
-        """The code made safe for an element id ('1.1' → '1_1'), as the templates' domid filter."""
-        return re.sub(r"[^A-Za-z0-9_-]", "_", self.code)
+        """The code made safe for an element id ('1.1' → '1_1'): the templates' domid filter."""
+        return domid(self.code)
 
     @property
     def review_level(self) -> str:

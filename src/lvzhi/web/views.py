@@ -20,6 +20,7 @@ from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, SchemeVersion, State, StateChange
 from lvzhi.evaluations.results import shared_ranks
 from lvzhi.site.errors import parse_date
+from lvzhi.site.request_types import HtmxRequest, UserRequest
 from lvzhi.web import pagecache, queries
 
 # Lists of evaluations never need the engine's result blob nor the scheme text: leaving them out keeps
@@ -30,7 +31,7 @@ SORT_KEYS = {"region": "地区", "parent": "上级", "total": "总分", "grade":
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: UserRequest) -> HttpResponse:
     """工作台: the signed-in user's tasks, deadlines, states and recent changes."""
     key = pagecache.page_key(request, "home")
     ctx = {
@@ -41,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", ctx)
 
 
-def _home_context(request: HttpRequest) -> dict[str, Any]:
+def _home_context(request: UserRequest) -> dict[str, Any]:
     """What 工作台 lists for this user (cached by pagecache until the next audited change)."""
     user = request.user
     ctx: dict[str, Any] = {"title": "工作台"}
@@ -166,7 +167,7 @@ def _sorted_league(evals: list[Evaluation], key: str, desc: bool) -> list[Evalua
 
 
 @login_required
-def analysis(request: HttpRequest) -> HttpResponse:
+def analysis(request: HtmxRequest) -> HttpResponse:
     """对比分析: league table, radar, spending trends and grade distribution of a round."""
     key = pagecache.page_key(request, "analysis")
     ctx = {**pagecache.cached(key, lambda: _analysis_context(request)), "page_key": key}
@@ -195,7 +196,8 @@ def _analysis_context(request: HttpRequest) -> dict[str, Any]:
         if (not q or q in e.region.name or q in (e.region.parent.name if e.region.parent else ""))
         and (not grade or (e.grade or "未评定") == grade)
     ]
-    key = request.GET.get("sort") if request.GET.get("sort") in SORT_KEYS else "total"
+    sort = request.GET.get("sort", "")
+    key = sort if sort in SORT_KEYS else "total"
     desc = request.GET.get("dir", "desc" if key == "total" else "asc") == "desc"
     shown = _sorted_league(shown, key, desc)
     # Only evaluations in one state are ranked against each other (default: published), ties sharing a rank:
@@ -263,7 +265,7 @@ def _analysis_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: HtmxRequest) -> HttpResponse:
     """审计日志: who changed what, filterable, within the user's scope."""
     qs = scoping.audit_records_for(request.user).order_by("-seq")
     f = {

@@ -6,7 +6,6 @@ action function of lvzhi.evaluations.actions, which re-checks permission, locks,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,7 @@ from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, EditConflict, ImplausibleChange, ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, ExpertAssignment, Source, State
 from lvzhi.evaluations.workflow import REVIEW_STATES, TRANSITIONS
+from lvzhi.site.request_types import UserRequest
 from lvzhi.web import pagecache
 from lvzhi.web.evaluation_page import (
     ACTION_LABELS,
@@ -39,6 +39,7 @@ from lvzhi.web.evaluation_page import (
     score_rows,
 )
 from lvzhi.web.nexturl import safe_next
+from lvzhi.web.templatetags.lvzhi_web import domid
 
 
 @login_required
@@ -87,7 +88,7 @@ class Row:
 
     @property
     def dom(self) -> str:
-        return re.sub(r"[^A-Za-z0-9_-]", "_", self.code)
+        return domid(self.code)
 
 
 YES_NO_UNIT = "是否"
@@ -291,7 +292,7 @@ def review_totals(ev: Evaluation, rows: list[ScoreRow]) -> dict[str, Any]:
 
 
 @login_required
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: UserRequest, pk: int) -> HttpResponse:
     """审核: self-scores beside the reviewer's (in the same levels), discrepancies highlighted, 评审总分 apart,
     then 评审完成; returning with reasons comes last, below the table."""
     ev = scoping.get_evaluation_for(request.user, pk)
@@ -423,7 +424,6 @@ def problem_groups(ev: Evaluation, issues: list[Any]) -> list[ProblemGroup]:
     info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
     data_url = reverse("web:data", args=[ev.pk])
     scores_url = reverse("web:scores", args=[ev.pk])
-    dom = lambda code: re.sub(r"[^A-Za-z0-9_-]", "_", code)  # noqa: E731 — the templates' domid
     leaf_codes = {leaf.code for leaf in info.leaves}
     owner: dict[str, str] = {}
     for leaf in info.leaves:
@@ -434,14 +434,14 @@ def problem_groups(ev: Evaluation, issues: list[Any]) -> list[ProblemGroup]:
     for issue in issues:
         if issue.code in leaf_codes:
             by_leaf.setdefault(issue.code, []).append(
-                (issue.message, f"{scores_url}#score-{dom(issue.code)}")
+                (issue.message, f"{scores_url}#score-{domid(issue.code)}")
             )
         elif issue.code in owner:
             by_leaf.setdefault(owner[issue.code], []).append(
-                (issue.message, f"{data_url}#row-{dom(issue.code)}")
+                (issue.message, f"{data_url}#row-{domid(issue.code)}")
             )
         else:
-            others.append((issue.message, f"{data_url}#row-{dom(issue.code)}"))
+            others.append((issue.message, f"{data_url}#row-{domid(issue.code)}"))
     groups = [
         ProblemGroup(f"{leaf.code} {leaf.name}", by_leaf[leaf.code])
         for leaf in info.leaves

@@ -24,6 +24,7 @@ from lvzhi.evaluations.errors import ActionError, ValidationFailed
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evidence import services as evidence
 from lvzhi.evidence import storage
+from lvzhi.site.request_types import HtmxRequest
 from lvzhi.web.evaluation_page import score_row_response
 from lvzhi.web.nexturl import safe_next
 
@@ -80,7 +81,7 @@ def workbook_import(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def evidence_upload(request: HtmxRequest, pk: int, code: str) -> HttpResponse:
     """Attach one or several uploaded files to one indicator; from the page (htmx) the row comes back in place."""
     ev = scoping.get_evaluation_for(request.user, pk)
     back = safe_next(request, reverse("web:scores", args=[ev.pk]))
@@ -132,7 +133,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
 
 @login_required
 @require_POST
-def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def evidence_remove(request: HtmxRequest, evidence_id: int) -> HttpResponse:
     """Detach an evidence file from its indicator; from the page (htmx) the row comes back in place."""
     row = evidence.get_evidence_for(request.user, evidence_id)
     back = safe_next(request, reverse("web:scores", args=[row.evaluation_id]))

@@ -24,6 +24,7 @@ from lvzhi.notifications.models import Notification
 from lvzhi.rectification import actions as ra
 from lvzhi.rectification import ledger, queries
 from lvzhi.rectification.models import OVERDUE, EvidencePurpose, ProblemSource, ProblemState, Severity
+from lvzhi.site.request_types import UserRequest
 
 FILTERS = ("region", "source", "state")
 MAX_FILES = 10
@@ -48,7 +49,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 def rectification(request: HttpRequest) -> HttpResponse:
     """整改台账, and (for who may raise them) the form to record a problem of an evaluation."""
     f = _filters(request)
-    problems = ledger.ledger(request.user, **f)
+    problems = ledger.ledger(request.user, state=f["state"], region=f["region"], source=f["source"])
     page = Paginator(problems, 50).get_page(request.GET.get("page"))
     raisable = list(
         queries.evaluations_where(request.user, "raise")
@@ -197,7 +198,7 @@ def problem_act(request: HttpRequest, problem_id: int) -> HttpResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: UserRequest) -> HttpResponse:
     """消息: the signed-in user's own messages, unread first."""
     mine = Notification.objects.filter(user=request.user).order_by("read_at", "-created_at")
     page = Paginator(mine, 50).get_page(request.GET.get("page"))
@@ -206,7 +207,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def inbox_read(request: UserRequest, notification_id: int) -> HttpResponse:
     """Mark one of the user's messages read and go to what it is about."""
     message = Notification.objects.filter(user=request.user, pk=notification_id).first()
     if message is None:

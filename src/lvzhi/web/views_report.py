@@ -14,6 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from lvzhi.accounts import scoping
 from lvzhi.entry.report_files import ReportUnreadable, report_text
 from lvzhi.evaluations import reporting, rescoring
+from lvzhi.site.request_types import HtmxRequest
 from lvzhi.web.annotate import annotated_html, marks_for
 from lvzhi.web.evaluation_page import page_context, score_rows
 
@@ -36,7 +37,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 @xframe_options_sameorigin
 # The writer's report is a self-contained document (its own <style>, inline column widths, charts as data:
 # images): its own policy allows exactly that, no script at all, and framing by our own pages only.
-@csp(
+@csp(  # type: ignore[arg-type]  # django-csp types the view as taking the request only
     {
         "default-src": ["'none'"],
         "style-src": ["'unsafe-inline'"],
@@ -66,7 +67,7 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @login_required
-def reader(request: HttpRequest) -> HttpResponse:
+def reader(request: HtmxRequest) -> HttpResponse:
     """报告阅读: upload any report and see the reader's findings on its text."""
     ctx: dict[str, Any] = {"title": "报告阅读"}
     if request.method == "POST":

@@ -85,7 +85,8 @@ def regions_at_level(owner_region: Region, level: str) -> list[Region]:
 
 def round_name(owner_region: Region, year: int, level: str) -> str:
     """The default name of a round, as offices write it (e.g. 甲市2025年度县级政府履行教育职责评价)."""
-    scope = {Level.COUNTY: "县级", Level.CITY: "市级"}.get(level, "")
+    scopes: dict[str, str] = {Level.COUNTY: "县级", Level.CITY: "市级"}
+    scope = scopes.get(level, "")
     return f"{owner_region.name}{year}年度{scope}政府履行教育职责评价"
 
 

@@ -214,6 +214,7 @@ def home_regions(expert: User) -> list[Region]:
     return [
         ra.region
         for ra in RoleAssignment.objects.filter(user=expert, region__isnull=False).select_related("region")
+        if ra.region is not None
     ]
 
 
