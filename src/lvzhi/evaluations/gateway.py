@@ -47,6 +47,7 @@ class SchemeInfo:
     has_rank: bool
     prev_item_codes: tuple[str, ...] = ()  # of those, the items whose last-year value a rule reads
     years_read: int = 0  # how many years before the evaluated one the scheme reads (prev(x, n), windows)
+    layer_codes: tuple[str, ...] = ()  # the score layers the scheme declares (self, expert …)
     leaf_items: dict[str, tuple[str, ...]] = field(default_factory=dict)  # leaf code → the items it reads
 
 
@@ -129,6 +130,7 @@ def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
         has_rank=any(leaf.kind == "rank" for leaf in leaves),
         prev_item_codes=tuple(sorted(names.entered_items_of_earlier_years(scheme))),
         years_read=names.years_read(scheme),
+        layer_codes=tuple(layer.code for layer in scheme.score_layers.layers) if scheme.score_layers else (),
         leaf_items=_leaf_items(scheme),
     )
 
@@ -155,6 +157,8 @@ class EvaluationInput:
     manual: dict[str, Judgement]  # leaf code → the reviewer's judgement, else the self-assessment
     # The years before last (two years ago first), for schemes reading further back than prev(x).
     earlier: list[dict[str, Decimal]] = field(default_factory=list)
+    # Scores per score layer the scheme declares: layer code → leaf code → points.
+    layers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
 
 @dataclass
@@ -195,6 +199,7 @@ def _engine_input(inp: EvaluationInput) -> Any:
         previous=inp.previous,
         manual={code: _manual(j) for code, j in inp.manual.items()},
         earlier=inp.earlier,
+        layers=inp.layers,
     )
 
 
@@ -312,8 +317,15 @@ class RoundScores:
         if old.earlier != new.earlier:
             # Older years are not re-scored incrementally (they change rarely): the round is scored again.
             self.results = gc_paused(self.scorer.score)([_engine_input(self.inputs[k]) for k in self.keys])
-        elif values or previous or manual:
-            self.scorer.rescore(self.results, new.region, values=values, previous=previous, manual=manual)
+        elif values or previous or manual or old.layers != new.layers:
+            self.scorer.rescore(
+                self.results,
+                new.region,
+                values=values,
+                previous=previous,
+                manual=manual,
+                layers=new.layers if old.layers != new.layers else None,
+            )
         out = {new.key: _converted(self.results[self.position[new.key]])}
         for i, res in enumerate(self.results):
             key = self.keys[i]

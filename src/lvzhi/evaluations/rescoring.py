@@ -274,8 +274,10 @@ def _inputs(
             chosen = judgement(row, evidence.get((ev_id, code), ()))
             if chosen is not None:
                 manual[ev_id][code] = chosen
-    years = gateway.scheme_info(round.scheme_version.yaml_text).years_read
+    info = gateway.scheme_info(round.scheme_version.yaml_text)
+    years = info.years_read
     years_before = _earlier_years(round.year, evaluations, years) if years > 1 else {}
+    layers = _layers(rows, manual, info.layer_codes) if info.layer_codes else {}
     inputs = [
         gateway.EvaluationInput(
             key=e.pk,
@@ -285,10 +287,38 @@ def _inputs(
             previous=prev[e.pk],
             manual=manual[e.pk],
             earlier=years_before.get(e.pk, []),
+            layers=layers.get(e.pk, {}),
         )
         for e in evaluations
     ]
     return inputs, rows
+
+
+# The platform's score layers, by the codes a scheme's `score_layers` declares them with.
+LAYER_SCORES = {"self": "self_score", "expert": "review_score"}
+
+
+def _layers(
+    rows: dict[int, dict[str, _Row]],
+    manual: dict[int, dict[str, gateway.Judgement]],
+    declared: tuple[str, ...],
+) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """For schemes declaring score layers: per evaluation, the self-scores and reviewer scores of the
+    manual leaves the engine counts (a leaf still waiting for its justification or evidence has no
+    judgement and gives no layer score); the scheme's `final` rule then chooses among them."""
+    out: dict[int, dict[str, dict[str, Decimal]]] = {}
+    for ev_id, by_code in rows.items():
+        layers: dict[str, dict[str, Decimal]] = {}
+        for code, row in by_code.items():
+            if code not in manual.get(ev_id, {}) or manual[ev_id][code].justification == "":
+                continue
+            for layer in declared:
+                field = LAYER_SCORES.get(layer)
+                score = getattr(row, field) if field else None
+                if score is not None:
+                    layers.setdefault(layer, {})[code] = score
+        out[ev_id] = layers
+    return out
 
 
 def _earlier_years(
