@@ -80,3 +80,25 @@ def test_the_user_list_is_scoped_to_the_acting_user(cast, acting, sees, hidden):
     assert code == 0, out
     assert sees in out
     assert hidden not in out
+
+
+def test_an_administrator_revokes_a_role_with_an_audit_record_and_a_city_office_cannot_outside_its_city(cast):
+    code, out = run("user", "grant", "jia1_filler", "--role", "viewer", "--region", "990200", "--as", "admin")
+    assert code == 0, out
+    code, out = run(
+        "user", "revoke", "jia1_filler", "--role", "viewer", "--region", "990200", "--as", "jia_office"
+    )
+    assert code == 1 and "无权" in out
+    assert RoleAssignment.objects.filter(user__username="jia1_filler", role=Role.VIEWER).exists()
+    code, out = run(
+        "user", "revoke", "jia1_filler", "--role", "viewer", "--region", "990200", "--as", "admin"
+    )
+    assert code == 0, out
+    assert "已撤销 jia1_filler 的角色 查看" in out
+    assert not RoleAssignment.objects.filter(user__username="jia1_filler", role=Role.VIEWER).exists()
+    rec = AuditRecord.objects.filter(action="role.revoke").order_by("-seq").first()
+    assert rec.actor_username == "admin" and rec.before["role"] == "viewer"
+    code, out = run(
+        "user", "revoke", "jia1_filler", "--role", "viewer", "--region", "990200", "--as", "admin"
+    )
+    assert code == 1 and "无需撤销" in out

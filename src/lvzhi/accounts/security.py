@@ -12,11 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.password_validation import CommonPasswordValidator, MinimumLengthValidator
-from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from lvzhi.accounts.models import ApiToken, LoginFailure, User, UserSession
 from lvzhi.site.action_errors import visible_count
@@ -246,12 +244,6 @@ def authenticate_token(raw: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
-
-def session_store(session_key: str | None = None) -> SessionBase:
-    engine = import_string(settings.SESSION_ENGINE + ".SessionStore")
-    store: SessionBase = engine(session_key)
-    return store
 
 
 def register_session(user: User, request: Any) -> None:

@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
     users.command("add")(user_add)
     users.command("list")(user_list)
     users.command("grant")(user_grant)
+    users.command("revoke")(user_revoke)
     users.command("deactivate")(user_deactivate)
     app.add_typer(users, name="user")
 
@@ -199,6 +200,28 @@ def user_grant(
     user, actor, where = _user(username), _actor(acting), _region(region)
     _act(actions.do_grant_role, acting_user=actor, user=user, role=role, region=where)
     typer.echo(f"已授予 {username} 角色 {Role(role).label}。")
+
+
+def user_revoke(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
+    acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
+    region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
+) -> None:
+    """撤销用户的一个角色 (revoke a role)."""
+    _django()
+    from lvzhi.accounts import actions
+    from lvzhi.accounts.models import Role, RoleAssignment
+
+    if role not in Role.values:
+        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
+    user, actor, where = _user(username), _actor(acting), _region(region)
+    assignment = RoleAssignment.objects.filter(user=user, role=role, region=where).first()
+    if assignment is None:
+        place = f"（{where.name}）" if where is not None else ""
+        raise _fail(f"{username} 没有角色 {Role(role).label}{place}，无需撤销")
+    _act(actions.do_revoke_role, acting_user=actor, assignment=assignment)
+    typer.echo(f"已撤销 {username} 的角色 {Role(role).label}。")
 
 
 def user_deactivate(

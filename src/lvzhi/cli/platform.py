@@ -30,7 +30,7 @@ def demo(
     run(serve=not no_serve, host=host, port=port, quiet=quiet, workers=workers)
 
 
-# ---------------------------------------------------------------- audit (owned by P1)
+# ---------------------------------------------------------------- audit
 
 
 def _register_audit(app: typer.Typer) -> None:
@@ -90,7 +90,7 @@ def _register_audit(app: typer.Typer) -> None:
     app.add_typer(audit, name="audit")
 
 
-# ---------------------------------------------------------------- regions registry, backup (owned by P2)
+# ---------------------------------------------------------------- regions registry, backup
 
 
 def _register_regions(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -439,13 +439,6 @@ def _ref(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{get_column_letter(col)}{row}"
 
 
-@dataclass
-class _Reader:
-    data: bytes
-    sheets: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    formulas: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
-
-
 def _read_sheets(data: bytes, names: Iterable[str]) -> tuple[dict[str, list[tuple[Any, ...]]], list[str]]:
     """Rows of the named sheets (values as typed), with formula cells replaced by their cached values."""
     wanted = list(names)
@@ -683,8 +676,3 @@ def _parse_region_sheet(
                 values[rule.code] = value
         if values:
             target[code] = values
-
-
-def read_upload(fh: IO[bytes], limit: int = MAX_FILE_BYTES) -> bytes:
-    """Read an uploaded file but never more than the limit plus one byte (so the size check can refuse it)."""
-    return fh.read(limit + 1)

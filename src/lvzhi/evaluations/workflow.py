@@ -21,8 +21,3 @@ TRANSITIONS: dict[tuple[str, str], tuple[Perm, ...]] = {
 # Data and self-scores may change only here; 已提交 and later are locked.
 EDITABLE_STATES = frozenset({State.FILLING, State.RETURNED})
 REVIEW_STATES = frozenset({State.REVIEWING})
-
-
-def allowed_targets(state: str) -> list[str]:
-    """States reachable in one step from `state` (by somebody)."""
-    return [to for (frm, to) in TRANSITIONS if frm == state]

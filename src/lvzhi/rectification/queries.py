@@ -1,4 +1,4 @@
-"""Every read of problems goes through P1's scoping helper; plus the overdue rule (Asia/Shanghai calendar days).
+"""Every read of problems goes through the scoping helper (lvzhi.accounts.scoping); plus the overdue rule (Asia/Shanghai calendar days).
 
 Who may do what to a region's problems:
 - read: anyone who may see the evaluation (`Perm.VIEW`);
