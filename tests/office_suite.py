@@ -10,17 +10,19 @@ import itertools
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from lvzhi.writer.fontconf import alias_file
 from lvzhi.writer.layout import width
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "writer"
 MM = 72 / 25.4  # points per millimetre
 PAGE_H = 297 * MM
@@ -164,3 +166,139 @@ def png(pdf: Path, prefix: Path, first: int = 1, last: int = 2, dpi: int = 60) -
         check=True,
     )
     return sorted(prefix.parent.glob(f"{prefix.name}-*.png"))
+
+
+# ---- the checks: each returns what is wrong (empty when the documents print as they should) ----------
+
+Printed = dict[str, tuple[Path, Path]]  # name → (LibreOffice's PDF of our .docx, our PDF)
+
+
+def print_both(documents: dict[str, Any], out: Path) -> Printed:
+    """Every document as LibreOffice prints our .docx (one soffice call) and as we print it."""
+    from lvzhi.writer.docx import render_docx
+    from lvzhi.writer.pdf import render_pdf
+
+    lo = convert({k: render_docx(d) for k, d in documents.items()}, out)
+    ours = {}
+    for name, doc in documents.items():
+        ours[name] = out / f"{name}.pdf"
+        ours[name].write_bytes(render_pdf(doc))
+    return {k: (lo[k], ours[k]) for k in documents}
+
+
+def page_count_problems(printed: Printed) -> list[str]:
+    counts = {k: (pages(lo), pages(ours)) for k, (lo, ours) in printed.items()}
+    return [f"{k}: LibreOffice {a} pages, ours {b}" for k, (a, b) in counts.items() if a != b]
+
+
+def grid_problems(printed: Printed) -> list[str]:
+    """28 characters on a full line (29 where marks compress or a closing mark hangs; fewer, stretched,
+    where the next word is a number too long to fit), lines 28.95 pt apart, at most 22 a page."""
+    out = []
+    for name, pdfs in printed.items():
+        for pdf in pdfs:
+            found = lines(pdf)
+            widths = full_line_widths(found)
+            if not widths and "反馈意见" not in name:  # a short letter may have no full line of Chinese
+                out.append(f"{pdf}: no full line of text")
+            if any(w > 29 for w in widths) or (widths and not 27 <= statistics.median(widths) <= 29):
+                out.append(f"{pdf}: line widths {sorted(widths)}")
+            pitch = line_pitch(found)
+            if abs(pitch - 28.95) >= 0.3 or round(225 * MM / pitch) != 22:
+                out.append(f"{pdf}: line pitch {pitch}")
+            per_page = Counter(ln.page for ln in body_lines(found))
+            if max(per_page.values()) > 22:
+                out.append(f"{pdf}: lines per page {dict(per_page)}")
+    return out
+
+
+def split_number_problems(printed: Printed) -> list[str]:
+    out = []
+    for pdfs in printed.values():
+        for pdf in pdfs:
+            body = body_lines(lines(pdf))
+            out += [
+                f"{pdf}: {a.text[-6:]}|{b.text[:6]}"
+                for a, b in itertools.pairwise(body)
+                if a.page == b.page and a.text[-1:].isdigit() and b.text[:1] in "0123456789.%"
+            ]
+    return out
+
+
+def title_problems(printed: Printed, documents: dict[str, Any]) -> list[str]:
+    from lvzhi.writer.layout import title_lines
+
+    out = []
+    for name, pdfs in printed.items():
+        expected = list(title_lines(documents[name].title))
+        for pdf in pdfs:
+            first = [ln.text for ln in lines(pdf)[: len(expected)]]
+            if first != expected:
+                out.append(f"{pdf}: title lines {first} ≠ {expected}")
+    return out
+
+
+def font_problems(printed: Printed) -> list[str]:
+    out = []
+    for pdfs in printed.values():
+        for pdf in pdfs:
+            names = fonts(pdf)
+            odd = {n for n in names if "CJK" not in n and "Liberation" not in n}
+            if odd:  # a fallback face (DejaVu …) printed some character
+                out.append(f"{pdf}: fonts {sorted(odd)}")
+            if not (any("Serif" in n and "CJK" in n for n in names) and any("Sans" in n for n in names)):
+                out.append(f"{pdf}: no serif and sans CJK faces in {sorted(names)}")
+    return out
+
+
+def page_number_problems(printed: Printed) -> list[str]:
+    out = []
+    for pdfs in printed.values():
+        for pdf in pdfs:
+            found = page_numbers(lines(pdf))
+            if len(found) != pages(pdf):
+                out.append(f"{pdf}: {len(found)} page numbers on {pages(pdf)} pages")
+            for ln in found:
+                gap = (ln.top - BLOCK_BOTTOM) / MM
+                right_side = ln.left > 105 * MM
+                if not 6 <= gap <= 8 or right_side != (ln.page % 2 == 1):
+                    out.append(f"{pdf}: page number {ln}")
+    return out
+
+
+def signature_problems(printed: Printed, documents: dict[str, Any]) -> list[str]:
+    out = []
+    for name, pdfs in printed.items():
+        doc = documents[name]
+        (signer,) = [b.text for b in doc.blocks if b.kind == "signature"]
+        for pdf in pdfs:
+            found = lines(pdf)
+            sig = [ln for ln in found if ln.text == signer and ln.top > BLOCK_TOP + 40]
+            if len(sig) != 1:
+                out.append(f"{pdf}: signature lines {sig}")
+                continue
+            above = [ln for ln in body_lines(found) if ln.page == sig[0].page and ln.top < sig[0].top]
+            if not above:
+                out.append(f"{pdf}: the signature stands alone on page {sig[0].page}")
+            if any(b.kind == "attachment" for b in doc.blocks):
+                label = [ln for ln in found if ln.text == "附件"]
+                first_on_page = label and label[0].top == min(
+                    ln.top for ln in found if ln.page == label[0].page
+                )
+                if not (len(label) == 1 and label[0].page == sig[0].page + 1 and first_on_page):
+                    out.append(f"{pdf}: the attachment does not open its own page")
+                elif label[0].left >= MM * 28 + 4:
+                    out.append(f"{pdf}: the 附件 label is not 顶格")
+    return out
+
+
+def all_problems(printed: Printed, documents: dict[str, Any]) -> list[str]:
+    return (
+        page_count_problems(printed)
+        + grid_problems(printed)
+        + split_number_problems(printed)
+        + title_problems(printed, documents)
+        + font_problems(printed)
+        + page_number_problems(printed)
+        + signature_problems(printed, documents)
+    )
