@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -203,6 +204,89 @@ def do_confirm_values(
         return confirmed or [rows[c] for c in versions]
 
 
+class _Stored(NamedTuple):
+    """A stored value as the import compares it."""
+
+    pk: int
+    value: Decimal | None
+    prev_value: Decimal | None
+    version: int
+
+
+class _NewValue(NamedTuple):
+    """A DataValue row to insert; the field names are the model's, in the order of the bulk insert."""
+
+    evaluation: int
+    item_code: str
+    value: Decimal | None
+    prev_value: Decimal | None
+    source: str
+    source_sentence: str
+    source_document: str
+    confirmed: bool
+    note: str
+    version: int
+    updated_by: int | None
+    updated_at: datetime
+
+
+class _ChangedValue(NamedTuple):
+    """New contents of a stored DataValue row; the primary key last, as the bulk update takes it."""
+
+    value: Decimal | None
+    prev_value: Decimal | None
+    source: str
+    source_sentence: str
+    source_document: str
+    confirmed: bool
+    version: int
+    updated_by: int | None
+    updated_at: datetime
+    pk: int
+
+
+@dataclass(frozen=True)
+class _CheckedImport:
+    """An import that passed every check: the evaluations by region code and their parsed values."""
+
+    evaluations: dict[str, Evaluation]
+    values: dict[str, dict[str, Decimal | None]]
+    previous: dict[str, dict[str, Decimal | None]]
+
+
+def _check_import(
+    acting_user: Any,
+    round: Round,
+    rows: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Mapping[str, Any]],
+) -> _CheckedImport:
+    """Permission, state and every value of every region, before anything is written."""
+    evaluations = {
+        ev.region.code: ev
+        for ev in Evaluation.objects.filter(round=round, region__code__in=list(rows)).select_related(
+            "region", "round"
+        )
+    }
+    # One query per permission for the whole round, not two per region.
+    allowed = set(evaluations_for(acting_user, Perm.FILL).filter(round=round).values_list("pk", flat=True))
+    allowed |= set(evaluations_for(acting_user, Perm.MANAGE).filter(round=round).values_list("pk", flat=True))
+    issues = [Issue(code, f"区划 {code} 不在评价轮次“{round}”中") for code in rows if code not in evaluations]
+    values: dict[str, dict[str, Decimal | None]] = {}
+    last_year: dict[str, dict[str, Decimal | None]] = {}
+    for code, ev in evaluations.items():
+        if ev.pk not in allowed:
+            raise Forbidden(f"您没有填报“{ev}”的权限")
+        if ev.state not in EDITABLE_STATES:
+            issues.append(Issue(code, f"“{ev}”当前状态为“{ev.state}”，数据已锁定"))
+        values[code], found = check_values(rows[code])
+        issues += [Issue(f"{code}/{i.code}", i.message) for i in found]
+        last_year[code], found = check_values(previous.get(code, {}))
+        issues += [Issue(f"{code}/{i.code}", "上年数值：" + i.message) for i in found]
+    if issues:
+        raise ValidationFailed(issues)
+    return _CheckedImport(evaluations, values, last_year)
+
+
 @gc_paused
 def do_import_values(
     *,
@@ -214,61 +298,36 @@ def do_import_values(
     source_document: str = "",
 ) -> int:
     """Store many regions' values at once (Excel import): all checked first, nothing written on any error."""
-    previous = previous or {}
-    evaluations = {
-        ev.region.code: ev
-        for ev in Evaluation.objects.filter(round=round, region__code__in=list(rows)).select_related(
-            "region", "round"
-        )
-    }
-    # One query per permission for the whole round, not two per region.
-    allowed = set(evaluations_for(acting_user, Perm.FILL).filter(round=round).values_list("pk", flat=True))
-    allowed |= set(evaluations_for(acting_user, Perm.MANAGE).filter(round=round).values_list("pk", flat=True))
-    issues: list[Issue] = []
-    parsed: dict[str, dict[str, Decimal | None]] = {}
-    parsed_prev: dict[str, dict[str, Decimal | None]] = {}
-    for code in rows:
-        if code not in evaluations:
-            issues.append(Issue(code, f"区划 {code} 不在评价轮次“{round}”中"))
-    for code, ev in evaluations.items():
-        if ev.pk not in allowed:
-            raise Forbidden(f"您没有填报“{ev}”的权限")
-        if ev.state not in EDITABLE_STATES:
-            issues.append(Issue(code, f"“{ev}”当前状态为“{ev.state}”，数据已锁定"))
-        parsed[code], found = check_values(rows[code])
-        issues += [Issue(f"{code}/{i.code}", i.message) for i in found]
-        parsed_prev[code], found = check_values(previous.get(code, {}))
-        issues += [Issue(f"{code}/{i.code}", "上年数值：" + i.message) for i in found]
-    if issues:
-        raise ValidationFailed(issues)
+    checked = _check_import(acting_user, round, rows, previous or {})
     user_id = acting_user.pk if getattr(acting_user, "pk", None) else None
     now = timezone.now()
     written = 0
     with transaction.atomic():
-        locked = lock_round_evaluations(round, [e.pk for e in evaluations.values()])
+        locked = lock_round_evaluations(round, [e.pk for e in checked.evaluations.values()])
         if any(e.state not in EDITABLE_STATES for e in locked):
             raise NotEditable("导入期间有评价的状态已改变，请重新导入")
-        existing: dict[tuple[int, str], tuple[int, Decimal | None, Decimal | None, int]] = {
-            (ev_id, item): (pk, value, prev, version)
+        existing = {
+            (ev_id, item): _Stored(pk, value, prev, version)
             for pk, ev_id, item, value, prev, version in DataValue.objects.filter(
                 evaluation__in=locked
             ).values_list("pk", "evaluation_id", "item_code", "value", "prev_value", "version")
         }
-        to_create: list[tuple[Any, ...]] = []
-        to_update: list[tuple[Any, ...]] = []
+        to_create: list[_NewValue] = []
+        to_update: list[_ChangedValue] = []
         entries: list[dict[str, Any]] = []
-        for code, ev in evaluations.items():
+        for code, ev in checked.evaluations.items():
+            values, last_year = checked.values[code], checked.previous[code]
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
-            for item in sorted(set(parsed[code]) | set(parsed_prev[code])):
+            for item in sorted(set(values) | set(last_year)):
                 old = existing.get((ev.pk, item))
-                new_value = parsed[code].get(item, old[1] if old else None)
-                new_prev = parsed_prev[code].get(item, old[2] if old else None)
-                if old is not None and (old[1], old[2]) == (new_value, new_prev):
+                new_value = values.get(item, old.value if old else None)
+                new_prev = last_year.get(item, old.prev_value if old else None)
+                if old is not None and (old.value, old.prev_value) == (new_value, new_prev):
                     continue
                 if old is None:
                     to_create.append(
-                        (
+                        _NewValue(
                             ev.pk,
                             item,
                             new_value,
@@ -284,19 +343,19 @@ def do_import_values(
                         )
                     )
                 else:
-                    before[item] = old[1]
+                    before[item] = old.value
                     to_update.append(
-                        (
+                        _ChangedValue(
                             new_value,
                             new_prev,
                             source,
                             "",
                             source_document,
                             True,
-                            old[3] + 1,
+                            old.version + 1,
                             user_id,
                             now,
-                            old[0],
+                            old.pk,
                         )
                     )
                 after[item] = new_value
@@ -312,39 +371,8 @@ def do_import_values(
                         "after": after,
                     }
                 )
-        insert_many(
-            DataValue,
-            [
-                "evaluation",
-                "item_code",
-                "value",
-                "prev_value",
-                "source",
-                "source_sentence",
-                "source_document",
-                "confirmed",
-                "note",
-                "version",
-                "updated_by",
-                "updated_at",
-            ],
-            to_create,
-        )
-        update_many(
-            DataValue,
-            [
-                "value",
-                "prev_value",
-                "source",
-                "source_sentence",
-                "source_document",
-                "confirmed",
-                "version",
-                "updated_by",
-                "updated_at",
-            ],
-            to_update,
-        )
+        insert_many(DataValue, list(_NewValue._fields), list(to_create))
+        update_many(DataValue, list(_ChangedValue._fields[:-1]), list(to_update))
         record_many(actor=acting_user, entries=entries)
         rescoring.rescore_round(round)
     return written
