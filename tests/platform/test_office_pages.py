@@ -162,3 +162,15 @@ def test_the_league_table_ranks_only_published_evaluations_with_shared_ranks(cas
     first = next(r for r in rows if "甲市一县" in r)
     second = next(r for r in rows if "甲市二县" in r)
     assert '<td class="num">1</td>' in first and '<td class="num">—</td>' in second
+
+
+def test_the_audit_page_reads_as_sentences_with_region_names(cast):
+    office_client = _client(cast.prov_office)
+    office_client.post(
+        f"/rounds/{cast.round.pk}/extend/",
+        {"evaluation": cast.jia1.pk, "until": "2099-06-30", "reason": "网络故障"},
+    )
+    page = _text(office_client.get("/audit/"))
+    assert "为“" in page and "延长了填报截止时间" in page and "原因：网络故障" in page
+    assert "开启了评价轮次" in page and "甲市一县（990101）" in page
+    assert "{'" not in page  # no Python dicts

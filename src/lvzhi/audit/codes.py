@@ -205,8 +205,21 @@ def show_value(key: str, value: Any, object_type: str = "") -> str:
         return "、".join(show_value(key, v, object_type) for v in value) or "（空）"
     if isinstance(value, dict):
         return "，".join(f"{field_label(k)} {show_value(k, v)}" for k, v in value.items()) or "（空）"
+    if key in REGION_KEYS:
+        return _region_name(str(value))
     label = _choice_label(object_type, key, value) if object_type else None
     return label if label is not None else str(value)
+
+
+# Keys whose values are region codes: a person reads the region's name (and the code, to tell apart).
+REGION_KEYS = frozenset({"region", "regions", "codes", "owner_region"})
+
+
+def _region_name(code: str) -> str:
+    name = (
+        apps.get_model("regions", "Region").objects.filter(code=code).values_list("name", flat=True).first()
+    )
+    return f"{name}（{code}）" if name else code
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,12 @@ class Progress:
     total: Row
 
 
-def _visible(user: Any, rnd: Round) -> list[Evaluation]:
+def _visible(user: Any, rnd: Round, under: Region | None = None) -> list[Evaluation]:
+    qs = scoping.evaluations_for(user, Perm.VIEW).filter(round=rnd)
+    if under is not None:
+        qs = qs.filter(region__path__startswith=under.path)  # a city's page reads its counties only
     return list(
-        scoping.evaluations_for(user, Perm.VIEW)
-        .filter(round=rnd)
+        qs
         .select_related(None)
         .select_related("region")
         .only(
@@ -65,7 +67,7 @@ def _visible(user: Any, rnd: Round) -> list[Evaluation]:
 def progress(user: Any, rnd: Round, under: Region | None = None, now: datetime | None = None) -> Progress:
     """Counts per state, overdue and average total, per region one level below `under` (default: the
     highest region the user sees in this round)."""
-    evals = _visible(user, rnd)
+    evals = _visible(user, rnd, under)
     deadlines = fill_deadlines(rnd, [e.pk for e in evals])
     now = now or timezone.now()
     node = under or _top(user, rnd, evals)

@@ -286,11 +286,24 @@ def audit(request: HtmxRequest) -> HttpResponse:
     if until:
         qs = qs.filter(at__date__lte=until)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    from lvzhi.regions.models import Region
+
+    codes = {r.region_code for r in page if r.region_code}
+    region_names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
     tpl = "web/_audit_rows.html" if request.htmx else "web/audit.html"
     actions = sorted(((a.code, a.label) for a in ACTIONS.values()), key=lambda kv: kv[1])
     return render(
-        request, tpl, {"title": "审计日志", "page": page, "f": f, "query": query, "actions": actions}
+        request,
+        tpl,
+        {
+            "title": "审计日志",
+            "page": page,
+            "f": f,
+            "query": query,
+            "actions": actions,
+            "region_names": region_names,
+        },
     )
 
 
