@@ -154,7 +154,7 @@ def test_an_office_can_change_the_body_font_in_the_template(
 
 
 def test_the_chart_is_embedded_as_a_picture(seed_docx: dict[str, bytes]) -> None:
-    doc = opened(seed_docx["chongqing-banan-2023"])
+    doc = opened(seed_docx["zhejiang-wuxing-2019"])  # fully scored: a chart of its shares
     assert any(r.reltype.endswith("/image") for r in doc.part.rels.values())
 
 
@@ -169,3 +169,9 @@ def test_a_template_missing_a_style_is_named_in_the_error(
     monkeypatch.setattr(renderer, "template_path", lambda: broken)
     with pytest.raises(ValueError, match="缺少样式: 二级标题"):
         renderer.render_docx(seed_reports["yunnan-zhaotong-2024"])
+
+
+def test_no_chart_when_no_indicator_is_fully_scored(seed_docx: dict[str, bytes]) -> None:
+    # 巴南区: every section still waits for judgements, so no share can be charted (the table says 待评定)
+    doc = opened(seed_docx["chongqing-banan-2023"])
+    assert not any(r.reltype.endswith("/image") for r in doc.part.rels.values())

@@ -30,7 +30,7 @@ def test_the_print_page_is_a4_with_the_official_margins(seed_reports: dict[str, 
 
 
 def test_charts_are_inlined_and_nothing_is_linked(seed_reports: dict[str, ReportDocument]) -> None:
-    page = render_html(seed_reports["chongqing-banan-2023"])
+    page = render_html(seed_reports["zhejiang-wuxing-2019"])
     assert 'src="data:image/png;base64,' in page
     assert not re.search(r"(?:src|href)=\"(?!data:)", page)
 

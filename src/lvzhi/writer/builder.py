@@ -412,7 +412,7 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
             summary = _why_no_total(ctx)
         blocks.append(Block("para", summary))
         blocks.append(Block("table", rows=_score_rows(ctx)))
-        if charts and any(p.score is not None for p in ctx.indicators):
+        if charts and any(p.complete and p.score is not None for p in ctx.indicators):
             from lvzhi.writer.charts import score_chart
 
             blocks.append(Block("chart", "各项指标得分率", image=score_chart(ctx)))
