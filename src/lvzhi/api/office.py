@@ -23,6 +23,7 @@ from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, Issue, ValidationFailed
 from lvzhi.evaluations.models import Evaluation, SchemeVersion
 from lvzhi.regions.models import Region
+from lvzhi.site.downloads import download
 from lvzhi.site.request_types import ApiRequest
 
 MAX_SCHEME_BYTES = 2 * 1024 * 1024
@@ -220,12 +221,4 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
         if fmt not in ("xlsx", "csv"):
             raise scoping.NotFound("导出格式")
         table = results.result_table(request.auth, rnd, state or None)
-        if fmt == "csv":
-            response = HttpResponse(results.csv_bytes(table), content_type="text/csv; charset=utf-8")
-        else:
-            response = HttpResponse(
-                results.xlsx_bytes([table]),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f'attachment; filename="round-{rnd.pk}.{fmt}"'
-        return response
+        return download(results.table_bytes(table, fmt), f"round-{rnd.pk}.{fmt}")

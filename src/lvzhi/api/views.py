@@ -33,6 +33,7 @@ from lvzhi.evaluations.workflow import TRANSITIONS
 from lvzhi.evidence import services as evidence_services
 from lvzhi.evidence import storage
 from lvzhi.evidence.storage import FileRefused
+from lvzhi.site.downloads import content_type_of, download
 from lvzhi.site.errors import MAX_OFFSET, Id
 from lvzhi.site.request_types import ApiRequest
 
@@ -262,9 +263,7 @@ def get_round(request: ApiRequest, round_pk: int) -> Any:
 def round_template(request: ApiRequest, round_pk: int, region: str | None = None) -> HttpResponse:
     """下载本轮次的 Excel 填报模板（指定 region 时为该地区的逐项模板，否则为您可填报的全部地区）。"""
     data, name = entry.template_for(request.auth, round_pk, region)
-    response = HttpResponse(data, content_type=storage.CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = _attachment(name)
-    return response
+    return download(data, name)
 
 
 @rounds.post("/{int:round_pk}/import")
@@ -273,12 +272,6 @@ def round_import(request: ApiRequest, round_pk: int, file: File[UploadedFile]) -
     data = file.read(MAX_FILE_BYTES + 1)
     result = entry.import_workbook(request.auth, round_pk, data, file.name or "工作簿.xlsx")
     return {"regions": result.regions, "values_written": result.values_written}
-
-
-def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename*=UTF-8''{quote(name)}"
 
 
 # ---------------------------------------------------------------- evaluations, values, scores
@@ -519,9 +512,11 @@ def download_evidence(request: ApiRequest, evidence_pk: int) -> FileResponse:
     """下载证明材料文件。"""
     e = evidence_services.get_evidence_for(request.auth, evidence_pk)
     response = FileResponse(
-        storage.open_stored(e.file.sha256), content_type=storage.CONTENT_TYPES[e.file.kind]
+        storage.open_stored(e.file.sha256),
+        as_attachment=True,
+        filename=e.name,
+        content_type=content_type_of(e.name),
     )
-    response["Content-Disposition"] = _attachment(e.name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

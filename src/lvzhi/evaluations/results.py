@@ -128,6 +128,15 @@ def write_xlsx(tables: Sequence[Table], out: IO[bytes] | str) -> None:
     wb.save(out)
 
 
+def table_bytes(table: Table, fmt: str) -> bytes:
+    """One table as a csv or xlsx file."""
+    if fmt == "csv":
+        return csv_bytes(table)
+    if fmt == "xlsx":
+        return xlsx_bytes([table])
+    raise ValueError(f"只能导出 xlsx 或 csv，不能导出 {fmt}")
+
+
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     buf = io.BytesIO()
     write_xlsx(tables, buf)

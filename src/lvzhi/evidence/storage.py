@@ -25,13 +25,6 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 
 # Extension → kind. The kind must also be what the bytes say; the extension alone proves nothing.
 EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-}
 KIND_NAMES = {
     "pdf": "PDF",
     "docx": "Word (.docx)",

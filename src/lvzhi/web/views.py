@@ -19,6 +19,7 @@ from lvzhi.evaluations.fields import canonical
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, SchemeVersion, State, StateChange
 from lvzhi.evaluations.results import shared_ranks
+from lvzhi.site.downloads import download
 from lvzhi.site.errors import parse_date
 from lvzhi.site.request_types import HtmxRequest, UserRequest
 from lvzhi.web import pagecache, queries
@@ -345,7 +346,6 @@ def public(request: HttpRequest) -> HttpResponse:
 
 def public_report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """The published report of one region as pdf (only once its result is published)."""
-    from urllib.parse import quote
 
     from lvzhi.evaluations import reporting
 
@@ -356,10 +356,8 @@ def public_report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     )
     if ev is None:
         raise Http404("该地区的评价结果尚未发布")
-    response = HttpResponse(reporting.render(ev, "pdf"), content_type="application/pdf")
     filename = f"{ev.region.name}{ev.round.year}年度履行教育职责评价报告.pdf"
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download(reporting.render(ev, "pdf"), filename, inline=True)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

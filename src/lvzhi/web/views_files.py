@@ -5,8 +5,6 @@ Everything goes through the entry and evidence services (scoping, validation, au
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,27 +22,22 @@ from lvzhi.evaluations.errors import ActionError, ValidationFailed
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evidence import services as evidence
 from lvzhi.evidence import storage
+from lvzhi.site.downloads import content_type_of, download
 from lvzhi.site.request_types import HtmxRequest
 from lvzhi.web.evaluation_page import score_row_response
 from lvzhi.web.nexturl import safe_next
+from lvzhi.web.templatetags.lvzhi_web import domid
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = (
     60 * 1024 * 1024
 )  # the import itself refuses anything over its own limit, with the reason
-
-
-def _attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 @login_required
 def workbook_template(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's .xlsx template: one region's item rows (?region=code) or every region the user fills."""
     data, filename = entry.template_for(request.user, round_id, request.GET.get("region") or None)
-    return _attachment(data, filename, XLSX)
+    return download(data, filename)
 
 
 @login_required
@@ -115,14 +108,14 @@ def evidence_upload(request: HtmxRequest, pk: int, code: str) -> HttpResponse:
         messages.success(request, note)
     for problem in refused:
         messages.error(request, problem)
-    return redirect(back + f"#score-{code.replace('.', '_')}")
+    return redirect(back + f"#score-{domid(code)}")
 
 
 @login_required
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     """The evidence file, if its evaluation is visible to the user."""
     row = evidence.get_evidence_for(request.user, evidence_id)
-    content_type = storage.CONTENT_TYPES.get(row.file.kind, "application/octet-stream")
+    content_type = content_type_of(row.name)
     return FileResponse(
         storage.open_stored(row.file.sha256),
         as_attachment=True,

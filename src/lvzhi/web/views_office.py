@@ -27,6 +27,7 @@ from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, ValidationFailed
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, SchemeVersion
 from lvzhi.regions.models import Region
+from lvzhi.site.downloads import download
 
 LEVELS = [("县", "县级（各区县）"), ("市", "市级（各地市）"), ("", "全部下级")]
 # Batch steps the office takes on selected evaluations, each through its own action.
@@ -384,18 +385,7 @@ def round_export(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
     if state and state not in progress.STATES:
         raise Http404("没有这个状态")
     table = results.result_table(request.user, rnd, state)
-    if fmt == "csv":
-        body, kind = results.csv_bytes(table), "text/csv; charset=utf-8"
-    else:
-        body, kind = (
-            results.xlsx_bytes([table]),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = HttpResponse(body, content_type=kind)
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(rnd.name)}.{fmt}"
-    return response
+    return download(results.table_bytes(table, fmt), f"{rnd.name}.{fmt}")
 
 
 # ---------------------------------------------------------------- experts

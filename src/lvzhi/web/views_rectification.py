@@ -24,6 +24,7 @@ from lvzhi.notifications.models import Notification
 from lvzhi.rectification import actions as ra
 from lvzhi.rectification import ledger, queries
 from lvzhi.rectification.models import OVERDUE, EvidencePurpose, ProblemSource, ProblemState, Severity
+from lvzhi.site.downloads import download
 from lvzhi.site.request_types import UserRequest
 
 FILTERS = ("region", "source", "state")
@@ -104,15 +105,7 @@ def rectification_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("xlsx", "csv"):
         raise Http404("只能导出 xlsx 或 csv")
     table = ledger.ledger_table(request.user, **_filters(request))
-    if fmt == "csv":
-        response = HttpResponse(results.csv_bytes(table), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            results.xlsx_bytes([table]),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('整改台账')}.{fmt}"
-    return response
+    return download(results.table_bytes(table, fmt), f"整改台账.{fmt}")
 
 
 @login_required

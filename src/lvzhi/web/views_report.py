@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from csp.decorators import csp
 from django.contrib.auth.decorators import login_required
@@ -14,14 +13,12 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from lvzhi.accounts import scoping
 from lvzhi.entry.report_files import ReportUnreadable, report_text
 from lvzhi.evaluations import reporting, rescoring
+from lvzhi.site.downloads import download
 from lvzhi.site.request_types import HtmxRequest
 from lvzhi.web.annotate import annotated_html, marks_for
 from lvzhi.web.evaluation_page import page_context, score_rows
 
-CONTENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
+REPORT_FORMATS = ("docx", "pdf")
 
 
 @login_required
@@ -57,13 +54,10 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The drafted report as a docx or pdf file."""
     ev = scoping.get_evaluation_for(request.user, pk)
-    if fmt not in CONTENT_TYPES:
+    if fmt not in REPORT_FORMATS:
         raise Http404("只能下载 docx 或 pdf 格式")
     data = reporting.render(ev, fmt)
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-    filename = f"{ev.region.name}{ev.round.year}年度履行教育职责自评报告.{fmt}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download(data, f"{ev.region.name}{ev.round.year}年度履行教育职责自评报告.{fmt}")
 
 
 @login_required
