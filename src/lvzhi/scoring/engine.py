@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DecimalException, localcontext
 from typing import Any
 
@@ -280,6 +280,7 @@ class Scorer:
         names = {n.code: n.name for n in self.nodes}
         self.charge_names = {k: names[scheme.deductions[k].charge_to] for k in self.charged}
         self.quotas = any(g.quota is not None for g in scheme.grades)
+        self.grade_text = self._grade_text  # bound once: a recipe per region, formatted when read
 
     def _extra(self, where: int, k: int, ind: Indicator, section: str, ex: Explain) -> LeafFn:
         """A bonus or deduction item's function (one read from the score layers waits for the total)."""
@@ -372,12 +373,15 @@ class Scorer:
                     new_manual.pop(k, None)
                 else:
                     new_manual[k] = m
-            state.input = replace(
-                inp,
-                values=new_values,
-                previous=new_prev,
-                manual=new_manual,
-                layers=inp.layers if layers is None else layers,
+            # The constructor, not dataclasses.replace(): this runs on every save.
+            state.input = RegionInput(
+                inp.region,
+                inp.name,
+                new_values,
+                new_prev,
+                new_manual,
+                inp.earlier,
+                inp.layers if layers is None else layers,
             )
             # Fresh dicts: results handed out before keep showing the values they were scored on.
             state.cur, state.prv = dict(state.cur), Years(state.prv, before(state.prv))
@@ -775,13 +779,15 @@ class Scorer:
             leaves = [_rounded(o, q) for o in leaves]
             bonus_out = [_rounded(o, q) for o in bonus_out]
             ded_out = [_rounded(o, q) for o in ded_out]
-        taken: dict[int, Decimal] = {}  # charged deduction → the points its indicator could still give
+        # Charged deduction → the points its indicator could still give (a shared empty dict when none).
+        taken: dict[int, Decimal] = {} if self.charged else _NO_TAKEN
         if self.leaf_charges:
             leaves = list(leaves)
             for i, ds in self.leaf_charges.items():
                 leaves[i] = self._charge(leaves[i], ds, ded_out, taken)
         groups: list[Outcome] = [_PENDING] * len(self.groups)
         opens = [0] * len(self.groups)
+        group_charges = self.group_charges
         for g, points, leaf_kids, group_kids in self.groups:  # children before parents
             total = ZERO
             status = SCORED
@@ -801,7 +807,7 @@ class Scorer:
                     status = st
                 total += score or ZERO
             groups[g] = (total, status, None, (_group_text, (total, points, open_items)))
-            if g in self.group_charges:
+            if group_charges and g in group_charges:
                 groups[g] = self._charge(groups[g], self.group_charges[g], ded_out, taken)
             opens[g] = open_items
         outcomes = [leaves[x] if x >= 0 else groups[~x] for x in self.layout]
@@ -830,9 +836,16 @@ class Scorer:
         general_capped = min(general, d_cap) if d_cap is not None else general
         raw_total = max(ZERO, base + bonus - general_capped)
         total = raw_total.quantize(self.q_total, ROUND_HALF_UP) if self.q_total is not None else raw_total
-        grade_pos, trail, judged = self._grade(total, s.conditions, complete)
-        s.grade_pos = grade_pos
         grades = self.scheme.grades
+        grade_pos: int | None
+        if complete and grades and all(c.triggered is False for c in s.conditions):
+            # The usual case, inlined (it runs for every region): no condition triggered or open.
+            grade_pos = next((i for i, g in enumerate(grades) if total >= g.min), len(grades) - 1)
+            trail: tuple[Any, ...] = (grade_pos, grade_pos, (), 0, (), False)
+            judged = True
+        else:
+            grade_pos, trail, judged = self._grade(total, s.conditions, complete)
+        s.grade_pos = grade_pos
         grade = grades[grade_pos] if grade_pos is not None else None
         return RegionResult(
             s.input.region,
@@ -842,12 +855,12 @@ class Scorer:
             grade.name if grade else None,
             judged,
             bonus,
-            general_capped + sum(taken.values(), ZERO),
+            general_capped + sum(taken.values(), ZERO) if taken else general_capped,
             s.conditions,
             self.meta,
             [*outcomes, *bonus_out, *ded_out],
             s,
-            (self._grade_text, (raw_total, total, general, general_capped, trail, grade_pos is not None)),
+            (self.grade_text, (raw_total, total, general, general_capped, trail, grade_pos is not None)),
         )
 
     def _grade(
@@ -1010,6 +1023,7 @@ class Scorer:
 
 _PENDING: Outcome = (None, UNSCORED, "", None)
 _NO_REASONS: dict[str, Unavailable] = {}
+_NO_TAKEN: dict[int, Decimal] = {}  # never written: _charge() runs only for schemes with charged deductions
 
 
 def _layer_pending(cur: Env, prv: Env, scores: Mapping[str, ManualScore], reasons: object) -> Outcome:
