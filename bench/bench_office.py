@@ -2,7 +2,7 @@
 p95 beside the static stylesheet served by the same gunicorn in the same run (the ratio column).
 
 Builds a throwaway installation (SQLite file in a temporary LVZHI_VAR_DIR, or DATABASE_URL): a synthetic
-province of 2,850 counties in ~95 cities, the built-in statutory scheme, a round over every county with
+province of 2,850 counties in 95 cities of 30, the built-in statutory scheme, a round over every county with
 states, totals and every leaf's final score spread as in a real year; a 督导办 of the province logs in.
 Then concurrent clients request the drill-down (province → city, the clickable list behind a count), and
 fewer clients the .xlsx and .csv export of the whole round.
@@ -31,10 +31,24 @@ sys.path.insert(0, str(ROOT / "bench"))
 PASSWORD = "Bench-Office-2026!x"
 
 
+def _regions(n: int) -> list[dict[str, object]]:
+    """A synthetic province of n counties in cities of 30 (codes 99CC00 for cities, 9CCNNN for counties)."""
+    cities = -(-n // 30)
+    rows: list[dict[str, object]] = [{"code": "990000", "name": "合成省", "level": "省", "parent": None}]
+    rows += [
+        {"code": f"99{c:02d}00", "name": f"合成{c}市", "level": "市", "parent": "990000"}
+        for c in range(1, cities + 1)
+    ]
+    rows += [
+        {"code": f"9{i // 30 + 1:02d}{i % 30 + 1:03d}", "name": f"合成县{i + 1}", "level": "县"}
+        | {"parent": f"99{i // 30 + 1:02d}00"}
+        for i in range(n)
+    ]
+    return rows
+
+
 def populate(n: int) -> tuple[int, str]:
     """The round and the code of one city; returns (round id, city code)."""
-    from bench_platform import _regions
-
     from lvzhi.accounts.models import Role, RoleAssignment, User
     from lvzhi.evaluations import gateway
     from lvzhi.evaluations.actions import do_create_scheme_version, do_open_round
@@ -43,7 +57,7 @@ def populate(n: int) -> tuple[int, str]:
     from lvzhi.regions.services import upsert_regions
     from lvzhi.schemes.registry import builtin_files
 
-    upsert_regions(_regions(n))
+    upsert_regions(_regions(n))  # cities of 30 counties, as real ones are at most
     office = User.objects.create(username="bench-office")
     office.set_password(PASSWORD)
     office.save()

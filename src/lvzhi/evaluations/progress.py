@@ -50,18 +50,22 @@ class Progress:
     total: Row
 
 
-def _visible(user: Any, rnd: Round, under: Region | None = None) -> list[Evaluation]:
+@dataclass(frozen=True)
+class _Ev:
+    pk: int
+    state: str
+    total: Decimal | None
+    code: str
+    path: str
+
+
+def _visible(user: Any, rnd: Round, under: Region | None = None) -> list[_Ev]:
+    # Plain tuples, not model instances: a national round has thousands of rows and the page needs five fields.
     qs = scoping.evaluations_for(user, Perm.VIEW).filter(round=rnd)
     if under is not None:
         qs = qs.filter(region__path__startswith=under.path)  # a city's page reads its counties only
-    return list(
-        qs
-        .select_related(None)
-        .select_related("region")
-        .only(
-            "pk", "state", "total", "grade", "region__code", "region__name", "region__path", "region__level"
-        )
-    )
+    fields = ("pk", "state", "total", "region__code", "region__path")
+    return [_Ev(*row) for row in qs.select_related(None).values_list(*fields)]
 
 
 def progress(user: Any, rnd: Round, under: Region | None = None, now: datetime | None = None) -> Progress:
@@ -74,31 +78,30 @@ def progress(user: Any, rnd: Round, under: Region | None = None, now: datetime |
     depth = node.path.count("/")
     child_codes: dict[str, str] = {}  # an evaluated region's code → the code of the child row it falls under
     for e in evals:
-        if not e.region.path.startswith(node.path) or e.region.path == node.path:
+        if not e.path.startswith(node.path) or e.path == node.path:
             continue
-        parts = e.region.path.strip("/").split("/")
-        child_codes[e.region.code] = parts[depth - 1]
+        child_codes[e.code] = e.path.strip("/").split("/")[depth - 1]
     children = {r.code: r for r in Region.objects.filter(code__in=set(child_codes.values()))}
     rows = {code: Row(region) for code, region in children.items()}
     total = Row(node)
     for e in evals:
-        code = child_codes.get(e.region.code)
+        code = child_codes.get(e.code)
         if code is None:
             continue
         late = is_overdue(e.state, deadlines.get(e.pk), now)
         rows[code].add(e.state, e.total, late)
-        rows[code].leaf = rows[code].leaf or code == e.region.code
+        rows[code].leaf = rows[code].leaf or code == e.code
         total.add(e.state, e.total, late)
     trail = _trail(rnd.owner_region, node)
     return Progress(node, trail, sorted(rows.values(), key=lambda r: r.region.code), total)
 
 
-def _top(user: Any, rnd: Round, evals: list[Evaluation]) -> Region:
+def _top(user: Any, rnd: Round, evals: list[_Ev]) -> Region:
     """The round's owner if the user sees the whole round's subtree, else the deepest common region."""
     owner = rnd.owner_region
     if scoping.rounds_for(user, Perm.MANAGE).filter(pk=rnd.pk).exists() or scoping.is_admin(user):
         return owner
-    paths = [e.region.path.strip("/").split("/") for e in evals]
+    paths = [e.path.strip("/").split("/") for e in evals]
     if not paths:
         return owner
     common: list[str] = []
