@@ -81,3 +81,19 @@ def test_the_two_no_decreases_are_stated_when_the_data_has_both(
 ) -> None:
     assert "落实了“两个只增不减”" in seed_reports["yunnan-zhaotong-2024"].text()
     assert "两个只增不减" not in seed_reports["zhejiang-wuxing-2019"].text()  # no per-student figure
+
+
+def test_a_figure_given_as_a_bound_is_a_matter_to_verify_not_a_failure(
+    seed_reports: dict[str, ReportDocument],
+) -> None:
+    text = seed_reports["heilongjiang-county-2024"].text()
+    problems = text.split("三、存在的主要问题")[1].split("四、下步工作打算")[0]
+    assert "教师网络学习空间开通率为90%以上" in problems and "需以确切数据核实" in problems
+    assert "未达标" not in problems
+
+
+def test_a_judged_indicator_that_lost_points_says_what_it_scored(
+    seed_reports: dict[str, ReportDocument],
+) -> None:
+    text = seed_reports["zhejiang-wuxing-2019"].text()
+    assert "“教育布局专项规划与学校建设”自评得2分（满分4分）。" in text

@@ -290,28 +290,55 @@ def finding(it: ItemResult, node: Indicator | None, stats: Mapping[str, Stat]) -
     return f"{current.name}{shown}，{verb}{against}", against
 
 
+# Qualifiers that make a figure a lower bound: the true value may meet a target the bound misses.
+_LOWER_BOUNDS = ("以上", "余", "多", "超", "超过", "逾")
+
+
 def _lost_problem(
-    it: ItemResult, top: Indicator, stats: Mapping[str, Stat], node: Indicator | None = None
+    it: ItemResult,
+    top: Indicator,
+    stats: Mapping[str, Stat],
+    node: Indicator | None = None,
+    judged: str = "",
 ) -> ProblemItem:
+    """A problem drafted from the points a leaf lost: what the data shows against the target, or the
+    judgement's own words; a figure the source gives only as a bound is a matter to verify, not a failure."""
     lost = it.points - (it.score or Decimal(0))
     said = [
-        f"{'上年' if v.previous else ''}{v.name}为{numbers.quantity(_shown(v.code, v.value, stats), v.unit)}"
+        f"{'上年' if v.previous else ''}{v.name}为"
+        + numbers.quantity(
+            _shown(v.code, v.value, stats), v.unit, "" if v.previous else _qualifier(v.code, stats)
+        )
         for v in it.inputs
         if v.value is not None and v.unit != "是否"
     ]
     detail = "，".join(dict.fromkeys(said))
     found, against = finding(it, node, stats)
-    if found:
+    bounded = any(_qualifier(v.code, stats) in _LOWER_BOUNDS for v in it.inputs if not v.previous)
+    if bounded:
+        text = f"“{it.name}”所依据的数据为约数（{detail}），按其下限评分失{numbers.score(lost)}，需以确切数据核实。"
+        evidence = detail
+        measure = f"核实“{it.name}”所需的确切数据，据实评定。"
+    elif found:
         # the figure against its target, in the same words in the text, the 依据 and the measure
         text = f"{found}，“{it.name}”失{numbers.score(lost)}。"
         evidence = found
         measure = f"对照“{it.name}”的要求，明确责任单位和完成时限，推动相关指标达到{against}。"
+    elif judged:
+        text = f"“{it.name}”自评得{numbers.score(it.score or Decimal(0))}（满分{numbers.score(it.points)}）。"
+        evidence = judged
+        measure = f"针对“{it.name}”的失分原因制定整改措施，明确责任单位和完成时限。"
     else:
         text = f"“{it.name}”未达标" + (f"，{detail}" if detail else "") + "。"
         evidence = detail or ("人工评定" if not _IDENTIFIER.search(it.explanation) else "")
         measure = f"对照“{it.name}”要求制定整改措施，限期整改到位。"
     codes = tuple(dict.fromkeys(v.code for v in it.inputs))
     return ProblemItem(f"{top.code} {top.name}", text, evidence, measure, None, lost, codes)
+
+
+def _qualifier(code: str, stats: Mapping[str, Stat]) -> str:
+    stat = stats.get(code)
+    return stat.qualifier if stat is not None else ""
 
 
 @functools.cache
@@ -380,7 +407,9 @@ def context_from(
                 )
             )
             if it.status == SCORED and it.score is not None and it.score < it.points:
-                drafted.append(_lost_problem(it, top, stats, nodes.get(it.code)))
+                manual = region.manual.get(it.code)
+                judged = manual.justification if manual is not None else ""
+                drafted.append(_lost_problem(it, top, stats, nodes.get(it.code), judged))
         head = next((it for it in items if it.code == top.code), None)
         parts.append(
             IndicatorPart(
