@@ -20,7 +20,7 @@ from django.db import transaction
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Forbidden, Perm
-from lvzhi.entry.report_files import REPORT_SUFFIXES
+from lvzhi.entry.report_files import REPORT_SUFFIXES, ReportUnreadable, read_limited
 from lvzhi.jobs.context import JobContext, Outcome
 from lvzhi.jobs.models import Job, ReportReading
 
@@ -182,7 +182,6 @@ def _match(member: str, by_code: dict[str, Any], by_name: dict[str, Any]) -> Any
 
 
 def _run_readings(ctx: JobContext) -> Outcome:
-    from lvzhi.reader.extract import ExtractError, extract
     from lvzhi.reader.pipeline import analyse
 
     job = ctx.job
@@ -213,8 +212,9 @@ def _run_readings(ctx: JobContext) -> Outcome:
             path = Path(tmp) / f"{k}{PurePosixPath(shown).suffix.lower()}"
             path.write_bytes(zf.read(m))
             try:
-                text = extract(path).text
-            except ExtractError as exc:
+                # In a child process with memory and time limits, like a report uploaded on the reader page.
+                text = read_limited(path, shown)
+            except ReportUnreadable as exc:
                 problems.append(f"{shown}：无法读取（{str(exc).replace(str(path), shown)}）")
                 continue
             analysis = analyse(text)

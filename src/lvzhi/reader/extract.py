@@ -238,6 +238,28 @@ _BLOCK = {
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+# Real pages nest a few dozen elements deep; the clean-up below looks at each element's text, which costs
+# depth × size, so a page nested thousands deep would take minutes. Measured first, in one linear pass
+# (libxml2's pull parser itself reports at most 256 levels, so the limit must stay below that).
+MAX_HTML_DEPTH = 200
+
+
+def _check_html_depth(text: str, name: str) -> None:
+    from lxml import etree
+
+    parser = etree.HTMLPullParser(events=("start", "end"))
+    depth = deepest = 0
+    for start in range(0, len(text), 1 << 16):
+        parser.feed(text[start : start + (1 << 16)])
+        for event, _ in parser.read_events():
+            depth += 1 if event == "start" else -1
+            deepest = max(deepest, depth)
+        if deepest > MAX_HTML_DEPTH:
+            raise ExtractError(
+                f"文件“{name}”的网页结构嵌套超过 {MAX_HTML_DEPTH} 层，不像是一份报告 (HTML nested too deep)"
+            )
+
+
 def _html(raw: bytes, name: str) -> tuple[str, str]:
     from bs4 import BeautifulSoup, Comment
 
@@ -258,6 +280,7 @@ def _html(raw: bytes, name: str) -> tuple[str, str]:
             text = None
     if text is None:
         text, encoding = decode_text(raw, name)
+    _check_html_depth(text, name)
     soup = BeautifulSoup(text, "lxml")
     for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
         c.extract()
@@ -345,10 +368,32 @@ def _block_text(root: Any) -> str:
 # ---------------------------------------------------------------- DOCX
 
 
+# The XML of a long report's docx unpacks to a few MB; python-docx holds every part as a tree (about ten
+# times its size in memory), so a small file unpacking to far more is refused before it is parsed.
+MAX_DOCX_XML = 30 * 1024 * 1024
+MAX_DOCX_RATIO = 100
+
+
+def _check_docx_size(raw: bytes, name: str) -> None:
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ExtractError(f"文件“{name}”不是有效的 Word(docx) 文档或已损坏 (bad docx: {exc})") from exc
+    xml = [i for i in infos if i.filename.endswith((".xml", ".rels"))]
+    unpacked = sum(i.file_size for i in xml)
+    packed = max(1, sum(i.compress_size for i in xml))
+    if unpacked > MAX_DOCX_XML or (unpacked > 1024 * 1024 and unpacked / packed > MAX_DOCX_RATIO):
+        raise ExtractError(
+            f"文件“{name}”解压后的文档内容有 {unpacked / 1048576:.0f} MB（压缩比 {unpacked / packed:.0f}），"
+            f"超过 {MAX_DOCX_XML // 1048576} MB 上限，疑似压缩炸弹 (docx unpacks too large)"
+        )
+
+
 def _docx(raw: bytes, name: str) -> str:
     import docx
     from docx.table import Table
 
+    _check_docx_size(raw, name)
     try:
         document = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
