@@ -382,7 +382,7 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
     profile = profile_paragraphs(ctx)
     blocks.extend(Block("para", text, role="figures") for text in profile)
     if not profile:
-        blocks.append(Block("para", "【请填写本地区学校、学生、教师和教育经费等基本情况】"))
+        blocks.append(Block("para", "【请填写学校、学生、教师和经费等基本情况】"))
 
     heading("履职情况")
     for i, part in enumerate(ctx.indicators, 1):
@@ -392,9 +392,8 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
         if part.narrative:
             blocks.extend(Block("para", p.strip()) for p in part.narrative.splitlines() if p.strip())
         elif not figures and not findings:
-            topics = "、".join(re.split(r"[，,、；;。（(]", name)[0] for _, name in part.sub[:3])
-            hint = f"围绕{topics}等方面" if topics else ""
-            blocks.append(Block("para", f"【请填写{hint}采取的主要措施和取得的成效】"))
+            # short enough for the reader to flag as a placeholder; the heading names the subject
+            blocks.append(Block("para", "【请填写本项采取的主要措施和取得的成效】"))
         if figures:
             blocks.append(Block("para", figures, role="figures"))
         if findings:  # the data against the scheme's targets (the targets are the scheme's, not data)
