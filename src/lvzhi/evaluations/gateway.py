@@ -174,8 +174,7 @@ class EvaluationResult:
     total: Decimal | None
     grade: str
     leaves: dict[str, LeafResult]
-    # bonus, deductions, vetoes, caps, subtotals — JSON-ready; None when not asked for (scores unchanged)
-    summary: dict[str, Any] | None
+    summary: dict[str, Any]  # bonus, deductions, vetoes, caps, subtotals — JSON-ready
 
 
 @functools.lru_cache(maxsize=16)
@@ -216,9 +215,8 @@ def score_regions(text: str, inputs: list[EvaluationInput]) -> dict[int, Evaluat
     return {inp.key: _converted(res) for inp, res in zip(inputs, results, strict=True)}
 
 
-def _converted(res: Any, leaves: frozenset[str] | None = None, summary: bool = True) -> EvaluationResult:
-    """The engine's result as the platform stores it; only `leaves` (all if None), without the summary
-    (None) when `summary` is False."""
+def _converted(res: Any, leaves: frozenset[str] | None = None) -> EvaluationResult:
+    """The engine's result as the platform stores it, with only `leaves` (all if None)."""
     leaves_out: dict[str, LeafResult] = {}
     groups: dict[str, str | None] = {}
     for item in res.items:
@@ -242,8 +240,6 @@ def _converted(res: Any, leaves: frozenset[str] | None = None, summary: bool = T
                 for iv in item.inputs
             ],
         )
-    if not summary:
-        return EvaluationResult(res.total, res.grade_name or res.grade or "", leaves_out, None)
     about = {
         "grade_code": res.grade,
         "grade_name": res.grade_name,
@@ -290,12 +286,13 @@ class RoundScores:
     def all(self) -> dict[int, EvaluationResult]:
         return {key: _converted(res) for key, res in zip(self.keys, self.results, strict=True)}
 
-    def change(self, new: EvaluationInput) -> dict[int, EvaluationResult]:
-        """Take one evaluation's new inputs; the results of it and of every peer whose outcome changed.
+    def change(self, new: EvaluationInput) -> tuple[dict[int, EvaluationResult], dict[int, dict[str, str]]]:
+        """Take one evaluation's new inputs: (the results of it and of every peer one of whose scores changed,
+        the new rank explanations of the peers whose scores stayed but whose explanation moved).
 
-        A peer's result holds only its rank leaves, and a summary only when one of its scores changed (a
-        peers'-average rule rewrites every peer's explanation on most changes: converting their whole
-        results each time would cost more than all the rest of the save)."""
+        A peer's result holds only its rank leaves. A peers'-average rule names the average in every peer's
+        explanation, so most changes move all of them: for those peers only the text is handed back, since
+        converting whole results each time would cost more than all the rest of the save."""
         old = self.inputs[new.key]
         values = {
             k: new.values.get(k)
@@ -327,11 +324,14 @@ class RoundScores:
                 layers=new.layers if old.layers != new.layers else None,
             )
         out = {new.key: _converted(self.results[self.position[new.key]])}
+        explained: dict[int, dict[str, str]] = {}
         for i, res in enumerate(self.results):
             key = self.keys[i]
             if key == new.key:
                 continue
             now = self._outcome(res)
-            if now != before[i]:
-                out[key] = _converted(res, self.rank, summary=now[0] != before[i][0])
-        return out
+            if now[0] != before[i][0]:
+                out[key] = _converted(res, self.rank)
+            elif now[1] != before[i][1]:
+                explained[key] = {res.items[j].code: res.items[j].explanation for j in self.rank_items}
+        return out, explained

@@ -110,21 +110,15 @@ def rescore(evaluation: Evaluation) -> None:
         _score(evaluation.round, [evaluation])
 
 
-class _Unchanged:
-    """A peer whose scores stayed (its rank explanation moved): _store reads only its id."""
-
-    __slots__ = ("pk",)
-
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
-
-
 class _Peers:
-    """A round's results in this process, current at the round's `stamp`."""
+    """A round's results in this process, current at the round's `stamp`, and the ids of its rank rows."""
 
-    def __init__(self, scores: gateway.RoundScores, stamp: int) -> None:
+    def __init__(
+        self, scores: gateway.RoundScores, stamp: int, rank_rows: dict[tuple[int, str], int]
+    ) -> None:
         self.scores = scores
         self.stamp = stamp
+        self.rank_rows = rank_rows
 
 
 # Ranked rounds' results held by this process (a few rounds: a national round's take tens of MB).
@@ -171,31 +165,42 @@ def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> Non
     round = evaluation.round
     text = round.scheme_version.yaml_text
     held = _caught_up(round, text, evaluation.pk)
+    rank = tuple(leaf for leaf in info.leaves if leaf.kind == "rank")
     if held is None:
         # First save of this round in this process (or after a full re-score): score the whole round once,
-        # write what differs, and keep the results for the next saves.
+        # write what differs, and keep the results (and the rank rows' ids) for the next saves.
         everyone = list(Evaluation.objects.filter(round=round).select_related("region"))
         inputs, rows = _inputs(round, everyone, whole_round=True)
         scores = gateway.RoundScores(text, inputs)
         _store(everyone, scores.all(), rows, {e.pk: info.leaves for e in everyone})
-        held = _Peers(scores, 0)
+        rank_rows = {
+            (ev_id, code): pk
+            for ev_id, code, pk in ItemScore.objects.filter(
+                evaluation__round=round, indicator_code__in=[leaf.code for leaf in rank]
+            ).values_list("evaluation_id", "indicator_code", "pk")
+        }
+        held = _Peers(scores, 0, rank_rows)
     else:
         inputs, rows = _inputs(round, [evaluation])
-        results = held.scores.change(inputs[0])
+        results, explained = held.scores.change(inputs[0])
+        # Peers whose scores stayed: only their rank explanation is rewritten, by row id, without reading
+        # the rows (they hold what this copy held before the change: the stamps guarantee it).
+        update_many(
+            ItemScore,
+            ["explanation"],
+            [
+                (text_, held.rank_rows[(pk, code)])
+                for pk, by_code in explained.items()
+                for code, text_ in by_code.items()
+            ],
+        )
         others = [pk for pk in results if pk != evaluation.pk]
-        rank = tuple(leaf for leaf in info.leaves if leaf.kind == "rank")
         for t in ItemScore.objects.filter(
             evaluation_id__in=others, indicator_code__in=[leaf.code for leaf in rank]
         ).values_list(*_Row._fields):
             row = _Row(*t)
             rows[row.evaluation_id][row.indicator_code] = row
-        # Peers whose scores stayed need no evaluation row: only their rank rows are rewritten.
-        retotalled = [pk for pk in others if results[pk].summary is not None]
-        changed: list[Any] = [  # evaluations, and stand-ins for peers whose own row stays
-            evaluation,
-            *Evaluation.objects.filter(pk__in=retotalled),
-            *(_Unchanged(pk) for pk in others if results[pk].summary is None),
-        ]
+        changed = [evaluation, *Evaluation.objects.filter(pk__in=others)]
         _store(
             changed, results, rows, {e.pk: (info.leaves if e.pk == evaluation.pk else rank) for e in changed}
         )
@@ -346,7 +351,7 @@ def _earlier_years(
 
 
 def _store(
-    evaluations: list[Any],
+    evaluations: list[Evaluation],
     results: Mapping[int, gateway.EvaluationResult],
     rows: dict[int, dict[str, _Row]],
     leaves: Mapping[int, tuple[gateway.Leaf, ...] | list[gateway.Leaf]],
@@ -403,8 +408,6 @@ def _store(
             if new != old:
                 row_updates.append((*new, row.pk))
         summary = res.summary
-        if summary is None:
-            continue  # a peer whose scores stayed: only its rank explanation changed
         if (e.total, e.grade, e.result) != (res.total, res.grade, summary) or e.scored_at is None:
             ev_updates.append((res.total, res.grade, summary, now, e.pk))
         e.total, e.grade, e.result, e.scored_at = res.total, res.grade, summary, now
