@@ -35,7 +35,10 @@ def _literals(node: ast.expr) -> list[str] | None:
 
 
 def codes_written_in_source() -> tuple[dict[str, list[str]], list[str]]:
-    """Every audit action code the source writes (code → where), and the places whose code is not literal."""
+    """Every audit action code the source writes (code → where), and the places whose code is not literal.
+
+    record(action=name) inside a helper is fine when its callers pass the literal code as `action=`.
+    """
     used: dict[str, list[str]] = {}
     opaque: list[str] = []
     for path in sorted(SRC.rglob("*.py")):
@@ -46,8 +49,14 @@ def codes_written_in_source() -> tuple[dict[str, list[str]], list[str]]:
             found: list[tuple[int, ast.expr]] = []
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                if name in RECORDERS:
-                    found += [(node.lineno, k.value) for k in node.keywords if k.arg == "action"]
+                for k in node.keywords:
+                    if k.arg != "action":
+                        continue
+                    if name in RECORDERS and not isinstance(k.value, ast.Name):
+                        found.append((node.lineno, k.value))
+                    elif isinstance(k.value, ast.Constant) and "." in str(k.value.value):
+                        # A code handed to a helper that records it (or a filter on codes): written here.
+                        found.append((node.lineno, k.value))
             elif isinstance(node, ast.Dict):
                 # record_many entries: {"action": "value.import", "obj": …}
                 found += [

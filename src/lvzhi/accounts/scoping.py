@@ -8,18 +8,21 @@ but not change raise PermissionDenied.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.audit.models import AuditRecord
 from lvzhi.regions.models import Region
 from lvzhi.site.errors import parse_id
+
+_M = TypeVar("_M", bound=Model)
 
 if TYPE_CHECKING:
     from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
@@ -163,18 +166,21 @@ def can(user: Any, evaluation: Evaluation, perm: Perm | str) -> bool:
     return evaluations_for(user, perm).filter(pk=evaluation.pk).exists()
 
 
+def _get_for(scoped: Callable[[Perm], QuerySet[_M]], raw_id: Any, perm: Perm, what: str, kind: str) -> _M:
+    """One row by id: NotFound unless the user may see it (an id outside the scope does not exist for them),
+    Forbidden unless the user also holds `perm` on it."""
+    pk = parse_id(raw_id)
+    found = scoped(Perm.VIEW).filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise NotFound(what)
+    if perm != Perm.VIEW and not scoped(perm).filter(pk=pk).exists():
+        raise Forbidden(f"您没有对{kind}“{found}”执行此操作的权限 (permission denied: {perm.value})")
+    return found
+
+
 def get_evaluation_for(user: Any, evaluation_id: Any, perm: Perm | str = Perm.VIEW) -> Evaluation:
     """The evaluation if the user may see it (else NotFound) and holds `perm` on it (else Forbidden)."""
-    pk = parse_id(evaluation_id)
-    if pk is None:
-        raise NotFound("评价")
-    evaluation = evaluations_for(user, Perm.VIEW).filter(pk=pk).first()
-    if evaluation is None:
-        raise NotFound("评价")
-    perm = Perm(perm)
-    if perm != Perm.VIEW and not can(user, evaluation, perm):
-        raise Forbidden(f"您没有对“{evaluation}”执行此操作的权限 (permission denied: {perm.value})")
-    return evaluation
+    return _get_for(lambda p: evaluations_for(user, p), evaluation_id, Perm(perm), "评价", "")
 
 
 def rounds_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Round]:
@@ -197,16 +203,7 @@ def rounds_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Round]:
 
 def get_round_for(user: Any, round_id: Any, perm: Perm | str = Perm.VIEW) -> Round:
     """The round if visible (else NotFound) and the user holds `perm` on it (else Forbidden)."""
-    pk = parse_id(round_id)
-    if pk is None:
-        raise NotFound("评价轮次")
-    rnd = rounds_for(user, Perm.VIEW).filter(pk=pk).first()
-    if rnd is None:
-        raise NotFound("评价轮次")
-    perm = Perm(perm)
-    if perm != Perm.VIEW and not rounds_for(user, perm).filter(pk=pk).exists():
-        raise Forbidden(f"您没有对评价轮次“{rnd}”执行此操作的权限")
-    return rnd
+    return _get_for(lambda p: rounds_for(user, p), round_id, Perm(perm), "评价轮次", "评价轮次")
 
 
 def get_region_for(user: Any, code: str) -> Region:

@@ -184,6 +184,15 @@ def _act(action: Any, **kwargs: Any) -> Any:
         raise _explain(exc) from exc
 
 
+def _role_change(username: str, role: str, acting: str, region: str | None) -> tuple[Any, Any, Any]:
+    """The user, the acting user and the region of a role to grant or revoke (the role checked first)."""
+    from lvzhi.accounts.models import Role
+
+    if role not in Role.values:
+        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
+    return _user(username), _actor(acting), _region(region)
+
+
 def user_grant(
     username: Annotated[str, typer.Argument(help="用户名")],
     role: Annotated[str, typer.Option(help=ROLE_HELP)],
@@ -195,9 +204,7 @@ def user_grant(
     from lvzhi.accounts import actions
     from lvzhi.accounts.models import Role
 
-    if role not in Role.values:
-        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
-    user, actor, where = _user(username), _actor(acting), _region(region)
+    user, actor, where = _role_change(username, role, acting, region)
     _act(actions.do_grant_role, acting_user=actor, user=user, role=role, region=where)
     typer.echo(f"已授予 {username} 角色 {Role(role).label}。")
 
@@ -213,9 +220,7 @@ def user_revoke(
     from lvzhi.accounts import actions
     from lvzhi.accounts.models import Role, RoleAssignment
 
-    if role not in Role.values:
-        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
-    user, actor, where = _user(username), _actor(acting), _region(region)
+    user, actor, where = _role_change(username, role, acting, region)
     assignment = RoleAssignment.objects.filter(user=user, role=role, region=where).first()
     if assignment is None:
         place = f"（{where.name}）" if where is not None else ""

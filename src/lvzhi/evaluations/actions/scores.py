@@ -53,6 +53,24 @@ def _check_version(row: ItemScore, expected_version: int | None, who: str) -> No
         )
 
 
+def _rescore_and_record(
+    acting_user: Any, ev: Evaluation, row: ItemScore, leaf: gateway.Leaf, before: Any, *, action: str
+) -> ItemScore:
+    """Re-score (which sets the final score, the engine's, and the discrepancy flag), then audit the row."""
+    rescoring.rescore(ev)
+    row.refresh_from_db()
+    record(
+        actor=acting_user,
+        action=action,
+        obj=ev,
+        object_repr=f"{ev} · {leaf.code} {leaf.name}",
+        region_code=ev.region.code,
+        before=before,
+        after={"indicator": leaf.code, **_score_snapshot(row)},
+    )
+    return row
+
+
 def _score_snapshot(row: ItemScore) -> dict[str, Any]:
     return {
         "self_level": row.self_level,
@@ -108,19 +126,7 @@ def do_set_self_score(
         row.self_justification = written_text(justification)  # invisible-only counts as missing
         row.version += 1
         row.save()
-        # Re-scoring sets the final score (the engine's) and the discrepancy flag the record shows.
-        rescoring.rescore(ev)
-        row.refresh_from_db()
-        record(
-            actor=acting_user,
-            action="score.self",
-            obj=ev,
-            object_repr=f"{ev} · {leaf.code} {leaf.name}",
-            region_code=ev.region.code,
-            before=before,
-            after={"indicator": leaf.code, **_score_snapshot(row)},
-        )
-        return row
+        return _rescore_and_record(acting_user, ev, row, leaf, before, action="score.self")
 
 
 def do_set_review(
@@ -167,19 +173,7 @@ def do_set_review(
         ExpertAssignment.objects.filter(
             round_id=ev.round_id, region_id=ev.region_id, expert=acting_user
         ).update(review_completed_at=None)
-        # Re-scoring sets the final score (the engine's) and the discrepancy flag the record shows.
-        rescoring.rescore(ev)
-        row.refresh_from_db()
-        record(
-            actor=acting_user,
-            action="score.review",
-            obj=ev,
-            object_repr=f"{ev} · {leaf.code} {leaf.name}",
-            region_code=ev.region.code,
-            before=before,
-            after={"indicator": leaf.code, **_score_snapshot(row)},
-        )
-        return row
+        return _rescore_and_record(acting_user, ev, row, leaf, before, action="score.review")
 
 
 def review_gaps(evaluation: Evaluation) -> list[Issue]:
