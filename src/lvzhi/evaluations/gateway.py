@@ -236,6 +236,7 @@ def _converted(res: Any, leaves: frozenset[str] | None = None) -> EvaluationResu
                     "value": _plain(iv.value),
                     "unit": iv.unit,
                     "previous": iv.previous,
+                    "years": iv.years,  # how many years before the evaluated one (0, 1, 2 …)
                 }
                 for iv in item.inputs
             ],

@@ -276,7 +276,7 @@ def finding(it: ItemResult, node: Indicator | None, stats: Mapping[str, Stat]) -
     try:
         against = "目标" + numbers.quantity(Decimal(rule.target.text.strip()), current.unit)
     except ArithmeticError:
-        last = next((v for v in it.inputs if v.code == code and v.previous), None)
+        last = next((v for v in it.inputs if v.code == code and v.years == 1), None)
         if rule.target.single_name is not None or last is None or last.value is None:
             return "", ""
         if stat is None or stat.previous_derived or qualifier:
@@ -294,6 +294,11 @@ def finding(it: ItemResult, node: Indicator | None, stats: Mapping[str, Stat]) -
 _LOWER_BOUNDS = ("以上", "余", "多", "超", "超过", "逾")
 
 
+def _year_word(years: int) -> str:
+    """How a report names the year of a value a rule read: this year's plainly, then 上年, 2年前 …"""
+    return "" if years == 0 else "上年" if years == 1 else f"{years}年前"
+
+
 def _lost_problem(
     it: ItemResult,
     top: Indicator,
@@ -305,7 +310,7 @@ def _lost_problem(
     judgement's own words; a figure the source gives only as a bound is a matter to verify, not a failure."""
     lost = it.points - (it.score or Decimal(0))
     said = [
-        f"{'上年' if v.previous else ''}{v.name}为"
+        f"{_year_word(v.years)}{v.name}为"
         + numbers.quantity(
             _shown(v.code, v.value, stats), v.unit, "" if v.previous else _qualifier(v.code, stats)
         )
