@@ -174,3 +174,17 @@ def test_the_audit_page_reads_as_sentences_with_region_names(cast):
     assert "为“" in page and "延长了填报截止时间" in page and "原因：网络故障" in page
     assert "开启了评价轮次" in page and "甲市一县（990101）" in page
     assert "{'" not in page  # no Python dicts
+
+
+def test_the_workbench_shows_each_task_with_its_deadline_and_what_is_left(cast):
+    actions.do_update_round(
+        acting_user=cast.prov_office,
+        round=cast.round,
+        fill_deadline=timezone.now() + timedelta(days=2, hours=1),
+    )
+    cast.advance(cast.jia1, State.FILLING)
+    assert "（还剩 2 天）" in _text(_client(cast.jia1_filler).get("/"))
+    actions.do_update_round(
+        acting_user=cast.prov_office, round=cast.round, fill_deadline=timezone.now() - timedelta(hours=1)
+    )
+    assert "（逾期）" in _text(_client(cast.jia1_filler).get("/"))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -263,6 +265,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         raise Http404("没有这个状态")
     overdue = request.GET.get("overdue") == "1"
     listing = None
+    listing_page = None
     if state or overdue or (view.rows and all(r.leaf for r in view.rows)):
         now = timezone.now()
         listing = [
@@ -277,6 +280,9 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
             )
             for e, deadline, late in progress.evaluations_in(request.user, rnd, view.node, state, overdue)
         ]
+        # A count of a national round may stand for hundreds of regions: 100 a page.
+        listing_page = Paginator(listing, 100).get_page(request.GET.get("page"))
+        listing = list(listing_page)
     ctx = {
         "title": rnd.name,
         "round": rnd,
@@ -286,6 +292,10 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "state": state,
         "overdue": overdue,
         "listing": listing,
+        "listing_page": listing_page,
+        "page_query": "&".join(
+            f"{k}={quote(v)}" for k, v in request.GET.items() if k in ("region", "state", "overdue")
+        ),
         "extendable": [e for e, _, _, _ in listing or [] if e.state in office.OWING_STATES],
         "batch": [(k, v[0]) for k, v in BATCH.items()],
         "region_code": view.node.code,

@@ -66,3 +66,22 @@ def rule_kind(kind: Any) -> str:
 
 register.filter("action_label", action_label)
 register.filter("audit_sentence", describe_record)
+
+
+@register.filter
+def deadline_note(evaluation: Any) -> str:
+    """填报截止 of one evaluation as a list shows it: the date (an extension's if granted), and 逾期 or the
+    days left while the region still owes its submission."""
+    from django.utils import timezone
+
+    from lvzhi.evaluations.actions.office import OWING_STATES, fill_deadline_of, is_overdue
+
+    deadline = fill_deadline_of(evaluation)
+    if deadline is None:
+        return "—"
+    when = timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+    if is_overdue(evaluation.state, deadline):
+        return f"{when}（逾期）"
+    if evaluation.state in OWING_STATES:
+        return f"{when}（还剩 {(deadline - timezone.now()).days} 天）"
+    return when
