@@ -294,7 +294,9 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "listing": listing,
         "listing_page": listing_page,
         "page_query": "&".join(
-            f"{k}={quote(v)}" for k, v in request.GET.items() if k in ("region", "state", "overdue")
+            f"{k}={quote(request.GET.get(k, ''))}"
+            for k in ("region", "state", "overdue")
+            if request.GET.get(k)
         ),
         "extendable": [e for e, _, _, _ in listing or [] if e.state in office.OWING_STATES],
         "batch": [(k, v[0]) for k, v in BATCH.items()],
