@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from datetime import date
 from decimal import Decimal
@@ -211,3 +212,25 @@ def test_without_a_total_the_report_says_why(seed_reports: dict[str, ReportDocum
     text = seed_reports["chongqing-banan-2023"].text()
     assert "项待评定（" in text and "须经人工评定并附佐证材料" in text
     assert "自评总分和等次在全部指标评定后确定" in text
+
+
+def test_no_sentence_is_repeated_and_section_scores_vary_their_wording(
+    seed_reports: dict[str, ReportDocument],
+) -> None:
+    for name, doc in seed_reports.items():
+        # (a gap left for staff, 【请填写…】, may stand in several sections: it is flagged, not prose)
+        sentences = [
+            s
+            for b in doc.blocks
+            if b.kind == "para" and not b.text.startswith("【")
+            for s in re.split(r"(?<=。)", b.text)
+            if s
+        ]
+        assert len(sentences) == len(set(sentences)), name
+        # the score sentences of neighbouring sections never share their wording
+        shapes = [
+            re.sub(r"“[^”]*”|\d+(?:\.\d+)?", "#", b.text)
+            for b in doc.blocks
+            if b.kind == "para" and ("待评定" in b.text or "得分" in b.text) and "项指标" in b.text
+        ]
+        assert all(a != b for a, b in itertools.pairwise(shapes)), name

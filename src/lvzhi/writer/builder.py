@@ -261,9 +261,9 @@ def _names(leaves: list[LeafOutcome], most: int = 2) -> str:
     return named + (f"等{len(leaves)}项" if len(leaves) > most else "")
 
 
-def score_sentence(part: IndicatorPart) -> str:
+def score_sentence(part: IndicatorPart, turn: int = 0) -> str:
     """How the section scored, in a sentence of its own: which indicators lost points or wait to be judged
-    (by name), so that no two sections read the same."""
+    (by name); `turn` (the section's place) varies the wording, so that no two sections read alike."""
     assert part.points is not None
     full = numbers.score(part.points)
     pending = [leaf for leaf in part.leaves if not leaf.scored]
@@ -280,11 +280,17 @@ def score_sentence(part: IndicatorPart) -> str:
         return f"本项满分{full}，自评得分{numbers.score(part.score)}，其中{detail}。"
     judged = [leaf for leaf in part.leaves if leaf.scored and leaf.score is not None]
     got = sum((leaf.score or Decimal(0) for leaf in judged), Decimal(0))
+    names, done, count = _names(pending), numbers.score(got), len(judged)
     if not judged:
-        return f"本项满分{full}，{_names(pending)}指标尚待评定。"
+        return (
+            f"本项满分{full}，{names}指标尚待评定。",
+            f"{names}指标尚待评定，本项得分待评定后确定（满分{full}）。",
+        )[turn % 2]
     return (
-        f"本项满分{full}，已评定的{len(judged)}项指标得{numbers.score(got)}，{_names(pending)}指标尚待评定。"
-    )
+        f"本项满分{full}，已评定的{count}项指标得{done}，{names}指标尚待评定。",
+        f"{names}指标尚待评定；其余{count}项指标已评定，得{done}（本项满分{full}）。",
+        f"本项已有{count}项指标评定、计{done}，{names}指标待评定后计入（满分{full}）。",
+    )[turn % 3]
 
 
 def _why_no_total(ctx: ReportContext) -> str:
@@ -399,7 +405,7 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
         if findings:  # the data against the scheme's targets (the targets are the scheme's, not data)
             blocks.append(Block("para", "对照评价标准，" + "；".join(findings) + "。"))
         if part.points is not None:
-            blocks.append(Block("para", score_sentence(part)))
+            blocks.append(Block("para", score_sentence(part, i - 1)))
     if ctx.total_points is not None:
         if ctx.complete and ctx.score_total is not None:
             grade = f"，等次为{ctx.grade_name}" if ctx.grade_name else ""
