@@ -39,6 +39,11 @@ def region_of(obj: Any) -> str:
     return str(code) if obj._meta.label_lower == "regions.region" else ""
 
 
+def _record_admin(request: Any, obj: Any, *, action: str, before: Any = None, after: Any = None) -> None:
+    """The audit record of one admin change, filed under the object's region."""
+    record(actor=request.user, action=action, obj=obj, region_code=region_of(obj), before=before, after=after)
+
+
 class AuditedAdminMixin:
     """Records adds, changes and deletions made in the Django admin (admin views already run atomically)."""
 
@@ -59,24 +64,12 @@ class AuditedAdminMixin:
             )
 
     def delete_model(self, request: Any, obj: Any) -> None:
-        record(
-            actor=request.user,
-            action="admin.delete",
-            obj=obj,
-            region_code=region_of(obj),
-            before=snapshot(obj),
-        )
+        _record_admin(request, obj, before=snapshot(obj), action="admin.delete")
         super().delete_model(request, obj)  # type: ignore[misc]
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for obj in queryset:
-            record(
-                actor=request.user,
-                action="admin.delete",
-                obj=obj,
-                region_code=region_of(obj),
-                before=snapshot(obj),
-            )
+            _record_admin(request, obj, before=snapshot(obj), action="admin.delete")
         super().delete_queryset(request, queryset)  # type: ignore[misc]
 
     def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
@@ -86,30 +79,11 @@ class AuditedAdminMixin:
         )
         super().save_formset(request, form, formset, change)  # type: ignore[misc]
         for obj in formset.new_objects:
-            record(
-                actor=request.user,
-                action="admin.add",
-                obj=obj,
-                region_code=region_of(obj),
-                after=snapshot(obj),
-            )
+            _record_admin(request, obj, after=snapshot(obj), action="admin.add")
         for obj, _fields in formset.changed_objects:
-            record(
-                actor=request.user,
-                action="admin.change",
-                obj=obj,
-                region_code=region_of(obj),
-                before=before.get(obj.pk),
-                after=snapshot(obj),
-            )
+            _record_admin(request, obj, before=before.get(obj.pk), after=snapshot(obj), action="admin.change")
         for obj in formset.deleted_objects:
-            record(
-                actor=request.user,
-                action="admin.delete",
-                obj=obj,
-                region_code=region_of(obj),
-                before=before.get(obj.pk) or {"id": obj.pk},
-            )
+            _record_admin(request, obj, before=before.get(obj.pk) or {"id": obj.pk}, action="admin.delete")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
