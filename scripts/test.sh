@@ -8,6 +8,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check src tests bench setup.py
 echo "== mypy (the whole src with django-stubs; strict on the pure engines)"; mypy
+# The API fuzz (tests/security/test_api_fuzz.py, schemathesis from the OpenAPI schema, as an office user and as
+# a 查看 user) runs with the suite: this many generated requests per operation, about 40 s per database.
+export LVZHI_FUZZ_EXAMPLES="${LVZHI_FUZZ_EXAMPLES:-8}"
 echo "== pytest on SQLite"
 pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
 
