@@ -101,6 +101,44 @@ class Cast:
     def filler_for(self, evaluation: Any) -> Any:
         return {"甲市一县": self.jia1_filler, "甲市二县": self.jia2_filler}.get(evaluation.region.name)
 
+    def open_test_round(
+        self, scheme_file: str, name: str, counties: tuple[str, ...] = ("甲市一县", "甲市二县")
+    ) -> Any:
+        """A round of a test scheme (tests/platform/schemes/…) that 甲市督导办 opens for counties of 甲市."""
+        from pathlib import Path
+
+        from lvzhi.evaluations import actions
+
+        path = Path(__file__).parent / "schemes" / scheme_file
+        sv = actions.do_create_scheme_version(
+            acting_user=self.prov_office, yaml_text=path.read_text(encoding="utf-8"), source_name=path.name
+        )
+        return actions.do_open_round(
+            acting_user=self.jia_office,
+            scheme_version=sv,
+            year=2024,
+            name=name,
+            owner_region=self.regions["甲市"],
+            regions=[self.regions[c] for c in counties],
+        )
+
+    def start_ranked(self, rnd: Any, progress: tuple[str, str] = ("90", "80")) -> tuple[Any, Any]:
+        """甲市一县 and 甲市二县 of a ranked round filling, with their 教育支出进度 entered; returns both."""
+        from lvzhi.evaluations import actions
+
+        one, two = (rnd.evaluations.get(region=self.regions[n]) for n in ("甲市一县", "甲市二县"))
+        for ev, value in zip((one, two), progress, strict=True):
+            filler = self.filler_for(ev)
+            actions.do_start_filling(acting_user=filler, evaluation=ev)
+            actions.do_save_value(
+                acting_user=filler,
+                evaluation=ev,
+                item_code="edu_budget_progress",
+                value=value,
+                expected_version=None,
+            )
+        return one, two
+
     def complete_self_assessment(self, evaluation: Any) -> None:
         """Self-score every manual indicator so the evaluation can be submitted."""
         from lvzhi.evaluations.actions import do_set_self_score

@@ -7,31 +7,16 @@ from pathlib import Path
 import pytest
 
 from lvzhi.entry.services import item_codes_for, item_rules
-from lvzhi.evaluations import actions, gateway
+from lvzhi.evaluations import gateway
 from lvzhi.schemes.registry import builtin_files
 
 pytestmark = pytest.mark.django_db
 SCHEMES = Path(__file__).parent / "schemes"
 
 
-def _round(cast, path: Path):
-    sv = actions.do_create_scheme_version(
-        acting_user=cast.prov_office, yaml_text=path.read_text(encoding="utf-8"), source_name=path.name
-    )
-    r = cast.regions
-    return actions.do_open_round(
-        acting_user=cast.jia_office,
-        scheme_version=sv,
-        year=2024,
-        name=f"{path.stem} 轮次",
-        owner_region=r["甲市"],
-        regions=[r["甲市一县"]],
-    )
-
-
 @pytest.mark.parametrize("scheme", ["small-county.yaml", "rank-county.yaml", "evidence-county.yaml"])
 def test_the_excel_template_lists_exactly_the_items_the_data_page_asks_for(cast, scheme):
-    rnd = _round(cast, SCHEMES / scheme)
+    rnd = cast.open_test_round(scheme, f"{scheme} 轮次", counties=("甲市一县",))
     ev = rnd.evaluations.get()
     on_page = item_codes_for(ev)
     assert on_page, "an evaluation asks for some statistics"

@@ -117,20 +117,16 @@ def test_recording_an_unregistered_code_is_refused_and_writes_nothing():
 @pytest.mark.django_db
 def test_a_saved_value_reads_as_who_changed_what_from_and_to(cast):
     cast.advance(cast.jia1, State.FILLING)
-    dv, _ = actions.do_save_value(
-        acting_user=cast.jia1_filler,
-        evaluation=cast.jia1,
-        item_code="edu_gpb_spending",
-        value="100.5",
-        expected_version=None,
-    )
-    actions.do_save_value(
-        acting_user=cast.jia1_filler,
-        evaluation=cast.jia1,
-        item_code="edu_gpb_spending",
-        value="120",
-        expected_version=dv.version,
-    )
+    version = None
+    for value in ("100.5", "120"):
+        dv, _ = actions.do_save_value(
+            acting_user=cast.jia1_filler,
+            evaluation=cast.jia1,
+            item_code="edu_gpb_spending",
+            value=value,
+            expected_version=version,
+        )
+        version = dv.version
     rec = AuditRecord.objects.filter(action="value.save").order_by("-seq").first()
     sentence = describe_record(rec)
     assert sentence.startswith("jia1_filler修改了“") and "一般公共预算教育经费" in sentence

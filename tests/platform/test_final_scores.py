@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,34 +13,12 @@ from lvzhi.evidence.services import do_attach_evidence
 from lvzhi.web.queries import radar
 
 pytestmark = pytest.mark.django_db
-SCHEME = Path(__file__).parent / "schemes" / "rank-evidence-county.yaml"
 
 
 @pytest.fixture
 def county(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    sv = actions.do_create_scheme_version(
-        acting_user=cast.prov_office, yaml_text=SCHEME.read_text(encoding="utf-8"), source_name=SCHEME.name
-    )
-    r = cast.regions
-    rnd = actions.do_open_round(
-        acting_user=cast.jia_office,
-        scheme_version=sv,
-        year=2024,
-        name="终分测试",
-        owner_region=r["甲市"],
-        regions=[r["甲市一县"], r["甲市二县"]],
-    )
-    one, two = (rnd.evaluations.get(region=r[n]) for n in ("甲市一县", "甲市二县"))
-    for ev, filler, value in ((one, cast.jia1_filler, "90"), (two, cast.jia2_filler, "80")):
-        actions.do_start_filling(acting_user=filler, evaluation=ev)
-        actions.do_save_value(
-            acting_user=filler,
-            evaluation=ev,
-            item_code="edu_budget_progress",
-            value=value,
-            expected_version=None,
-        )
+    one, _ = cast.start_ranked(cast.open_test_round("rank-evidence-county.yaml", "终分测试"))
     return cast, one
 
 

@@ -314,31 +314,7 @@ def test_two_simultaneous_saves_of_the_same_version_let_exactly_one_through(cast
 
 
 def test_with_a_rank_rule_one_countys_change_rescores_its_peers(cast):
-    from pathlib import Path
-
-    text = (Path(__file__).parent / "schemes" / "rank-county.yaml").read_text(encoding="utf-8")
-    sv = actions.do_create_scheme_version(
-        acting_user=cast.prov_office, yaml_text=text, source_name="rank-county.yaml"
-    )
-    r = cast.regions
-    rnd = actions.do_open_round(
-        acting_user=cast.jia_office,
-        scheme_version=sv,
-        year=2024,
-        name="甲市支出进度排名",
-        owner_region=r["甲市"],
-        regions=[r["甲市一县"], r["甲市二县"]],
-    )
-    ev1, ev2 = (rnd.evaluations.get(region=r[n]) for n in ("甲市一县", "甲市二县"))
-    for ev, filler, value in ((ev1, cast.jia1_filler, "90"), (ev2, cast.jia2_filler, "80")):
-        actions.do_start_filling(acting_user=filler, evaluation=ev)
-        actions.do_save_value(
-            acting_user=filler,
-            evaluation=ev,
-            item_code="edu_budget_progress",
-            value=value,
-            expected_version=None,
-        )
+    ev1, ev2 = cast.start_ranked(cast.open_test_round("rank-county.yaml", "甲市支出进度排名"))
     score = lambda ev: ItemScore.objects.get(evaluation=ev, indicator_code="1").auto_score  # noqa: E731
     assert (score(ev1), score(ev2)) == (10, 6)
     dv = DataValue.objects.get(evaluation=ev2, item_code="edu_budget_progress")
