@@ -85,3 +85,20 @@ def test_columns_share_the_width_by_their_content() -> None:
     shares = column_shares(rows)
     assert abs(sum(shares) - 1) < 1e-9
     assert shares[0] < shares[2] <= shares[1]
+
+
+def test_short_columns_keep_their_content_on_one_line_and_text_columns_share_the_rest() -> None:
+    rows = [
+        ("序号", "问题", "所属指标", "依据", "整改措施", "整改时限"),
+        (
+            "1",
+            "公办园在园幼儿占比39.66%，低于目标50%，“公办园在园幼儿占比达到50%”失1.5分。",
+            "3 各级各类教育协调发展",
+            "公办园在园幼儿占比39.66%，低于目标50%",
+            "对照要求，明确责任单位和完成时限，推动相关指标达到目标50%。",
+            "2024年8月17日",
+        ),
+    ]
+    chars = [share * 36 for share in column_shares(rows)]
+    assert chars[0] >= width("序号") + 1 and chars[5] >= width("2024年8月17日") + 1
+    assert min(chars[1:5]) >= 5  # no text column squeezed to a character or two

@@ -119,20 +119,32 @@ def signature_indents(signer: str, dated: str, sealed: bool = True) -> tuple[flo
     return d - s + 4, 2.0
 
 
-def column_shares(rows: Sequence[Sequence[str]], floor: float = 2.0) -> tuple[float, ...]:
-    """Each column's share of the table width, by the width of its longest line of content.
+# 156 mm of 12 pt table text: 36 characters a line.
+TABLE_CHARS = 36.0
 
-    A column gets at least `floor` characters (a header of two characters, a number); long text columns
-    share what remains by their content, so a narrow 序号 column never takes a sixth of the page.
+
+def column_shares(rows: Sequence[Sequence[str]], chars: float = TABLE_CHARS) -> tuple[float, ...]:
+    """Each column's share of the table width, so that short content (序号, a date, a score) stays on one
+    line and long text columns share the rest by how much they hold.
+
+    A column needs its longest cell plus one character of padding. When everything fits, each column gets
+    what it needs; otherwise columns needing at most 9 characters keep their need and the text columns
+    divide the remainder in proportion to their content (up to 14 characters of it).
     """
     if not rows:
         return ()
     cols = len(rows[0])
-    need = [max(floor, *(width(r[c]) for r in rows if c < len(r))) for c in range(cols)]
-    # a long text wraps: cap a column's claim at 14 characters so one long cell cannot starve the rest
-    need = [min(n, 14.0) + 1 for n in need]  # + 1 for the cell padding
-    total = sum(need)
-    return tuple(n / total for n in need)
+    need = [max(2.0, *(width(r[c]) for r in rows if c < len(r))) + 1 for c in range(cols)]
+    if sum(need) <= chars:
+        return tuple(n / sum(need) for n in need)
+    short = [n if n <= 9 else 0.0 for n in need]
+    rest = max(chars - sum(short), chars / 3)
+    # a long cell wraps anyway: beyond 14 characters a column claims no more, so one long column cannot
+    # squeeze the others to a character or two
+    weight = [min(n, 14.0) for n in need]
+    long_total = sum(w for w, sh in zip(weight, short, strict=True) if not sh)
+    sized = [sh if sh else rest * w / long_total for w, sh in zip(weight, short, strict=True)]
+    return tuple(x / sum(sized) for x in sized)
 
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]"
