@@ -101,3 +101,18 @@ def test_the_inbox_shows_ones_own_messages_and_marks_them_read(cast):
     assert response["Location"] == mine.url
     mine.refresh_from_db()
     assert mine.read_at is not None
+
+
+def test_the_api_lists_ones_own_messages_and_marks_them_read(cast):
+    from lvzhi.accounts.actions import do_create_api_token
+
+    cast.advance(cast.jia2, State.RETURNED)
+    _, raw = do_create_api_token(acting_user=cast.admin, user=cast.jia2_filler, name="消息")
+    c = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    data = c.get("/api/v1/messages/?unread=true").json()
+    returned = next(m for m in data["items"] if m["kind"] == Kind.RETURNED)
+    assert data["unread"] >= 1 and "学前教育数据" in returned["body"]
+    assert c.post(f"/api/v1/messages/{returned['id']}/read").json()["read_at"] is not None
+    _, other = do_create_api_token(acting_user=cast.admin, user=cast.jia1_filler, name="别人")
+    stranger = Client(HTTP_AUTHORIZATION=f"Bearer {other}")
+    assert stranger.post(f"/api/v1/messages/{returned['id']}/read").status_code == 404

@@ -33,6 +33,7 @@ from lvzhi.evaluations.workflow import TRANSITIONS
 from lvzhi.evidence import services as evidence_services
 from lvzhi.evidence import storage
 from lvzhi.evidence.storage import FileRefused
+from lvzhi.notifications import api as notifications_api
 from lvzhi.site.downloads import content_type_of, download
 from lvzhi.site.errors import MAX_OFFSET, Id
 from lvzhi.site.request_types import ApiRequest
@@ -565,6 +566,7 @@ def list_audit(request: ApiRequest, page: Query[Page], action: str | None = None
 
 office_api.register(schemes, rounds, _scheme, _round)  # the office's year: add/activate, open/close, assign…
 api.add_router("/regions", regions)
+api.add_router("/messages", notifications_api.make_router())
 api.add_router("/schemes", schemes)
 api.add_router("/rounds", rounds)
 api.add_router("/evaluations", evaluations)
