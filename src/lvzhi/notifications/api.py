@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router
 
 from lvzhi.accounts.scoping import NotFound
 from lvzhi.notifications import services
 from lvzhi.notifications.models import Notification
+from lvzhi.site.request_types import ApiRequest
 
 
 def _out(n: Notification) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def make_router() -> Router:
     router = Router(tags=["消息"])
 
     @router.get("/")
-    def list_messages(request: HttpRequest, unread: bool = False) -> Any:
+    def list_messages(request: ApiRequest, unread: bool = False) -> Any:
         """您的消息（unread=true 只列未读），最新在前。"""
         qs = Notification.objects.filter(user=request.auth).order_by("-created_at", "-pk")
         if unread:
@@ -37,7 +37,7 @@ def make_router() -> Router:
         return {"unread": services.unread_count(request.auth), "items": [_out(n) for n in qs[:200]]}
 
     @router.post("/{int:notification_id}/read")
-    def read(request: HttpRequest, notification_id: int) -> Any:
+    def read(request: ApiRequest, notification_id: int) -> Any:
         """把一条消息标为已读（只能是您自己的消息）。"""
         message = Notification.objects.filter(user=request.auth, pk=notification_id).first()
         if message is None:
