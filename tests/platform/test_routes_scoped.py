@@ -525,3 +525,94 @@ def test_a_route_without_scoping_fails_the_probe(world):
     assert any(p.startswith("GET /leak/") and "未拒绝越权访问" in p for p in problems)
     assert any("/leak/rounds/" in p and "乙市专项评价" in p for p in problems)
     assert any("/write/" in p and "写入了数据" in p for p in problems)
+
+
+# ---------------------------------------------------------------- the audit log and evidence reuse
+
+
+def _audit_pages(client: Client) -> list[str]:
+    """Every audit record the API gives this client (paged through), and the audit page for every region."""
+    bodies = []
+    offset = 0
+    while True:
+        page = client.get(f"/api/v1/audit/?limit=1000&offset={offset}").json()
+        bodies.append(json.dumps(page, ensure_ascii=False))
+        offset += 1000
+        if offset >= page["count"]:
+            break
+    codes = Evaluation.objects.values_list("region__code", flat=True).distinct()
+    bodies += [_body(client.get(f"/audit/?region={code}")) for code in codes]
+    return bodies
+
+
+@pytest.mark.parametrize("username", ["jia1_filler", "jia_office", "expert", "viewer"])
+def test_the_audit_log_shows_no_record_about_an_object_out_of_reach(world, username):
+    cast = world.cast
+    # Another year's round of 甲市一县 in which the expert is not assigned: its records are out of its reach
+    # although the county is not.
+    earlier = actions.do_open_round(
+        acting_user=cast.prov_office,
+        scheme_version=cast.scheme_version,
+        year=2023,
+        name="示范省2023年县级履职评价",
+        owner_region=cast.regions["示范省"],
+        regions=[cast.regions["甲市一县"]],
+    )
+    ev = Evaluation.objects.get(round=earlier)
+    actions.do_start_filling(acting_user=cast.jia1_filler, evaluation=ev)
+    do_attach_evidence(
+        acting_user=cast.jia1_filler,
+        evaluation=ev,
+        indicator_code="1.1",
+        name="2023年内部材料.pdf",
+        content=PDF,
+    )
+    user = cast.users[username]
+    client = Client()
+    client.force_login(user)
+    markers = _markers(user, world)
+    assert markers  # each of them has something out of reach
+    leaked = sorted({m for body in _audit_pages(client) for m in markers if m in body})
+    assert not leaked, f"{username}: the audit log names {leaked}"
+    visible = set(scoping.evaluations_for(user).values_list("pk", flat=True))
+    about = scoping.audit_records_for(user).exclude(evaluation_id__isnull=True)
+    assert set(about.values_list("evaluation_id", flat=True)) <= visible
+
+
+@pytest.mark.parametrize("username", ["jia1_filler", "jia_office", "expert", "viewer"])
+def test_evidence_reuse_names_only_evaluations_the_reader_may_see(world, username):
+    cast = world.cast
+    foreign = Evaluation.objects.get(round=world.foreign_round)
+    shared = PDF + b"shared"
+    do_attach_evidence(
+        acting_user=_filler(cast, foreign),
+        evaluation=foreign,
+        indicator_code="1.1",
+        name="乙市共用材料.pdf",
+        content=shared,
+    )
+    mine = do_attach_evidence(
+        acting_user=cast.jia1_filler,
+        evaluation=cast.jia1,
+        indicator_code="1.1",
+        name="本县材料.pdf",
+        content=shared,
+    )
+    user = cast.users[username]
+    client = Client()
+    client.force_login(user)
+    if not scoping.evaluations_for(user).filter(pk=cast.jia1.pk).exists():
+        return  # the evaluation itself is out of reach: the scope probe covers it
+    markers = _markers(user, world)
+    bodies = [
+        _body(client.get(f"/api/v1/evidence/{mine.pk}")),
+        _body(client.get(f"/api/v1/evaluations/{cast.jia1.pk}/evidence")),
+        _body(client.get(f"/e/{cast.jia1.pk}/scores/")),
+        *_audit_pages(client),
+    ]
+    leaked = sorted({m for body in bodies for m in markers if m in body})
+    assert not leaked, f"{username}: evidence reuse names {leaked}"
+    detail = client.get(f"/api/v1/evidence/{mine.pk}").json()
+    assert detail["reused_elsewhere"] == (
+        0 if scoping.evaluations_for(user).filter(pk=foreign.pk).exists() else 1
+    )
