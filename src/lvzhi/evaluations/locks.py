@@ -17,6 +17,13 @@ from collections.abc import Iterable
 from lvzhi.evaluations.models import Evaluation, Round
 
 
+def lock_round(round: Round | int) -> Round:
+    """Lock a round (first in the order) and return it re-read under the lock: round-wide changes such as
+    a deadline, closing it or re-scoring all its evaluations."""
+    pk = round if isinstance(round, int) else round.pk
+    return Round.objects.select_for_update().select_related("scheme_version", "owner_region").get(pk=pk)
+
+
 def lock_evaluation(evaluation: Evaluation) -> Evaluation:
     """Lock the evaluation's round, then the evaluation, and return it re-read under the lock.
 

@@ -88,7 +88,8 @@ register(Kind("import_workbook", "Excel 数据导入", _authorize_import, _run_i
 def _run_rescore(ctx: JobContext) -> Outcome:
     from lvzhi.audit.services import record
     from lvzhi.evaluations import rescoring
-    from lvzhi.evaluations.models import Evaluation, Round
+    from lvzhi.evaluations.locks import lock_round
+    from lvzhi.evaluations.models import Evaluation
 
     round_id = ctx.job.round_id
     if round_id is None:
@@ -97,11 +98,7 @@ def _run_rescore(ctx: JobContext) -> Outcome:
     ctx.progress(0, n, "重新计分")
     with transaction.atomic():
         # Same lock order as every action: round first, so no save interleaves with the full re-score.
-        rnd = (
-            Round.objects.select_for_update()
-            .select_related("scheme_version", "owner_region")
-            .get(pk=round_id)
-        )
+        rnd = lock_round(round_id)
         rescoring.rescore_round(rnd)
         record(
             actor=ctx.owner,

@@ -30,6 +30,7 @@ from lvzhi.evaluations.actions.rounds import (
     link_previous,
 )
 from lvzhi.evaluations.errors import ActionError, Issue, written_text
+from lvzhi.evaluations.locks import lock_round
 from lvzhi.evaluations.models import (
     DataValue,
     DeadlineExtension,
@@ -161,7 +162,7 @@ def do_close_round(*, acting_user: Any, round: Round) -> Round:
     """关闭: the year is over; nothing in the round changes state any more."""
     _manage_round(acting_user, round)
     with transaction.atomic():
-        rnd = Round.objects.select_for_update().select_related("owner_region").get(pk=round.pk)
+        rnd = lock_round(round)
         _open(rnd)
         rnd.closed_at = timezone.now()
         rnd.closed_by = _user_or_none(acting_user)

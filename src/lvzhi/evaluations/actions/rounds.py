@@ -13,6 +13,7 @@ from lvzhi.accounts.scoping import Forbidden, Perm, office_regions, rounds_for
 from lvzhi.audit.services import record
 from lvzhi.evaluations.actions.guards import UNSET
 from lvzhi.evaluations.errors import ActionError
+from lvzhi.evaluations.locks import lock_round
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round, SchemeVersion
 from lvzhi.regions.models import Region
 
@@ -88,7 +89,7 @@ def do_update_round(
     if not rounds_for(acting_user, Perm.MANAGE).filter(pk=round.pk).exists():
         raise Forbidden(f"您没有管理评价轮次“{round}”的权限")
     with transaction.atomic():
-        rnd = Round.objects.select_for_update().get(pk=round.pk)
+        rnd = lock_round(round)
         before = {
             "name": rnd.name,
             "fill_deadline": rnd.fill_deadline,
