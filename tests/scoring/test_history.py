@@ -50,7 +50,7 @@ def test_a_missing_older_year_leaves_the_item_unscored_naming_that_year(make_sch
     )
     item = result.item("F1")
     assert item.status == "unscored"
-    assert item.explanation == "无法评分：缺少 3 年前的数据 一般公共预算教育经费 (edu_gpb_spending)"
+    assert item.explanation == "无法评分：缺少 3 年前的数据 一般公共预算教育经费"
     assert result.grade is None
 
 

@@ -224,7 +224,8 @@ def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, o
     assert "总分没有对应的等次" in office.content()
     assert "方案没有为该总分规定等次" in office.locator("#ev-score").inner_text()
     office.goto(f"{base}/audit/?object={ev.region.name}")
-    assert office.locator("td[title='evaluation.transition']", has_text="状态变更").count() >= 4
+    assert office.locator("td[data-label=操作]", has_text="状态变更").count() >= 4
+    assert "填报中 → 已提交" in office.locator("#audit-rows").inner_text()
     shot(office, "09-office-audit")
 
     # 公开: no login; the published result is there.

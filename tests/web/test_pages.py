@@ -220,9 +220,12 @@ def test_league_table_sorts_and_filters_with_htmx(small_demo):
 def test_audit_log_filters_by_actor(small_demo):
     c = client_for("sheng_office")
     body = c.get(reverse("web:audit"), {"actor": "sheng_office"}).content.decode()
-    assert "sheng_office" in body and '<td title="round.open">开启评价轮次</td>' in body
+    assert "sheng_office开启了评价轮次" in body and '<td data-label="操作">开启评价轮次</td>' in body
     body = c.get(reverse("web:audit"), {"action": "round.open"}).content.decode()
-    assert '<td title="round.open">' in body and '<td title="evaluation.transition">' not in body
+    assert '<td data-label="操作">开启评价轮次</td>' in body and '<td data-label="操作">状态变更</td>' not in body
+    # Each record reads as a sentence; a state change says from → to, a moment in Beijing time.
+    body = c.get(reverse("web:audit"), {"action": "evaluation.transition"}).content.decode()
+    assert "的状态：状态：" in body and " → " in body
     body = c.get(reverse("web:audit"), {"actor": "nobody-at-all"}).content.decode()
     assert "没有符合条件的记录" in body
 
@@ -444,3 +447,24 @@ def test_review_page_says_where_the_report_states_another_figure_than_the_one_en
     )
     body = client_for("xian1_filler").get(reverse("web:review", args=[ev.pk])).content.decode()
     assert "报告与填报数据不一致" in body and "报告称 48所" in body and "填报数据为 50所" in body
+
+
+def test_the_admin_site_is_named_for_the_platform_and_every_resource_it_lists_opens(small_demo):
+    import re as _re
+
+    c = client_for("admin")
+    index = c.get("/admin/").content.decode()
+    assert "Django" not in index and "履职" in index
+    links = sorted(set(_re.findall(r'href="(/admin/[^"#?]+)"', index)) - {"/admin/logout/"})
+    assert len(links) >= 10
+    broken = []
+    for url in links:
+        response = c.get(url)
+        if response.status_code != 200:
+            broken.append((url, response.status_code))
+            continue
+        # The first object of every list opens too.
+        first = _re.search(r'href="(' + _re.escape(url) + r'[^"/]+/change/)"', response.content.decode())
+        if first and (status := c.get(first.group(1)).status_code) != 200:
+            broken.append((first.group(1), status))
+    assert broken == [], f"admin pages that do not open: {broken}"

@@ -27,6 +27,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        """The person's name as pages show it (full_name; the user name when none is recorded)."""
+        return self.full_name.strip() or self.username
+
 
 class RoleAssignment(models.Model):
     """One role of a user, bound to a region subtree (the system administrator's role has no region)."""

@@ -7,6 +7,8 @@ recorded) and {change} (the fields that changed, "标签：旧值 → 新值", j
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -179,7 +181,16 @@ def action_label(code: Any) -> str:
 
 
 def field_label(key: str) -> str:
-    return FIELD_LABELS.get(key, key)
+    """A before/after key as people call it: a field label, else a statistic's catalogue name (imports and
+    saves record values under item codes), else the key."""
+    return FIELD_LABELS.get(key) or _item_names().get(key, key)
+
+
+@functools.lru_cache(maxsize=1)
+def _item_names() -> dict[str, str]:
+    from lvzhi.schemes import builtin_catalogue  # the pure engine's catalogue: no app import
+
+    return {code: item.name for code, item in builtin_catalogue().items.items()}
 
 
 def _choice_label(object_type: str, key: str, value: Any) -> str | None:
@@ -208,6 +219,8 @@ def show_value(key: str, value: Any, object_type: str = "") -> str:
     if key in REGION_KEYS:
         return _region_name(str(value))
     label = _choice_label(object_type, key, value) if object_type else None
+    if label is None and isinstance(value, str) and _ISO_MOMENT.match(value):
+        return _beijing(value)
     return label if label is not None else str(value)
 
 
@@ -220,6 +233,22 @@ def _region_name(code: str) -> str:
         apps.get_model("regions", "Region").objects.filter(code=code).values_list("name", flat=True).first()
     )
     return f"{name}（{code}）" if name else code
+
+
+# Moments are stored in the records as ISO text in UTC; people read them in Beijing time (settings.TIME_ZONE).
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _beijing(text: str) -> str:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
@@ -237,12 +266,18 @@ class Change:
         return f"{self.label}：{self.before} → {self.after}"
 
 
+# Kept in the records for machines (identifiers, hashes), left out of the sentences people read.
+UNSPOKEN_FIELDS = frozenset({"scheme_id", "content_hash", "sha256"})
+
+
 def changes(before: Any, after: Any, object_type: str = "") -> list[Change]:
     """The fields that differ between a record's before and after (all of them for a creation or removal)."""
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
     out: list[Change] = []
     for key in [*old, *(k for k in new if k not in old)]:
+        if key in UNSPOKEN_FIELDS:
+            continue
         if key in old and key in new and old[key] == new[key]:
             continue
         out.append(

@@ -40,7 +40,7 @@ class SchemeVersion(models.Model):
         constraints = (models.UniqueConstraint(fields=["scheme_id", "version"], name="uniq_scheme_version"),)
 
     def __str__(self) -> str:
-        return f"{self.title}（v{self.version}）"
+        return f"{self.title}（第 {self.version} 版）"
 
 
 class Round(models.Model):

@@ -151,7 +151,7 @@ class Explain:
     def reason(self, exc: Unavailable, reasons: Mapping[str, Unavailable], depth: int) -> str:
         if exc.name is not None:
             label, _ = self.scheme.label(exc.name)
-            who = f"{label} ({exc.name})" if label != exc.name else exc.name
+            who = label  # what people call it; its code is never shown to a person
             inner = reasons.get(exc.name) if not exc.years else None
             if inner is not None and depth < 8:
                 return f"{who} 无法计算（{self.reason(inner, reasons, depth + 1)}）"

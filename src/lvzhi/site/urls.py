@@ -3,6 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# The administrator's pages carry the platform's name, not the framework's.
+admin.site.site_header = "履职 · 系统管理"
+admin.site.site_title = "履职系统管理"
+admin.site.index_title = "系统管理"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("lvzhi.api.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import Perm
 from lvzhi.audit.codes import ACTIONS, describe_record
+from lvzhi.evaluations import gateway
 from lvzhi.evaluations.fields import canonical
 from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, SchemeVersion, State, StateChange
@@ -132,22 +134,56 @@ def schemes(request: HttpRequest) -> HttpResponse:
     return render(request, "web/schemes.html", {"title": "评价方案", "versions": versions})
 
 
+@dataclass
+class SchemeNode:
+    code: str
+    name: str
+    points: Decimal | None
+    rule: str  # the rule in plain Chinese (lvzhi.schemes.rule_text); empty for inner nodes
+    points_note: str
+    children: list[SchemeNode]
+
+
+def _scheme_tree(scheme: Any, nodes: Any) -> list[SchemeNode]:
+    from lvzhi.schemes.rule_text import rule_text
+
+    return [
+        SchemeNode(
+            n.code,
+            n.name,
+            n.points,
+            rule_text(scheme, n) if n.is_leaf and n.rule is not None else "",
+            n.points_note,
+            _scheme_tree(scheme, n.children),
+        )
+        for n in nodes
+    ]
+
+
 @login_required
 def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """方案: the indicator tree with points and rules."""
+    """方案: the indicator tree with points and every rule in plain Chinese (the one rule renderer)."""
+    from lvzhi.schemes.rule_text import condition_text, scheme_rules_text
+
     version = get_object_or_404(SchemeVersion, pk=pk)
-    data = queries.scheme_data(version)
-    cat = catalogue()
+    scheme = gateway.load(version.yaml_text, version.source_name or "scheme.yaml")
     return render(
         request,
         "web/scheme_detail.html",
         {
             "title": version.title,
             "version": version,
-            "scheme": data,
-            "item_names": {
-                code: f"{spec.name}（{spec.unit}）" if spec.unit else spec.name for code, spec in cat.items()
-            },
+            "scheme": scheme,
+            # The provenance status in words; its free-text notes are the scheme authors' (often English).
+            "official": scheme.provenance.status == "official",
+            "indicators": _scheme_tree(scheme, scheme.indicators),
+            "bonus": _scheme_tree(scheme, scheme.bonus),
+            "deductions": _scheme_tree(scheme, scheme.deductions),
+            "conditions": [
+                (c.code, c.name, condition_text(scheme, c)) for c in (*scheme.vetoes, *scheme.caps)
+            ],
+            # Scheme-local computed names need no list of their own: every rule says them in words.
+            "scheme_rules": scheme_rules_text(scheme),
         },
     )
 

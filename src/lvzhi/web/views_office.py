@@ -108,15 +108,16 @@ def scheme_upload(request: HttpRequest) -> HttpResponse:
 
 def _base_choices(version: SchemeVersion) -> list[tuple[str, str]]:
     """What a version may be compared with: other stored versions and the built-in schemes."""
-    from lvzhi.schemes import list_builtin
+    from lvzhi.schemes import list_builtin, load_builtin
 
     stored = [
-        (f"v{v.pk}", f"{v.title}（v{v.version}）")
+        (f"v{v.pk}", str(v))
         for v in SchemeVersion.objects.exclude(pk=version.pk)
         .defer("yaml_text")
         .order_by("scheme_id", "-version")
     ]
-    return stored + [(f"b:{sid}", f"内置方案 {sid}") for sid in list_builtin()]
+    # Built-in schemes by their titles (their ids are file names, not words for people).
+    return stored + [(f"b:{sid}", f"内置方案：{load_builtin(sid).title}") for sid in list_builtin()]
 
 
 @login_required

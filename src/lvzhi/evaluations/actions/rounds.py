@@ -67,7 +67,7 @@ def do_open_round(
             region_code=owner_region.code,
             after={
                 "name": rnd.name,
-                "scheme": f"{scheme_version.scheme_id} v{scheme_version.version}",
+                "scheme": str(scheme_version),
                 "year": year,
                 "regions": sorted(r.code for r in targets),
                 "fill_deadline": fill_deadline,
