@@ -44,7 +44,8 @@ if [ -z "${LVZHI_PURE_PYTHON:-}" ]; then
   fi
 fi
 
-# Front-end libraries (htmx, ECharts) from npm with the lock file; served locally, never from a CDN.
+# Front-end libraries (htmx, ECharts; axe-core for the accessibility audit of the browser tests) from npm
+# with the lock file; served locally, never from a CDN.
 if [ -f package.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
     echo "setup: installing front-end packages (npm ci)"

@@ -30,6 +30,9 @@ from lvzhi.web import pagecache, queries
 # 工作台 and 对比分析 fast with hundreds of rows.
 LIST_DEFER = ("result", "return_reasons", "round__scheme_version__yaml_text")
 
+# Rows per page of a 查看 user's list of evaluations (a province has thousands).
+VISIBLE_PER_PAGE = 50
+
 SORT_KEYS = {"region": "地区", "parent": "上级", "total": "总分", "grade": "等次", "state": "状态"}
 
 
@@ -105,7 +108,7 @@ def _home_context(request: UserRequest) -> dict[str, Any]:
             scoping.evaluations_for(user, Perm.VIEW)
             .defer(*LIST_DEFER)
             .order_by("-round__year", "region__code"),
-            50,
+            VISIBLE_PER_PAGE,
             request.GET.get("page"),
         )
     ctx["changes"] = [
