@@ -134,3 +134,30 @@ def test_an_unconfirmed_prefill_is_never_printed_as_a_fact(cast):
     text = build_report(report_contexts([evaluation])[evaluation.pk]).text()
     assert "幼儿园5所" not in text
     assert "一般公共预算教育经费" in text  # the confirmed figures are stated
+
+
+def test_a_figure_is_compared_with_the_average_of_the_regions_evaluated_together(cast):
+    """With three counties' figures the report compares each with their average; the average of fewer
+    regions would give a neighbour's figure away, so none is stated then."""
+    from lvzhi.accounts.models import Role, RoleAssignment, User
+
+    evaluation = cast.jia1
+    fill(cast, evaluation)
+    text = build_report(report_contexts([evaluation])[evaluation.pk]).text()
+    assert "参评地区平均水平" not in text  # one county has figures
+    yi_filler = User.objects.create(
+        username="yi1_filler", full_name="乙市一县填报员", password=cast.admin.password
+    )
+    RoleAssignment.objects.create(user=yi_filler, role=Role.FILLER, region=cast.regions["乙市一县"])
+    for other, filler, spending in ((cast.jia2, cast.jia2_filler, "40000"), (cast.yi1, yi_filler, "30000")):
+        actions.do_start_filling(acting_user=filler, evaluation=other)
+        actions.do_save_value(
+            acting_user=filler,
+            evaluation=other,
+            item_code="edu_gpb_spending",
+            value=Decimal(spending),
+            expected_version=None,
+        )
+    text = build_report(report_contexts([evaluation])[evaluation.pk]).text()
+    # (52340.5 + 40000 + 30000) / 3 = 40780.17
+    assert "与参评地区平均水平相比，一般公共预算教育经费高于平均水平40780.17万元。" in text

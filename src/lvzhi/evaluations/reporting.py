@@ -55,6 +55,30 @@ def _unconfirmed(evaluations: list[Evaluation]) -> dict[int, set[str]]:
     return out
 
 
+# An average over fewer regions would let a reader work out a neighbour's figure.
+PEERS_FOR_AVERAGE = 3
+
+
+def _peer_averages(round_id: int) -> dict[str, Decimal]:
+    """Per statistic, the average of the confirmed values of the round's regions (only where at least
+    PEERS_FOR_AVERAGE regions have one): the 参评地区平均水平 a report compares with."""
+    from django.db.models import Count
+
+    rows = (
+        DataValue.objects.filter(evaluation__round_id=round_id, value__isnull=False, confirmed=True)
+        .values("item_code")
+        .annotate(n=Count("evaluation_id", distinct=True))
+        .filter(n__gte=PEERS_FOR_AVERAGE)
+    )
+    codes = {r["item_code"] for r in rows}
+    sums: dict[str, list[Decimal]] = defaultdict(list)
+    for code, value in DataValue.objects.filter(
+        evaluation__round_id=round_id, item_code__in=codes, value__isnull=False, confirmed=True
+    ).values_list("item_code", "value"):
+        sums[code].append(value)
+    return {code: sum(values, Decimal(0)) / len(values) for code, values in sums.items()}
+
+
 def _narratives(evaluations: list[Evaluation]) -> dict[int, dict[str, str]]:
     """Staff's justifications per top-level indicator: the narrative of each 履职情况 section."""
     parts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -130,6 +154,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
         results = compile_scheme(scheme).score(ordered)
         narratives = _narratives(wanted)
         unconfirmed = _unconfirmed(wanted)
+        averages = _peer_averages(rnd.pk)
         wanted_ids = {e.pk for e in wanted}
         for e, inp, result in zip(peers, ordered, results, strict=True):
             if e.pk not in wanted_ids:
@@ -144,6 +169,7 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
                 office=rnd.owner_region.name + "人民政府教育督导委员会办公室",
                 signer=e.region.name + "人民政府",
                 notes={code: FigureNote(printed=False) for code in unconfirmed.get(e.pk, ())},
+                peer_average=averages,
             )
             out[e.pk] = _stored(e, ctx)
     return out

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from lvzhi.writer import layout
 from lvzhi.writer import number_style as numbers
@@ -293,6 +293,19 @@ def score_sentence(part: IndicatorPart, turn: int = 0) -> str:
     )[turn % 3]
 
 
+def peer_comparisons(ctx: ReportContext, codes: Iterable[str]) -> list[str]:
+    """Each printed figure of a section against the average of the regions evaluated together."""
+    out = []
+    for code in codes:
+        s, average = ctx.stats.get(code), ctx.peer_average.get(code)
+        if s is None or average is None or not s.printed or s.qualifier or s.unit == "是否":
+            continue
+        shown = average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # a derived figure: two decimals
+        verb = "高于" if s.value > shown else ("低于" if s.value < shown else "持平于")
+        out.append(f"{s.name}{verb}平均水平{numbers.quantity(shown, _unit(s))}")
+    return out
+
+
 def _why_no_total(ctx: ReportContext) -> str:
     """Why the report states no total and grade yet: how many indicators wait, and for what."""
     waiting = [leaf for part in ctx.indicators for leaf in part.leaves if not leaf.scored]
@@ -387,6 +400,9 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
     heading("基本情况")
     profile = profile_paragraphs(ctx)
     blocks.extend(Block("para", text, role="figures") for text in profile)
+    peers = peer_comparisons(ctx, ctx.profile)
+    if peers:  # the averages are derived figures: a paragraph of their own, not among the data
+        blocks.append(Block("para", "与参评地区平均水平相比，" + "；".join(peers) + "。"))
     if not profile:
         blocks.append(Block("para", "【请填写学校、学生、教师和经费等基本情况】"))
 
@@ -404,6 +420,9 @@ def build_report(ctx: ReportContext, charts: bool = True) -> ReportDocument:
             blocks.append(Block("para", figures, role="figures"))
         if findings:  # the data against the scheme's targets (the targets are the scheme's, not data)
             blocks.append(Block("para", "对照评价标准，" + "；".join(findings) + "。"))
+        peers = peer_comparisons(ctx, part.stats)
+        if peers:
+            blocks.append(Block("para", "与参评地区平均水平相比，" + "；".join(peers) + "。"))
         if part.points is not None:
             blocks.append(Block("para", score_sentence(part, i - 1)))
     if ctx.total_points is not None:

@@ -123,6 +123,8 @@ class ReportContext:
     office: str = ""  # the office that ran the evaluation: issues and signs the feedback letter
     date: date = field(default_factory=date.today)
     report_limit: int | None = None  # characters; the national 5,000 when the scheme sets none
+    # per statistic, the average of the regions evaluated together (the platform gives it for a round)
+    peer_average: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 # What 一、基本情况 states, when the data holds it, paragraph by paragraph in this order: the region
@@ -374,6 +376,7 @@ def context_from(
     when: date | None = None,
     office: str = "",
     notes: Mapping[str, FigureNote] | None = None,
+    peer_average: Mapping[str, Decimal] | None = None,
 ) -> ReportContext:
     """Gather a scheme, its scoring result and a region's data (plus staff texts) into a ReportContext.
 
@@ -462,4 +465,5 @@ def context_from(
         office=office or issuer_name(scheme.issuer),
         date=when or date.today(),
         report_limit=scheme.report_limit if scheme.report_limit is not None else NATIONAL_REPORT_LIMIT,
+        peer_average=dict(peer_average or {}),
     )
