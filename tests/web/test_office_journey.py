@@ -91,6 +91,13 @@ def self_score(page, base: str, ev) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def submit(page, base: str, ev) -> None:
+    """The submit page: every open problem listed, then one confirmed step (none after the deadline)."""
+    page.goto(f"{base}/e/{ev.pk}/submit/")
+    page.get_by_role("button", name="确认提交").click()
+    page.wait_for_load_state()
+
+
 def batch(page, base: str, rnd, query: str, codes: list[str], step: str) -> str:
     from lvzhi.regions.models import Region
 
@@ -212,8 +219,7 @@ def test_the_office_runs_a_real_year_without_the_demo(live_server, open_page, sh
     }
     fill_data(county_a, base, ev_a, values)
     self_score(county_a, base, ev_a)
-    county_a.goto(f"{base}/e/{ev_a.pk}/data/")
-    transition(county_a, "提交")
+    submit(county_a, base, ev_a)
     assert "当前状态：已提交" in county_a.content()
     shot(county_a, "office-06-county-submitted")
 
@@ -233,8 +239,20 @@ def test_the_office_runs_a_real_year_without_the_demo(live_server, open_page, sh
         round=rnd,
         fill_deadline=timezone.now() - timedelta(days=1),
     )
-    county_b.goto(f"{base}/e/{ev_b.pk}/data/")
-    transition(county_b, "提交")
+    county_b.goto(f"{base}/e/{ev_b.pk}/submit/")
+    assert "截止" in county_b.locator("#deadline-note").inner_text()
+    assert county_b.get_by_role("button", name="确认提交").count() == 0
+    # Posting the step anyway (an old tab, a script) is refused by the action itself.
+    with county_b.expect_navigation():
+        county_b.evaluate(
+            """(url) => { const f = document.createElement('form'); f.method = 'post'; f.action = url;
+        const t = document.querySelector('input[name=csrfmiddlewaretoken]');
+        for (const [k, v] of [['to', '已提交'], ['confirm', '1'], ['csrfmiddlewaretoken', t ? t.value : '']]) {
+          const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); }
+        document.body.appendChild(f); f.submit(); }""",
+            f"/e/{ev_b.pk}/transition/",
+        )
+    county_b.wait_for_load_state()
     assert "截止" in county_b.content() and "当前状态：已提交" not in county_b.content()
     shot(county_b, "office-07-county-late-refused")
     office.goto(f"{base}/rounds/{rnd.pk}/?region={CITY}&overdue=1")
@@ -245,19 +263,18 @@ def test_the_office_runs_a_real_year_without_the_demo(live_server, open_page, sh
     office.get_by_role("button", name="延期", exact=True).click()
     assert "余江区的填报截止已延至" in office.content()
     shot(office, "office-08-extension")
-    county_b.goto(f"{base}/e/{ev_b.pk}/data/")
-    transition(county_b, "提交")
+    submit(county_b, base, ev_b)
     assert "当前状态：已提交" in county_b.content()
 
-    # Review: the office starts it for both, the expert scores 月湖区's manual item.
+    # Review: the office starts it for both, the expert judges 月湖区's manual item a level lower.
     page = batch(office, base, rnd, f"region={CITY}&state=已提交", [A, B], "开始审核")
     assert "开始审核完成 2 个" in page
     expert = open_page()
     login(expert, base, "zj_sheng")
     expert.goto(f"{base}/e/{ev_a.pk}/review/")
     row = expert.locator(by_id("rev", "1.1"))
-    row.locator("input[name=score]").fill("4")
-    row.locator("textarea").fill("会议纪要不全，酌减一分。")
+    row.locator("select[name=level]").select_option("良")
+    row.locator("textarea").fill("会议纪要不全，评为良。")
     row.get_by_role("button", name="保存评审").click()
     expert.wait_for_selector(by_id("rev", "1.1") + ".discrepancy")
     shot(expert, "office-09-expert-review")
@@ -269,7 +286,7 @@ def test_the_office_runs_a_real_year_without_the_demo(live_server, open_page, sh
     office.goto(f"{base}/e/{ev_b.pk}/review/")
     transition(office, "退回修改", reason="残疾儿童少年义务教育入学率未填报，请补充。")
     fill_data(county_b, base, ev_b, {"disabled_enrolment_rate": "96"})
-    transition(county_b, "提交")
+    submit(county_b, base, ev_b)
     assert "当前状态：已提交" in county_b.content()
     batch(office, base, rnd, f"region={CITY}&state=已提交", [B], "开始审核")
     batch(office, base, rnd, f"region={CITY}&state=审核中", [B], "审核通过")
