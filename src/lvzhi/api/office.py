@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 from lvzhi.accounts import scoping
 from lvzhi.accounts.models import User
 from lvzhi.accounts.scoping import Perm
-from lvzhi.evaluations import actions, gateway, progress, results
+from lvzhi.evaluations import actions, progress, results
 from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, Issue, ValidationFailed
 from lvzhi.evaluations.models import Evaluation, SchemeVersion
@@ -26,7 +26,6 @@ from lvzhi.regions.models import Region
 from lvzhi.site.downloads import download
 from lvzhi.site.request_types import ApiRequest
 
-MAX_SCHEME_BYTES = 2 * 1024 * 1024
 LEVELS = {"county": "县", "city": "市", "all": ""}
 
 
@@ -81,24 +80,11 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
     @schemes.post("/")
     def add_scheme(request: ApiRequest, file: File[UploadedFile], activate: bool = True) -> Any:
         """导入方案文件为新版本（默认同时启用；activate=false 为草稿）；错误逐行列出 file:line。"""
-        data = file.read(MAX_SCHEME_BYTES + 1)
-        if len(data) > MAX_SCHEME_BYTES:
-            raise ValidationFailed([Issue("file", "方案文件不能超过 2 MB")])
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationFailed([Issue("file", "方案文件不是 UTF-8 编码的文本")]) from None
-        try:
-            sv = actions.do_create_scheme_version(
-                acting_user=request.auth,
-                yaml_text=text,
-                source_name=file.name or "scheme.yaml",
-                activate=False,
-            )
-        except gateway.SchemeInvalid as exc:
-            raise ValidationFailed(
-                [Issue("file", line) for line in str(exc).splitlines() if line.strip()]
-            ) from exc
+        sv = actions.do_upload_scheme_version(
+            acting_user=request.auth,
+            data=file.read(actions.MAX_SCHEME_BYTES + 1),
+            file_name=file.name or "",
+        )
         if activate:
             actions.do_activate_scheme_version(acting_user=request.auth, version=sv)
         return {**scheme_out(sv), "active": sv.activated_at is not None}

@@ -39,7 +39,6 @@ BATCH = {
     "publish": ("发布结果", actions.do_publish),
     "reopen": ("重新开放填报", actions.do_reopen),
 }
-MAX_UPLOAD = 2 * 1024 * 1024
 
 
 def _may_manage_schemes(user: Any) -> bool:
@@ -81,28 +80,20 @@ def scheme_upload(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             errors.append("请选择方案文件（.yaml）")
-        elif upload.size is not None and upload.size > MAX_UPLOAD:
-            errors.append("方案文件不能超过 2 MB")
         else:
             try:
-                text = upload.read().decode("utf-8")
-            except UnicodeDecodeError:
-                errors.append(f"{upload.name}: 文件不是 UTF-8 编码的文本")
+                sv = actions.do_upload_scheme_version(
+                    acting_user=request.user,
+                    data=upload.read(actions.MAX_SCHEME_BYTES + 1),
+                    file_name=upload.name or "",
+                )
+            except ValidationFailed as exc:
+                errors.extend(issue.message for issue in exc.issues)
+            except (ActionError, PermissionDenied) as exc:
+                errors.append(str(exc))
             else:
-                try:
-                    sv = actions.do_create_scheme_version(
-                        acting_user=request.user,
-                        yaml_text=text,
-                        source_name=upload.name or "",
-                        activate=False,
-                    )
-                except gateway.SchemeInvalid as exc:
-                    errors.extend(line for line in str(exc).splitlines() if line.strip())
-                except (ActionError, PermissionDenied) as exc:
-                    errors.append(str(exc))
-                else:
-                    messages.success(request, f"已导入“{sv.title}”v{sv.version}，请核对预览和差异后启用。")
-                    return redirect("web:scheme_review", sv.pk)
+                messages.success(request, f"已导入“{sv.title}”v{sv.version}，请核对预览和差异后启用。")
+                return redirect("web:scheme_review", sv.pk)
     return render(request, "web/office/scheme_upload.html", {"title": "导入评价方案", "errors": errors})
 
 

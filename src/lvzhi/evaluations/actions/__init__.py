@@ -12,7 +12,12 @@ from lvzhi.evaluations.actions.rounds import (
     do_unassign_expert,
     do_update_round,
 )
-from lvzhi.evaluations.actions.scheme_versions import do_activate_scheme_version, do_create_scheme_version
+from lvzhi.evaluations.actions.scheme_versions import (
+    MAX_SCHEME_BYTES,
+    do_activate_scheme_version,
+    do_create_scheme_version,
+    do_upload_scheme_version,
+)
 from lvzhi.evaluations.actions.scores import do_complete_review, do_set_review, do_set_self_score, review_gaps
 from lvzhi.evaluations.actions.transitions import (
     do_approve,
@@ -46,6 +51,7 @@ from lvzhi.evaluations.errors import (
 )
 
 __all__ = [
+    "MAX_SCHEME_BYTES",
     "UNSET",
     "ActionError",
     "EditConflict",
@@ -77,6 +83,7 @@ __all__ = [
     "do_transition",
     "do_unassign_expert",
     "do_update_round",
+    "do_upload_scheme_version",
     "review_gaps",
     "submission_problems",
 ]

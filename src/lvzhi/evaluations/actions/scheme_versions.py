@@ -10,6 +10,7 @@ from django.utils import timezone
 from lvzhi.accounts.scoping import Forbidden, is_admin, office_regions
 from lvzhi.audit.services import record
 from lvzhi.evaluations import gateway
+from lvzhi.evaluations.errors import Issue, ValidationFailed
 from lvzhi.evaluations.models import SchemeVersion
 
 
@@ -75,3 +76,30 @@ def do_activate_scheme_version(*, acting_user: Any, version: SchemeVersion) -> S
             )
         version.activated_at, version.activated_by = sv.activated_at, sv.activated_by
         return sv
+
+
+MAX_SCHEME_BYTES = 2 * 1024 * 1024
+
+
+def do_upload_scheme_version(
+    *, acting_user: Any, data: bytes, file_name: str, activate: bool = False
+) -> SchemeVersion:
+    """A scheme file as uploaded (pages and API): at most 2 MB of UTF-8 text, validated by the engine.
+
+    Refused with ValidationFailed naming every problem, one issue per line of the engine's file:line
+    message. Callers read at most MAX_SCHEME_BYTES + 1 bytes, so a larger file is refused unread.
+    """
+    if len(data) > MAX_SCHEME_BYTES:
+        raise ValidationFailed([Issue("file", "方案文件不能超过 2 MB")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed([Issue("file", f"{file_name or '方案文件'}：不是 UTF-8 编码的文本")]) from None
+    try:
+        return do_create_scheme_version(
+            acting_user=acting_user, yaml_text=text, source_name=file_name or "scheme.yaml", activate=activate
+        )
+    except gateway.SchemeInvalid as exc:
+        raise ValidationFailed(
+            [Issue("file", line) for line in str(exc).splitlines() if line.strip()]
+        ) from exc
