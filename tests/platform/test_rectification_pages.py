@@ -3,6 +3,7 @@ accepts; the ledger filters and exports what each side may see; a carried-over p
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -119,3 +120,26 @@ def test_a_problem_left_open_is_carried_into_next_years_round_and_both_pages_lin
     assert f"/rectification/{carried.pk}/" in text(c.get(f"/rectification/{first.pk}/"))
     assert f"/rectification/{first.pk}/" in text(c.get(f"/rectification/{carried.pk}/"))
     assert "由2024年结转" in text(c.get("/rectification/"))
+
+
+def test_a_finding_of_the_report_reader_is_recorded_as_a_problem(cast):
+    report = "2023年全县教育经费为100万元，比上年的80万元增长50%。".encode()
+    office = client(cast.prov_office)
+    page = text(office.post("/reader/", {"report": SimpleUploadedFile("自评报告.txt", report)}))
+    found = re.search(r'<a href="([^"]+)">登记为整改问题</a>', page)
+    assert found, "the office is offered to record the inconsistent growth rate"
+    url = found.group(1).replace("&amp;", "&")
+    form = text(office.get(url))
+    assert "增长率核验" in form and "自评报告.txt" in form  # description and 依据 prefilled
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    description = "增长率核验:(100-80)/80×100 = 25,报告为 50%,不一致"
+    office.post(
+        "/rectification/",
+        {"evaluation": cast.jia1.pk, "source": "专家评审", "description": description,
+         "evidence_ref": "自评报告.txt", "required_measure": "更正报告数据", "deadline": soon},
+    )  # fmt: skip
+    assert Problem.objects.get().evidence_ref == "自评报告.txt"
+    filler_page = text(
+        client(cast.jia1_filler).post("/reader/", {"report": SimpleUploadedFile("r.txt", report)})
+    )
+    assert "登记为整改问题" not in filler_page  # a county does not raise problems against itself

@@ -89,6 +89,8 @@ def rectification(request: HttpRequest) -> HttpResponse:
         "severities": Severity.values,
         "raisable": raisable,
         "today": queries.today_in_shanghai(),
+        # A finding of the report reader arrives here as text to record (the office picks the evaluation).
+        "prefill": {k: (request.GET.get(k) or "")[:2000] for k in ("description", "evidence_ref")},
     }
     return render(request, "web/rect/ledger.html", ctx)
 

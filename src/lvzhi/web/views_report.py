@@ -73,6 +73,7 @@ def reader(request: HtmxRequest) -> HttpResponse:
             if not text.strip():
                 raise ReportUnreadable("文件中没有可读取的文字（可能是扫描件）：请上传文字版报告。")
             from lvzhi.reader.pipeline import analyse
+            from lvzhi.rectification.queries import evaluations_where
 
             analysis = analyse(text)
             marks = marks_for(analysis)
@@ -87,6 +88,8 @@ def reader(request: HtmxRequest) -> HttpResponse:
                     # Inconsistent checks are listed on their own above; the other findings follow.
                     "findings": [f for f in analysis.findings if not f.kind.startswith("inconsistent_")],
                     "n_chars": len(text),
+                    # Offices and experts may record a finding as a problem to rectify (整改台账).
+                    "may_raise": evaluations_where(request.user, "raise").exists(),
                 }
             )
         except ReportUnreadable as exc:
