@@ -36,3 +36,23 @@ def media_in_tmp(settings: Any, tmp_path: Path) -> Path:
 def login(client: Any, user: Any) -> Any:
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def problem(cast: Any) -> Any:
+    """A rectification problem the cast's expert raised on 甲市一县's evaluation (indicator 2.1)."""
+    from datetime import date, timedelta
+
+    from lvzhi.rectification.actions import do_raise_problem
+
+    return do_raise_problem(
+        acting_user=cast.expert,
+        evaluation=cast.jia1,
+        source="专家评审",
+        indicator_code="2.1",
+        description="公办园在园幼儿占比低于50%",
+        evidence_ref="统计年报第3表",
+        required_measure="新建公办幼儿园",
+        deadline=date.today() + timedelta(days=90),
+        severity="较重",
+    )

@@ -14,14 +14,12 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from lvzhi.evaluations.models import DataValue, State
 from lvzhi.evidence.models import Evidence, StoredFile
-from lvzhi.rectification import actions as rect_actions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -248,18 +246,9 @@ def test_the_workbook_import_refuses_each_file_and_writes_nothing(client, cast, 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_rectification_progress_files_write_nothing_on_refusal(client, cast, corpus, name, media_in_tmp):
-    problem = rect_actions.do_raise_problem(
-        acting_user=cast.expert,
-        evaluation=cast.jia1,
-        source="专家评审",
-        indicator_code="2.1",
-        description="公办园占比偏低",
-        evidence_ref="统计年报",
-        required_measure="新建公办园",
-        deadline=date.today() + timedelta(days=90),
-        severity="较重",
-    )
+def test_rectification_progress_files_write_nothing_on_refusal(
+    client, cast, problem, corpus, name, media_in_tmp
+):
     client.force_login(cast.jia1_filler)
     post(
         client,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,18 +38,8 @@ def test_returning_an_evaluation_with_an_invisible_reason_is_refused(cast, reaso
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("reason", INVISIBLE)
-def test_refusing_a_closure_with_an_invisible_reason_is_refused(cast, reason):
-    p = rect_actions.do_raise_problem(
-        acting_user=cast.expert,
-        evaluation=cast.jia1,
-        source="专家评审",
-        indicator_code="2.1",
-        description="公办园在园幼儿占比低于50%",
-        evidence_ref="统计年报第3表",
-        required_measure="新建公办幼儿园",
-        deadline=date.today() + timedelta(days=90),
-        severity="较重",
-    )
+def test_refusing_a_closure_with_an_invisible_reason_is_refused(cast, problem, reason):
+    p = problem
     rect_actions.do_add_measure(
         acting_user=cast.jia1_filler,
         problem=p,
