@@ -7,11 +7,15 @@ Bounded for CI: LVZHI_FUZZ_EXAMPLES examples per operation (default 8), derandom
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -30,8 +34,25 @@ def token_for(user: Any) -> str:
     return raw
 
 
+@contextmanager
+def database_kept_open() -> Iterator[None]:
+    """As Django's test client does: requests must not close the connection that holds the test transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
 def fuzz(token: str) -> tuple[list[str], int]:
     """Every operation of the schema with generated requests under `token`; the problems found, requests sent."""
+    with database_kept_open():
+        return _fuzz(token)
+
+
+def _fuzz(token: str) -> tuple[list[str], int]:
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}
