@@ -25,20 +25,3 @@
     if (field.dataset && "autosubmit" in field.dataset && field.form) { field.form.submit(); }
   });
 })();
-
-// Forms marked data-confirm ask first; a checkbox marked data-check-all="name" ticks every box of that name in
-// its table (both instead of inline handlers, which the Content-Security-Policy forbids).
-(function () {
-  "use strict";
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
-  }, true);
-  document.addEventListener("change", function (event) {
-    var box = event.target;
-    if (!box.dataset || !box.dataset.checkAll) { return; }
-    var table = box.closest("table");
-    if (!table) { return; }
-    table.querySelectorAll("input[name='" + box.dataset.checkAll + "']").forEach(function (b) { b.checked = box.checked; });
-  });
-})();
