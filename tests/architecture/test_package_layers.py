@@ -139,3 +139,20 @@ def test_no_module_is_named_like_a_package_or_shares_its_name_across_packages():
             by_name[path.stem].append(f"lvzhi/{path.stem}/ (package)")
     shared = {n: sorted(w) for n, w in by_name.items() if len(w) > 1 and n not in ROLE_NAMES}
     assert shared == {}, f"modules sharing a name: {shared}"
+
+
+def test_no_package_imports_another_packages_private_names():
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC)
+        if "migrations" in rel.parts or len(rel.parts) < 2:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lvzhi."):
+                other = node.module.split(".")[1]
+                private = [
+                    a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")
+                ]
+                if other != rel.parts[0] and private:
+                    found.append(f"{rel}:{node.lineno} imports {', '.join(private)} from {node.module}")
+    assert found == [], "; ".join(found)

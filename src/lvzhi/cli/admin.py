@@ -17,6 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lvzhi.cli.acting import django_setup, operator_named, refuse, run_action
+
 ROLE_HELP = "角色：admin 系统管理员 / office 督导办 / expert 专家 / filler 填报员 / viewer 查看"
 
 
@@ -33,29 +35,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users, name="user")
 
 
-def _django() -> None:
-    from lvzhi.cli.django_env import setup_django
-
-    setup_django()
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(1)
-
-
-def _actor(username: str | None) -> Any:
-    """The administrator (or office) the command acts as."""
-    from lvzhi.accounts.models import User
-
-    if not username:
-        raise _fail("请用 --as 指定执行操作的管理员用户名 (the acting administrator)")
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise _fail(f"用户 {username} 不存在或已停用")
-    return user
-
-
 def _region(code: str | None) -> Any:
     from lvzhi.regions.models import Region
 
@@ -63,7 +42,7 @@ def _region(code: str | None) -> Any:
         return None
     region = Region.objects.filter(code=code).first()
     if region is None:
-        raise _fail(f"区划代码 {code} 不存在；先运行 lvzhi init 或 lvzhi regions update")
+        raise refuse(f"区划代码 {code} 不存在；先运行 lvzhi init 或 lvzhi regions update")
     return region
 
 
@@ -76,18 +55,9 @@ def _password(from_stdin: bool) -> str:
     return str(typer.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"))
 
 
-def _explain(exc: Exception) -> typer.Exit:
-    """Turn an action's refusal into a Chinese message and exit code 1."""
-    from lvzhi.evaluations.errors import ValidationFailed
-
-    if isinstance(exc, ValidationFailed):
-        return _fail("；".join(i.message.rstrip("。") for i in exc.issues) + "。")
-    return _fail(str(exc))
-
-
 def init() -> None:
     """建立或升级数据库结构，收集静态文件，首次载入全国行政区划 (migrate, collect static files, load regions)."""
-    _django()
+    django_setup()
     from django.core.management import call_command
 
     from lvzhi.regions import divisions
@@ -137,12 +107,12 @@ def user_add(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读密码")] = False,
 ) -> None:
     """创建用户并授予角色；空系统的第一个系统管理员无需 --as (create a user with a role)."""
-    _django()
+    django_setup()
     from lvzhi.accounts import actions
     from lvzhi.accounts.models import Role, RoleAssignment, User
 
     if role not in Role.values:
-        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
+        raise refuse(f"未知角色 {role}。{ROLE_HELP}")
     no_admin_yet = not (
         User.objects.filter(is_superuser=True).exists()
         or RoleAssignment.objects.filter(role=Role.ADMIN).exists()
@@ -150,10 +120,12 @@ def user_add(
     where = _region(region)
     password = _password(password_stdin)
     if role == Role.ADMIN and acting is None and no_admin_yet:
-        user = _act(actions.do_create_first_admin, username=username, password=password, full_name=full_name)
+        user = run_action(
+            actions.do_create_first_admin, username=username, password=password, full_name=full_name
+        )
     else:
-        actor = _actor(acting)
-        user = _act(
+        actor = operator_named(acting)
+        user = run_action(
             actions.do_create_user,
             acting_user=actor,
             username=username,
@@ -169,19 +141,8 @@ def _user(username: str) -> Any:
 
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise _fail(f"用户 {username} 不存在")
+        raise refuse(f"用户 {username} 不存在")
     return user
-
-
-def _act(action: Any, **kwargs: Any) -> Any:
-    """Run an account action; its refusal becomes the Chinese message and exit code 1."""
-    from lvzhi.accounts.scoping import Forbidden
-    from lvzhi.evaluations.errors import ActionError
-
-    try:
-        return action(**kwargs)
-    except (ActionError, Forbidden) as exc:  # ValidationFailed is an ActionError
-        raise _explain(exc) from exc
 
 
 def _role_change(username: str, role: str, acting: str, region: str | None) -> tuple[Any, Any, Any]:
@@ -189,8 +150,8 @@ def _role_change(username: str, role: str, acting: str, region: str | None) -> t
     from lvzhi.accounts.models import Role
 
     if role not in Role.values:
-        raise _fail(f"未知角色 {role}。{ROLE_HELP}")
-    return _user(username), _actor(acting), _region(region)
+        raise refuse(f"未知角色 {role}。{ROLE_HELP}")
+    return _user(username), operator_named(acting), _region(region)
 
 
 def user_grant(
@@ -200,12 +161,12 @@ def user_grant(
     region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
 ) -> None:
     """给已有用户增加一个角色 (grant a role)."""
-    _django()
+    django_setup()
     from lvzhi.accounts import actions
     from lvzhi.accounts.models import Role
 
     user, actor, where = _role_change(username, role, acting, region)
-    _act(actions.do_grant_role, acting_user=actor, user=user, role=role, region=where)
+    run_action(actions.do_grant_role, acting_user=actor, user=user, role=role, region=where)
     typer.echo(f"已授予 {username} 角色 {Role(role).label}。")
 
 
@@ -216,7 +177,7 @@ def user_revoke(
     region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
 ) -> None:
     """撤销用户的一个角色 (revoke a role)."""
-    _django()
+    django_setup()
     from lvzhi.accounts import actions
     from lvzhi.accounts.models import Role, RoleAssignment
 
@@ -224,8 +185,8 @@ def user_revoke(
     assignment = RoleAssignment.objects.filter(user=user, role=role, region=where).first()
     if assignment is None:
         place = f"（{where.name}）" if where is not None else ""
-        raise _fail(f"{username} 没有角色 {Role(role).label}{place}，无需撤销")
-    _act(actions.do_revoke_role, acting_user=actor, assignment=assignment)
+        raise refuse(f"{username} 没有角色 {Role(role).label}{place}，无需撤销")
+    run_action(actions.do_revoke_role, acting_user=actor, assignment=assignment)
     typer.echo(f"已撤销 {username} 的角色 {Role(role).label}。")
 
 
@@ -234,10 +195,10 @@ def user_deactivate(
     acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
 ) -> None:
     """停用用户：不能登录，令牌和会话全部失效 (deactivate a user)."""
-    _django()
+    django_setup()
     from lvzhi.accounts import actions
 
-    _act(actions.do_deactivate_user, acting_user=_actor(acting), user=_user(username))
+    run_action(actions.do_deactivate_user, acting_user=operator_named(acting), user=_user(username))
     typer.echo(f"已停用用户 {username}。")
 
 
@@ -245,13 +206,13 @@ def user_list(
     acting: Annotated[str, typer.Option("--as", help="以该用户的可见范围列出")],
 ) -> None:
     """列出（该用户可见范围内的）用户和角色 (list users within the acting user's scope)."""
-    _django()
+    django_setup()
     from lvzhi.accounts.scoping import users_visible_to
 
     table = Table(title="用户")
     for col in ("用户名", "姓名", "状态", "角色"):
         table.add_column(col, overflow="fold")
-    for u in users_visible_to(_actor(acting)).prefetch_related("roles__region").order_by("username"):
+    for u in users_visible_to(operator_named(acting)).prefetch_related("roles__region").order_by("username"):
         roles = "、".join(str(r) for r in u.roles.all()) or "—"
         table.add_row(u.username, u.full_name, "启用" if u.is_active else "停用", roles)
     Console().print(table)

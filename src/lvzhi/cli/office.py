@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lvzhi.cli.admin import _act, _actor, _django, _fail
+from lvzhi.cli.acting import django_setup, operator_named, refuse, run_action
 
 AS = Annotated[str, typer.Option("--as", help="执行操作的用户名 (acting user)")]
 
@@ -49,14 +49,14 @@ def deadline(text: str | None, option: str) -> datetime | None:
         else:
             moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise _fail(f"{option} 的日期“{text}”无法识别：请写成 2026-06-30 或 2026-06-30T17:00") from None
+        raise refuse(f"{option} 的日期“{text}”无法识别：请写成 2026-06-30 或 2026-06-30T17:00") from None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _round(user: Any, round_id: int, perm: str = "view") -> Any:
     from lvzhi.accounts.scoping import get_round_for
 
-    return _act(get_round_for, user=user, round_id=round_id, perm=perm)
+    return run_action(get_round_for, user=user, round_id=round_id, perm=perm)
 
 
 def _region(code: str) -> Any:
@@ -64,7 +64,7 @@ def _region(code: str) -> Any:
 
     region = Region.objects.filter(code=code).first()
     if region is None:
-        raise _fail(f"区划代码 {code} 不存在")
+        raise refuse(f"区划代码 {code} 不存在")
     return region
 
 
@@ -74,21 +74,21 @@ def scheme_add(
     draft: Annotated[bool, typer.Option("--draft", help="只导入为草稿，不启用")] = False,
 ) -> None:
     """导入方案文件为新版本并启用，打印版本号 id (add a scheme version; prints its id)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.actions import do_activate_scheme_version, do_create_scheme_version
     from lvzhi.evaluations.gateway import SchemeInvalid
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"无法读取方案文件 {file}：{exc}") from exc
+        raise refuse(f"无法读取方案文件 {file}：{exc}") from exc
     try:
-        sv = _act(do_create_scheme_version, acting_user=actor, yaml_text=text, source_name=file.name)
+        sv = run_action(do_create_scheme_version, acting_user=actor, yaml_text=text, source_name=file.name)
     except SchemeInvalid as exc:
-        raise _fail(str(exc)) from exc
+        raise refuse(str(exc)) from exc
     if not draft:
-        _act(do_activate_scheme_version, acting_user=actor, version=sv)
+        run_action(do_activate_scheme_version, acting_user=actor, version=sv)
     typer.echo(sv.pk)
     typer.echo(f"方案“{sv.title}”v{sv.version}（{sv.scheme_id}）{'草稿' if draft else '已启用'}。", err=True)
 
@@ -108,17 +108,17 @@ def round_open(
     name: Annotated[str, typer.Option("--name", help="轮次名称；默认按单位、年度、层级生成")] = "",
 ) -> None:
     """开启评价轮次（重复运行只补上缺少的区划），打印轮次 id (open a round; prints its id)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.actions.office import LEVEL_CHOICES, do_open_year_round
     from lvzhi.evaluations.models import SchemeVersion
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     if level not in LEVEL_CHOICES:
-        raise _fail(f"--level 应为 county、city 或 all，不是 {level}")
+        raise refuse(f"--level 应为 county、city 或 all，不是 {level}")
     sv = SchemeVersion.objects.filter(pk=scheme).first()
     if sv is None:
-        raise _fail(f"方案版本 {scheme} 不存在（lvzhi scheme add 打印的 id）")
-    opened = _act(
+        raise refuse(f"方案版本 {scheme} 不存在（lvzhi scheme add 打印的 id）")
+    opened = run_action(
         do_open_year_round,
         acting_user=actor,
         scheme_version=sv,
@@ -136,23 +136,23 @@ def round_open(
 
 def round_close(round_id: Annotated[int, typer.Argument(help="轮次 id")], acting: AS) -> None:
     """关闭评价轮次 (close a round)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.actions.office import do_close_round
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     rnd = _round(actor, round_id)
-    _act(do_close_round, acting_user=actor, round=rnd)
+    run_action(do_close_round, acting_user=actor, round=rnd)
     typer.echo(f"评价轮次“{rnd.name}”已关闭。")
 
 
 def round_list(acting: AS) -> None:
     """列出可见的评价轮次 (list the rounds the user may see)."""
-    _django()
+    django_setup()
     from django.db.models import Count
 
     from lvzhi.accounts.scoping import rounds_for
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     for r in rounds_for(actor).annotate(n=Count("evaluations")).order_by("-year", "pk"):
         state = "已关闭" if r.closed_at else "进行中"
         typer.echo(f"{r.pk}\t{r.year}\t{r.name}\t{r.n} 个区划\t{state}")
@@ -165,7 +165,7 @@ def _pairs(actor: Any, rnd: Any, experts: list[str], regions: list[str]) -> list
     for name in experts:
         u = User.objects.filter(username=name, is_active=True).first()
         if u is None:
-            raise _fail(f"专家用户 {name} 不存在或已停用")
+            raise refuse(f"专家用户 {name} 不存在或已停用")
         users.append(u)
     return [(_region(code), u) for code in regions for u in users]
 
@@ -181,22 +181,22 @@ def round_assign(
     seed: Annotated[int | None, typer.Option("--seed", help="抽取的随机种子（可复现）")] = None,
 ) -> None:
     """分配评审专家：逐一指定区划，或 --draw N 为全部区划均衡随机抽取；始终回避专家本地 (assign experts)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.actions.office import balanced_draw, do_assign_experts, expert_load
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     rnd = _round(actor, round_id, "manage")
     if draw:
         experts = [u for _, u in _pairs(actor, rnd, expert, [rnd.owner_region.code])]
         targets = [e.region for e in rnd.evaluations.select_related("region")]
-        pairs = _act(
+        pairs = run_action(
             balanced_draw, experts=experts, regions=targets, per_region=draw, load=expert_load(rnd), seed=seed
         )
     else:
         if not region:
-            raise _fail("请用 --region 指定区划，或用 --draw N 随机抽取")
+            raise refuse("请用 --region 指定区划，或用 --draw N 随机抽取")
         pairs = _pairs(actor, rnd, expert, region)
-    results = _act(do_assign_experts, acting_user=actor, round=rnd, pairs=pairs)
+    results = run_action(do_assign_experts, acting_user=actor, round=rnd, pairs=pairs)
     for item in results:
         typer.echo(f"{'✓' if item.ok else '✗'} {item.label}：{item.message}")
     if not all(i.ok for i in results):
@@ -210,17 +210,17 @@ def round_unassign(
     region: Annotated[list[str], typer.Option("--region", help="区划代码（可多次）")],
 ) -> None:
     """撤销专家分配 (withdraw assignments)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.actions import do_unassign_expert
     from lvzhi.evaluations.models import ExpertAssignment
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     rnd = _round(actor, round_id, "manage")
     for code in region:
         a = ExpertAssignment.objects.filter(round=rnd, region__code=code, expert__username=expert).first()
         if a is None:
-            raise _fail(f"{expert} 没有被分配评审 {code}")
-        _act(do_unassign_expert, acting_user=actor, assignment=a)
+            raise refuse(f"{expert} 没有被分配评审 {code}")
+        run_action(do_unassign_expert, acting_user=actor, assignment=a)
         typer.echo(f"已撤销 {expert} 对 {a.region.name} 的评审分配。")
 
 
@@ -232,17 +232,17 @@ def round_extend(
     reason: Annotated[str, typer.Option("--reason", help="延期原因")],
 ) -> None:
     """给一个区划延长填报截止时间（须写原因，记入审计） (grant a region a deadline extension)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.actions.office import do_grant_extension
     from lvzhi.evaluations.models import Evaluation
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     rnd = _round(actor, round_id, "manage")
     ev = Evaluation.objects.filter(round=rnd, region__code=region).select_related("round", "region").first()
     if ev is None:
-        raise _fail(f"{region} 不在评价轮次“{rnd.name}”中")
+        raise refuse(f"{region} 不在评价轮次“{rnd.name}”中")
     moment = deadline(until, "--until")
-    _act(do_grant_extension, acting_user=actor, evaluation=ev, until=moment, reason=reason)
+    run_action(do_grant_extension, acting_user=actor, evaluation=ev, until=moment, reason=reason)
     typer.echo(f"{ev.region.name} 的填报截止已延至 {until}。")
 
 
@@ -253,10 +253,10 @@ def round_export(
     state: Annotated[str, typer.Option("--state", help="只导出此状态（如 已发布）；默认全部可见")] = "",
 ) -> None:
     """导出轮次结果：总分、等次、排名和每个指标的得分 (export a round's results)."""
-    _django()
+    django_setup()
     from lvzhi.evaluations.results import result_table
 
-    actor = _actor(acting)
+    actor = operator_named(acting)
     rnd = _round(actor, round_id)
     table = result_table(actor, rnd, state or None)
     _write(table, out)
@@ -272,7 +272,7 @@ def _write(table: Any, out: Path) -> None:
     elif out.suffix.lower() == ".xlsx":
         out.write_bytes(xlsx_bytes([table]))
     else:
-        raise _fail("--out 的文件名须以 .xlsx 或 .csv 结尾")
+        raise refuse("--out 的文件名须以 .xlsx 或 .csv 结尾")
 
 
 def _problem_table(actor: Any, state: str, region: str) -> Any:
@@ -289,8 +289,8 @@ def rectification_list(
     region: Annotated[str, typer.Option("--region", help="区划代码（含下级）")] = "",
 ) -> None:
     """列出可见的整改问题 (list visible rectification problems)."""
-    _django()
-    table = _problem_table(_actor(acting), state, region)
+    django_setup()
+    table = _problem_table(operator_named(acting), state, region)
     typer.echo("\t".join(table.header))
     for row in table.rows:
         typer.echo("\t".join("" if v is None else str(v) for v in row))
@@ -303,7 +303,7 @@ def rectification_export(
     region: Annotated[str, typer.Option("--region", help="区划代码（含下级）")] = "",
 ) -> None:
     """导出整改台账 (export the rectification ledger)."""
-    _django()
-    table = _problem_table(_actor(acting), state, region)
+    django_setup()
+    table = _problem_table(operator_named(acting), state, region)
     _write(table, out)
     typer.echo(f"已导出 {len(table.rows)} 个问题到 {out}。")

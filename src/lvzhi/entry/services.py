@@ -57,7 +57,7 @@ def item_codes_for(evaluation: Evaluation) -> list[str]:
     return codes + sorted(c for c in have - set(codes) if c in cat and not cat[c].formula)
 
 
-def _fillable(user: Any, rnd: Round) -> QuerySet[Evaluation]:
+def fillable_evaluations(user: Any, rnd: Round) -> QuerySet[Evaluation]:
     """The round's evaluations this user may enter data for (its own region, or the office's)."""
     fill = evaluations_for(user, Perm.FILL).filter(round=rnd).values("pk")
     manage = evaluations_for(user, Perm.MANAGE).filter(round=rnd).values("pk")
@@ -72,7 +72,7 @@ def _fillable(user: Any, rnd: Round) -> QuerySet[Evaluation]:
 def template_for(user: Any, round_id: Any, region_code: str | None = None) -> tuple[bytes, str]:
     """The .xlsx template (bytes, file name) for a round: one region's item rows, or all the user's regions."""
     rnd = get_round_for(user, round_id)
-    evaluations = list(_fillable(user, rnd))
+    evaluations = list(fillable_evaluations(user, rnd))
     if region_code is not None:
         evaluations = [e for e in evaluations if e.region.code == region_code]
         if not evaluations:
@@ -112,7 +112,7 @@ def template_for(user: Any, round_id: Any, region_code: str | None = None) -> tu
 @gc_paused
 def parse_for_round(user: Any, rnd: Round, data: bytes, name: str) -> ParsedWorkbook:
     """Validate a filled workbook against the round and the regions this user may fill (nothing written)."""
-    regions = {e.region.code: e.region.name for e in _fillable(user, rnd)}
+    regions = {e.region.code: e.region.name for e in fillable_evaluations(user, rnd)}
     rules = item_rules(rnd)
     scheme_codes = {r.code for r in rules}
     # A one-region template lists what that region's page shows, which may go beyond the scheme's items.

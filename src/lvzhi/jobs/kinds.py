@@ -59,10 +59,10 @@ def _manages_round(owner: Any, job: Job) -> None:
 
 
 def _authorize_import(owner: Any, job: Job) -> None:
-    from lvzhi.entry.services import _fillable
+    from lvzhi.entry.services import fillable_evaluations
 
     rnd = _round(owner, job)
-    if not _fillable(owner, rnd).exists():
+    if not fillable_evaluations(owner, rnd).exists():
         raise Forbidden(f"您在评价轮次“{rnd}”中没有可填报的地区")
 
 
