@@ -20,6 +20,11 @@ from rich.table import Table
 from lvzhi.cli.acting import django_setup, operator_named, refuse, run_action
 
 ROLE_HELP = "角色：admin 系统管理员 / office 督导办 / expert 专家 / filler 填报员 / viewer 查看"
+# The arguments the user commands share.
+Username = Annotated[str, typer.Argument(help="用户名")]
+RoleName = Annotated[str, typer.Option(help=ROLE_HELP)]
+Acting = Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")]
+RoleRegion = Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")]
 
 
 def register(app: typer.Typer) -> None:
@@ -99,9 +104,9 @@ def serve(
 
 
 def user_add(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option(help=ROLE_HELP)],
-    region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
+    username: Username,
+    role: RoleName,
+    region: RoleRegion = None,
     full_name: Annotated[str, typer.Option(help="姓名")] = "",
     acting: Annotated[str | None, typer.Option("--as", help="执行操作的管理员用户名")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读密码")] = False,
@@ -155,10 +160,10 @@ def _role_change(username: str, role: str, acting: str, region: str | None) -> t
 
 
 def user_grant(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option(help=ROLE_HELP)],
-    acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
-    region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
+    username: Username,
+    role: RoleName,
+    acting: Acting,
+    region: RoleRegion = None,
 ) -> None:
     """给已有用户增加一个角色 (grant a role)."""
     django_setup()
@@ -171,10 +176,10 @@ def user_grant(
 
 
 def user_revoke(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option(help=ROLE_HELP)],
-    acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
-    region: Annotated[str | None, typer.Option(help="角色所属区划代码（系统管理员不填）")] = None,
+    username: Username,
+    role: RoleName,
+    acting: Acting,
+    region: RoleRegion = None,
 ) -> None:
     """撤销用户的一个角色 (revoke a role)."""
     django_setup()
@@ -191,8 +196,8 @@ def user_revoke(
 
 
 def user_deactivate(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    acting: Annotated[str, typer.Option("--as", help="执行操作的管理员用户名")],
+    username: Username,
+    acting: Acting,
 ) -> None:
     """停用用户：不能登录，令牌和会话全部失效 (deactivate a user)."""
     django_setup()
