@@ -357,8 +357,17 @@ def test_the_office_runs_a_real_year_without_the_demo(live_server, open_page, sh
     assert carried.carried_from.evaluation.round.year == 2025
     shot(office, "office-16-next-year-carried")
 
-    # The same pages at tablet size.
+    # The office's pages at tablet size too (1024×1366): every one opens, nothing overflows the viewport.
     tablet = open_page(tablet=True)
     login(tablet, base, "yt_office")
-    tablet.goto(f"{base}/rounds/{rnd.pk}/")
-    shot(tablet, "office-17-round-tablet")
+    for name, path in (
+        ("rounds", "/rounds/"),
+        ("round", f"/rounds/{rnd.pk}/?region={CITY}&state=已发布"),
+        ("experts", f"/rounds/{rnd.pk}/experts/"),
+        ("ledger", "/rectification/"),
+        ("messages", "/messages/"),
+        ("public", "/public/"),
+    ):
+        assert tablet.goto(base + path).status == 200
+        assert tablet.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
+        shot(tablet, f"office-18-tablet-{name}")
