@@ -90,3 +90,14 @@ def test_a_server_error_in_the_api_answers_json_and_is_logged(client, cast, monk
     assert "已记录错误" in response.json()["detail"]
     log = (settings.LOG_DIR / "lvzhi.log").read_text(encoding="utf-8")
     assert marker in log and "Traceback" in log
+
+
+def test_a_request_body_over_django_s_limit_under_the_api_is_a_json_400(client, cast, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(cast.jia1_filler)
+    response = client.post(
+        f"/api/v1/evaluations/{cast.jia1.pk}/transition", data="x" * 5000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "请求无效" in response.json()["detail"]

@@ -83,6 +83,19 @@ class BadParameterMiddleware:
         return None
 
 
+def bad_request_page(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400 (a request Django itself refuses: too large a body, a bad host header …)."""
+    return bad_request(request, "请求无效（请求内容过大或格式不正确）")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: JSON under /api/, the Chinese 403 page elsewhere (with the reason, when there is one)."""
+    reason = str(exception or "") or "您没有执行此操作的权限。"
+    if is_api(request):
+        return JsonResponse({"detail": reason}, status=403, json_dumps_params={"ensure_ascii": False})
+    return render(request, "403.html", {"exception": reason}, status=403)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: JSON under /api/, the Chinese 404 page elsewhere."""
     if is_api(request):

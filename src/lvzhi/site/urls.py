@@ -16,5 +16,7 @@ urlpatterns = [
 ]
 
 # Error pages: JSON under /api/, the Chinese HTML pages elsewhere (lvzhi.site.errors).
+handler400 = "lvzhi.site.errors.bad_request_page"
+handler403 = "lvzhi.site.errors.permission_denied"
 handler404 = "lvzhi.site.errors.not_found"
 handler500 = "lvzhi.site.errors.server_error"
