@@ -60,7 +60,14 @@ def test_grouped_and_full_width_forms_read_as_the_same_number(whole, frac):
     assert parse_number_text(text.translate(FULL_WIDTH)) == expected
 
 
-@given(st.text(alphabet=st.characters(categories=["Nd"]).filter(lambda c: not ("0" <= c <= "9")), min_size=1))
+@given(
+    st.text(
+        alphabet=st.characters(categories=["Nd"]).filter(
+            lambda c: not ("0" <= c <= "9" or "０" <= c <= "９")
+        ),
+        min_size=1,
+    )
+)
 def test_digits_of_other_scripts_are_refused(digits):
     with pytest.raises(ValueError, match="不是数字"):
         parse_number_text(digits)
