@@ -413,33 +413,16 @@ def _store(
         e.total, e.grade, e.result, e.scored_at = res.total, res.grade, summary, now
     insert_many(ItemScore, _CREATE_FIELDS, to_create)
     # One prepared UPDATE per changed row (executemany): bulk_update's CASE WHEN grows quadratically.
-    update_many(
-        ItemScore,
-        [
-            "points",
-            "rule_kind",
-            "auto_score",
-            "auto_status",
-            "explanation",
-            "inputs",
-            "final_score",
-            "discrepancy",
-        ],
-        row_updates,
-    )
+    update_many(ItemScore, [*_SCORED_FIELDS, "discrepancy"], row_updates)
     update_many(Evaluation, ["total", "grade", "result", "scored_at"], ev_updates)
 
 
+# What scoring writes on a leaf's row; a new row has these between its keys and its person-entered fields.
+_SCORED_FIELDS = ["points", "rule_kind", "auto_score", "auto_status", "explanation", "inputs", "final_score"]
 _CREATE_FIELDS = [
     "evaluation",
     "indicator_code",
-    "points",
-    "rule_kind",
-    "auto_score",
-    "auto_status",
-    "explanation",
-    "inputs",
-    "final_score",
+    *_SCORED_FIELDS,
     "self_level",
     "self_justification",
     "review_comment",
