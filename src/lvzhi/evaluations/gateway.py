@@ -277,12 +277,17 @@ class RoundScores:
         self.rank = frozenset(leaf.code for leaf in scheme_info(text).leaves if leaf.kind == "rank")
         first = self.results[0].items if self.results else []
         self.rank_items = [i for i, item in enumerate(first) if item.code in self.rank]
+        self.texts = [self._texts(r) for r in self.results]  # the rank explanations as last handed out
 
-    def _outcome(self, res: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
-        """(the scores, the rank explanations) of a result: what a peer's rows and totals show of it."""
+    def _scores(self, res: Any) -> tuple[Any, ...]:
+        """A result's total, grade and rank scores: a peer whose these change is re-totalled."""
         items = res.items
-        scores = (res.total, res.grade, *(items[i].score for i in self.rank_items))
-        return scores, tuple(items[i].explanation for i in self.rank_items)
+        return (res.total, res.grade, *(items[i].score for i in self.rank_items))
+
+    def _texts(self, res: Any) -> tuple[str, ...]:
+        # Explanations are formatted when read: each is formatted once per change and kept.
+        items = res.items
+        return tuple(items[i].explanation for i in self.rank_items)
 
     def all(self) -> dict[int, EvaluationResult]:
         return {key: _converted(res) for key, res in zip(self.keys, self.results, strict=True)}
@@ -311,7 +316,7 @@ class RoundScores:
             if old.manual.get(k) != new.manual.get(k)
         }
         self.inputs[new.key] = new
-        before = [self._outcome(r) for r in self.results]
+        before = [self._scores(r) for r in self.results]
         if old.earlier != new.earlier:
             # Older years are not re-scored incrementally (they change rarely): the round is scored again.
             self.results = gc_paused(self.scorer.score)([_engine_input(self.inputs[k]) for k in self.keys])
@@ -328,11 +333,12 @@ class RoundScores:
         explained: dict[int, dict[str, str]] = {}
         for i, res in enumerate(self.results):
             key = self.keys[i]
+            texts = self._texts(res)
             if key == new.key:
-                continue
-            now = self._outcome(res)
-            if now[0] != before[i][0]:
+                pass
+            elif self._scores(res) != before[i]:
                 out[key] = _converted(res, self.rank)
-            elif now[1] != before[i][1]:
-                explained[key] = {res.items[j].code: res.items[j].explanation for j in self.rank_items}
+            elif texts != self.texts[i]:
+                explained[key] = dict(zip((res.items[j].code for j in self.rank_items), texts, strict=True))
+            self.texts[i] = texts
         return out, explained
