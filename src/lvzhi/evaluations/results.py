@@ -9,24 +9,37 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
 from lvzhi.evaluations import gateway
 from lvzhi.evaluations.fields import canonical
-from lvzhi.evaluations.models import Evaluation, ItemScore, Round, State
+from lvzhi.evaluations.models import ItemScore, Round, State
 from lvzhi.writer.cells import neutralise
 
 
-def shared_ranks(evaluations: Iterable[Evaluation], state: str | None = State.PUBLISHED) -> dict[int, int]:
+class Ranked(Protocol):
+    """What ranking reads of an evaluation (a model instance or a plain row)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def total(self) -> Decimal | None: ...
+
+
+def shared_ranks(evaluations: Iterable[Ranked], state: str | None = State.PUBLISHED) -> dict[int, int]:
     """Ranks by total among evaluations in one state (None: any state): equal totals share a rank (1, 2, 2, 4).
 
     Evaluations in another state or without a total get no rank: a county that has not started is never
     ranked against one whose result is published.
     """
     scored = [e for e in evaluations if e.total is not None and (state is None or e.state == state)]
-    scored.sort(key=lambda e: e.total, reverse=True)
+    scored.sort(key=lambda e: e.total or Decimal(0), reverse=True)
     ranks: dict[int, int] = {}
     previous: Decimal | None = None
     rank = 0
@@ -35,6 +48,17 @@ def shared_ranks(evaluations: Iterable[Evaluation], state: str | None = State.PU
             rank, previous = position, e.total
         ranks[e.pk] = rank
     return ranks
+
+
+@dataclass(frozen=True)
+class _Row:
+    pk: int
+    state: str
+    total: Decimal | None
+    grade: str
+    code: str
+    name: str
+    parent: str | None
 
 
 @dataclass(frozen=True)
@@ -56,16 +80,12 @@ def result_table(user: Any, round: Round, state: str | None = None) -> Table:
     """Every evaluation of the round the user may see: region, state, total, grade, rank, each leaf's score."""
     info = gateway.scheme_info(round.scheme_version.yaml_text)
     leaves = list(info.leaves)
-    qs = (
-        scoping.evaluations_for(user, Perm.VIEW)
-        .filter(round=round)
-        .select_related("region__parent")
-        .defer("result", "return_reasons", "round__scheme_version__yaml_text")
-        .order_by("region__code")
-    )
+    qs = scoping.evaluations_for(user, Perm.VIEW).filter(round=round).select_related(None)
     if state:
         qs = qs.filter(state=state)
-    evals = list(qs)
+    # Plain rows, not model instances: a national round has thousands of evaluations.
+    fields = ("pk", "state", "total", "grade", "region__code", "region__name", "region__parent__name")
+    evals = [_Row(*row) for row in qs.order_by("region__code").values_list(*fields)]
     ranks = shared_ranks(evals, state or State.PUBLISHED)
     scores: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
     for ev_id, code, final in ItemScore.objects.filter(evaluation__in=[e.pk for e in evals]).values_list(
@@ -87,9 +107,9 @@ def result_table(user: Any, round: Round, state: str | None = None) -> Table:
         got = scores.get(e.pk, {})
         rows.append(
             (
-                e.region.code,
-                e.region.name,
-                e.region.parent.name if e.region.parent else "",
+                e.code,
+                e.name,
+                e.parent or "",
                 e.state,
                 e.total,
                 e.grade,
