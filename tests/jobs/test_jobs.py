@@ -178,3 +178,20 @@ def test_scheduled_work_runs_once_a_day_whichever_worker_looks_first(db, setting
     assert sorted(due(morning + timedelta(days=1))) == sorted(SCHEDULE)  # the next day's slot
     early = datetime(2026, 3, 4, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert due(early) == []  # before every entry's hour
+
+
+def test_a_job_whose_queue_push_was_lost_with_the_web_process_is_pushed_by_the_sweep(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    job, _ = services.submit(cast.prov_office, "rescore_round", round_id=cast.round.pk)
+    # What a web process killed between its commit and the push to Redis leaves: a job and no queue entry.
+    DBTaskResult.objects.all().delete()
+    Job.objects.filter(pk=job.pk).update(task_id="", created_at=timezone.now() - timedelta(minutes=1))
+    assert not DBTaskResult.objects.exists()
+    drain()  # a worker's sweep pushes it again, then runs it
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED and job.attempts == 1
+    assert DBTaskResult.objects.get().id.hex == job.task_id.replace("-", "")
