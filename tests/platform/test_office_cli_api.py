@@ -215,3 +215,25 @@ def test_the_api_adds_a_scheme_and_refuses_a_broken_one_line_by_line(cast):
     good = office.post("/api/v1/schemes/?activate=false", {"file": SimpleUploadedFile("v.yaml", text)})
     assert good.status_code == 200 and good.json()["active"] is False
     assert post(office, f"/api/v1/schemes/{good.json()['id']}/activate", {}).json()["active"] is True
+
+
+def test_the_rectification_ledger_is_listed_and_exported_within_the_users_scope(cast, tmp_path):
+    from lvzhi.rectification.actions import do_raise_problem
+
+    for ev, text in ((cast.jia1, "甲一的问题"), (cast.yi1, "乙一的问题")):
+        do_raise_problem(
+            acting_user=cast.prov_office,
+            evaluation=ev,
+            source="专家评审",
+            description=text,
+            required_measure="整改",
+            deadline=timezone.localdate() + timedelta(days=5),
+        )
+    code, out = cli("rectification", "list", "--as", "jia_office")
+    assert code == 0 and "甲一的问题" in out and "乙一的问题" not in out
+    code, out = cli("rectification", "list", "--region", "990201", "--as", "prov_office")
+    assert "乙一的问题" in out and "甲一的问题" not in out
+    target = tmp_path / "ledger.xlsx"
+    assert cli("rectification", "export", "--as", "prov_office", "--out", str(target))[0] == 0
+    sheet = load_workbook(BytesIO(target.read_bytes())).worksheets[0]
+    assert sheet.cell(row=1, column=1).value == "问题编号" and sheet.max_row == 3
