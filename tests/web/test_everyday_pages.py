@@ -393,3 +393,81 @@ def test_a_conflict_names_the_item_and_the_time_in_beijing(live_server, fresh_de
     assert changed.strftime("%H:%M") in message
     utc = (changed - timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     assert utc not in message
+
+
+def test_a_refused_submission_lists_every_problem_by_indicator_with_links_to_the_rows(
+    live_server, fresh_demo, open_page, shot
+):
+    base = live_server.url
+    ev = evaluation_of("239901", year=2023)  # prefilled values not yet confirmed, no self-scores yet
+    page = open_page()
+    login(page, base, "hlj_filler")
+    page.goto(f"{base}/e/{ev.pk}/submit/")
+    problems = page.locator(".problems")
+    headings = problems.locator("h3").all_inner_texts()
+    # One heading per indicator ("1.1 名称"), data problems no indicator reads under 其他数据项.
+    assert len(headings) >= 2 and all(re.match(r"\S+ \S", h) or h == "其他数据项" for h in headings)
+    items = problems.locator("li a")
+    n = int(re.search(r"还有 (\d+) 个问题", page.content()).group(1))
+    assert items.count() == n and "另有" not in page.content()  # every problem listed
+    assert page.get_by_role("button", name="确认提交").count() == 0
+    shot(page, "everyday-submit-refused")
+    # A self-score problem leads to its row on 自评打分, a data problem to its row on 数据填报.
+    first_score = problems.locator("a[href*='/scores/#score-']").first
+    target = first_score.get_attribute("href").split("#")[1]
+    first_score.click()
+    page.wait_for_url(re.compile(r".*/scores/#score-"))
+    assert page.locator(f"#{target}").is_visible()
+    page.go_back()
+    first_data = problems.locator("a[href*='/data/#row-']").first
+    target = first_data.get_attribute("href").split("#")[1]
+    first_data.click()
+    page.wait_for_url(re.compile(r".*/data/#row-"))
+    assert page.locator(f"#{target}").is_visible()
+
+
+def test_a_justification_of_spaces_is_refused_in_its_row(live_server, fresh_demo, open_page):
+    from lvzhi.evaluations.models import ItemScore
+
+    base = live_server.url
+    ev = evaluation_of("239901", year=2023)
+    page = open_page()
+    login(page, base, "hlj_filler")
+    page.goto(f"{base}/e/{ev.pk}/scores/")
+    row = page.locator("#score-1_1")
+    row.locator("select").select_option("良")
+    row.locator("textarea").fill("   \u3000")
+    row.get_by_role("button", name="保存自评").click()
+    page.wait_for_selector("#score-1_1 p.err[role=alert]")
+    assert "自评说明" in page.locator("#score-1_1 p.err[role=alert]").inner_text()
+    assert not ItemScore.objects.filter(
+        evaluation=ev, indicator_code="1.1", self_score__isnull=False
+    ).exists()
+
+
+def test_the_expert_completes_a_review_and_it_leaves_the_waiting_list(live_server, fresh_demo, open_page):
+    from lvzhi.accounts import scoping
+    from lvzhi.accounts.models import User
+    from lvzhi.evaluations.models import ExpertAssignment, State
+
+    base = live_server.url
+    expert = User.objects.get(username="expert")
+    ev = scoping.evaluations_for(expert, scoping.Perm.REVIEW).filter(state=State.REVIEWING).first()
+    page = open_page()
+    login(page, base, "expert")
+    assert ev.region.name in page.locator("#review-waiting").inner_text()
+    page.goto(f"{base}/e/{ev.pk}/review/")
+    manual = page.locator("tbody select[name=level]")
+    for i in range(manual.count()):
+        form = manual.nth(i).locator("xpath=ancestor::form")
+        manual.nth(i).select_option(index=1)
+        form.locator("textarea").fill("材料齐全。")
+        form.get_by_role("button", name="保存评审").click()
+        page.wait_for_timeout(300)
+    page.reload()
+    page.get_by_role("button", name="评审完成").click()
+    page.wait_for_load_state()
+    assert "已确认评审完成" in page.content()
+    assert ExpertAssignment.objects.get(round=ev.round, region=ev.region, expert=expert).review_completed_at
+    page.goto(base + "/")
+    assert ev.region.name not in page.locator("#review-waiting").inner_text()
