@@ -218,11 +218,11 @@ def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, o
     office.goto(f"{base}/e/{ev.pk}/review/")
     click_transition(office, "开始审核")
     shot(office, "08-office-review")
-    # The office's completeness gate: this reconstructed scheme gives the total no grade, so approval is
-    # refused with the reason (the header said why there is no grade all along).
+    # The office's completeness gate: the total of this reconstructed scheme has no grade, so approval is
+    # refused with the reason (the header says why there is no grade all along).
     click_transition(office, "审核通过")
     assert "总分没有对应的等次" in office.content()
-    assert "方案没有为该总分规定等次" in office.locator("#ev-score").inner_text()
+    assert "尚未评定等次" in office.locator("#ev-score").inner_text()
     office.goto(f"{base}/audit/?object={ev.region.name}")
     assert office.locator("td[data-label=操作]", has_text="状态变更").count() >= 4
     assert "填报中 → 已提交" in office.locator("#audit-rows").inner_text()
