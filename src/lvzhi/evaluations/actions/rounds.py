@@ -177,37 +177,63 @@ def do_unassign_expert(*, acting_user: Any, assignment: ExpertAssignment) -> Non
 # ---------------------------------------------------------------- links and 回避
 
 
+def _predecessor_ids(region_ids: Iterable[int]) -> dict[int, list[int]]:
+    """For each region id: itself and every region whose code it carries on, nearest first (one query)."""
+    from lvzhi.regions.models import RegionChange
+
+    olds_of: dict[int, list[int]] = {}
+    for old_id, new_id in RegionChange.objects.values_list("old_id", "new_id").order_by("pk"):
+        olds_of.setdefault(new_id, []).append(old_id)
+    out: dict[int, list[int]] = {}
+    for rid in region_ids:
+        chain, frontier = [rid], [rid]
+        while frontier:
+            frontier = [o for f in frontier for o in olds_of.get(f, []) if o not in chain]
+            chain.extend(frontier)
+        out[rid] = chain
+    return out
+
+
 def predecessors(region: Region) -> list[Region]:
     """The region and every region whose code it carries on (through recorded region changes), nearest first."""
-    seen = [region]
-    frontier = [region.pk]
-    while frontier:
-        olds = list(
-            Region.objects.filter(successions__new_id__in=frontier).exclude(pk__in=[r.pk for r in seen])
-        )
-        seen.extend(olds)
-        frontier = [r.pk for r in olds]
-    return seen
+    ids = _predecessor_ids([region.pk])[region.pk]
+    found = {r.pk: r for r in Region.objects.filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
 
 
 def link_previous(evaluations: Iterable[Evaluation]) -> int:
-    """Link each evaluation without one to its region's (or predecessor's) evaluation of the year before."""
-    linked = 0
-    for ev in evaluations:
-        if ev.previous_id is not None:
-            continue
-        chain = predecessors(ev.region)
-        earlier = (
-            Evaluation.objects.filter(region__in=chain, round__year=ev.round.year - 1)
-            .exclude(pk=ev.pk)
-            .order_by("-round__created_at")
-            .first()
+    """Link each evaluation without one to its region's (or predecessor's) evaluation of the year before.
+
+    A few queries for a whole round (a national one has thousands of evaluations), not a few per region.
+    """
+    todo = [ev for ev in evaluations if ev.previous_id is None]
+    if not todo:
+        return 0
+    chains = _predecessor_ids({ev.region_id for ev in todo})
+    years = {ev.round.year - 1 for ev in todo}
+    all_regions = {rid for chain in chains.values() for rid in chain}
+    latest: dict[tuple[int, int], int] = {}  # (region, year) → the evaluation of that year's latest round
+    for pk, region_id, year in (
+        Evaluation.objects.filter(region_id__in=all_regions, round__year__in=years)
+        .order_by("round__created_at", "pk")
+        .values_list("pk", "region_id", "round__year")
+    ):
+        latest[(region_id, year)] = pk
+    linked: list[Evaluation] = []
+    for ev in todo:
+        earlier = next(
+            (
+                latest[(rid, ev.round.year - 1)]
+                for rid in chains[ev.region_id]
+                if (rid, ev.round.year - 1) in latest
+            ),
+            None,
         )
-        if earlier is not None:
-            Evaluation.objects.filter(pk=ev.pk).update(previous=earlier)
-            ev.previous = earlier
-            linked += 1
-    return linked
+        if earlier is not None and earlier != ev.pk:
+            ev.previous_id = earlier
+            linked.append(ev)
+    Evaluation.objects.bulk_update(linked, ["previous"], batch_size=500)
+    return len(linked)
 
 
 def home_regions(expert: User) -> list[Region]:
