@@ -26,6 +26,7 @@ _M = TypeVar("_M", bound=Model)
 
 if TYPE_CHECKING:
     from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
+    from lvzhi.inspections.models import Draw
     from lvzhi.jobs.models import Job
 
 
@@ -287,3 +288,14 @@ def get_job_for(user: Any, job_id: Any) -> Job:
     if job is None:
         raise NotFound("后台任务")
     return job
+
+
+def inspection_draws_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Draw]:
+    """Risk-based draws of regions to inspect: those of the rounds the user may see (or, for MANAGE, manage)."""
+    draws = cast("type[Draw]", apps.get_model("inspections", "Draw"))
+    return draws.objects.select_related("round", "created_by").filter(round__in=rounds_for(user, perm))
+
+
+def get_inspection_draw_for(user: Any, draw_id: Any, perm: Perm | str = Perm.VIEW) -> Draw:
+    """The draw if its round is visible (else NotFound) and the user holds `perm` on the round (else Forbidden)."""
+    return _get_for(lambda p: inspection_draws_for(user, p), draw_id, Perm(perm), "督导抽取", "督导抽取")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "lvzhi.evidence",
     "lvzhi.api",
     "lvzhi.rectification",
+    "lvzhi.inspections",
     "lvzhi.jobs",
     "lvzhi.notifications",
     "lvzhi.web",

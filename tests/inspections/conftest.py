@@ -1,0 +1,32 @@
+"""Inspection tests use the platform tests' cast (tests/platform/conftest.py), loaded under its own module name."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if "platform_cast" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location(
+        "platform_cast", Path(__file__).parents[1] / "platform" / "conftest.py"
+    )
+    assert _spec is not None and _spec.loader is not None
+    _module = importlib.util.module_from_spec(_spec)
+    sys.modules["platform_cast"] = _module  # dataclasses look their module up while being built
+    _spec.loader.exec_module(_module)
+platform_cast = sys.modules["platform_cast"]
+
+
+@pytest.fixture
+def cast(db: Any) -> Any:
+    """The fixed cast: a province round of three counties (see tests/platform/conftest.py)."""
+    return platform_cast.build_cast()
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Photos go to a temporary folder, not the checkout's var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
