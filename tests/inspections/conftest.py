@@ -30,3 +30,22 @@ def cast(db: Any) -> Any:
 def media_in_tmp(settings: Any, tmp_path: Path) -> None:
     """Photos go to a temporary folder, not the checkout's var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def over_scored(cast: Any) -> Any:
+    """甲市一县 in 审核中, having rated itself 优 on 1.1 where the reviewer gives 差; returns its evaluation."""
+    from lvzhi.evaluations.actions import do_set_review
+    from lvzhi.evaluations.models import ItemScore
+
+    ev = cast.advance(cast.jia1, "审核中")
+    row = ItemScore.objects.get(evaluation=ev, indicator_code="1.1")
+    do_set_review(
+        acting_user=cast.prov_office,
+        evaluation=ev,
+        indicator_code="1.1",
+        comment="会议记录不全",
+        expected_version=row.version,
+        level="差",
+    )
+    return ev

@@ -8,29 +8,12 @@ import pytest
 
 from lvzhi.accounts.scoping import Forbidden, NotFound, get_inspection_draw_for, inspection_draws_for
 from lvzhi.audit.models import AuditRecord
-from lvzhi.evaluations.actions import do_set_review
 from lvzhi.evaluations.errors import ValidationFailed
-from lvzhi.evaluations.models import ItemScore
 from lvzhi.inspections.actions import do_draw, rerun, risk_list
 from lvzhi.inspections.models import Draw
 
 
-def _over_scored(cast):
-    """甲市一县 rated itself 优 on 1.1; the reviewer gives 差."""
-    ev = cast.advance(cast.jia1, "审核中")
-    row = ItemScore.objects.get(evaluation=ev, indicator_code="1.1")
-    do_set_review(
-        acting_user=cast.prov_office,
-        evaluation=ev,
-        indicator_code="1.1",
-        comment="会议记录不全",
-        expected_version=row.version,
-        level="差",
-    )
-
-
-def test_the_risk_list_names_the_region_that_over_scored_with_its_reason(cast):
-    _over_scored(cast)
+def test_the_risk_list_names_the_region_that_over_scored_with_its_reason(cast, over_scored):
     risks = risk_list(cast.round)
     assert risks[0].name == "甲市一县"
     (reason,) = [x for x in risks[0].reasons if x.code == "credibility"]
@@ -39,8 +22,7 @@ def test_the_risk_list_names_the_region_that_over_scored_with_its_reason(cast):
     assert {r.stratum for r in risks} == {"甲市", "乙市"}
 
 
-def test_the_office_draws_two_counties_and_anyone_can_rerun_the_stored_draw(cast):
-    _over_scored(cast)
+def test_the_office_draws_two_counties_and_anyone_can_rerun_the_stored_draw(cast, over_scored):
     draw = do_draw(acting_user=cast.prov_office, round=cast.round, n=2, seed=20241203)
     stored = Draw.objects.get(pk=draw.pk)
     assert len(stored.drawn) == 2 and len(set(stored.drawn)) == 2

@@ -167,3 +167,27 @@ def test_the_scoring_thresholds_come_from_the_schemes_rules():
     assert found["kg_public_share"] == (D(50),)
     assert found["disabled_enrolment_rate"] == (D(0), D(90), D(95))
     assert found["kg_inclusive_coverage"] == (D(80),)
+
+
+def test_the_checklist_puts_the_flagged_leaves_first_with_their_reasons():
+    from pathlib import Path
+
+    from lvzhi.evaluations import gateway
+    from lvzhi.inspections.checklist import build
+
+    path = Path(__file__).parents[1] / "platform" / "schemes" / "small-county.yaml"
+    scheme = gateway.load(path.read_text(encoding="utf-8"))
+    lines = build(
+        scheme,
+        reported={"kg_public_share": D("50")},
+        self_scores={"1.1": D(5)},
+        review_scores={"1.1": D(2)},
+        findings=("报告称“各项指标全部达标”，与数据不符",),
+    )
+    assert [line.indicator for line in lines[:2]] == ["1.1", ""]
+    assert lines[0].flags == ("自评 5 分高于评审 2 分",)
+    assert "访谈" in lines[0].verify
+    assert lines[1].flags == ("报告审读：报告称“各项指标全部达标”，与数据不符",)
+    share = next(line for line in lines if any(f.item == "kg_public_share" for f in line.figures))
+    assert "调阅原始台账" in share.verify and "50" in share.verify and share.flags == ()
+    assert {line.indicator for line in lines} >= {leaf.code for leaf in scheme.leaves()}

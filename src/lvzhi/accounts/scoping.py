@@ -26,7 +26,7 @@ _M = TypeVar("_M", bound=Model)
 
 if TYPE_CHECKING:
     from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
-    from lvzhi.inspections.models import Draw
+    from lvzhi.inspections.models import Draw, Visit
     from lvzhi.jobs.models import Job
 
 
@@ -299,3 +299,16 @@ def inspection_draws_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Dr
 def get_inspection_draw_for(user: Any, draw_id: Any, perm: Perm | str = Perm.VIEW) -> Draw:
     """The draw if its round is visible (else NotFound) and the user holds `perm` on the round (else Forbidden)."""
     return _get_for(lambda p: inspection_draws_for(user, p), draw_id, Perm(perm), "督导抽取", "督导抽取")
+
+
+def inspection_visits_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Visit]:
+    """Regions of inspection plans: those of the rounds the user may see (or, for MANAGE, manage)."""
+    visits = cast("type[Visit]", apps.get_model("inspections", "Visit"))
+    return visits.objects.select_related(
+        "plan__round__scheme_version", "plan__round__owner_region", "evaluation__region", "evaluation__round"
+    ).filter(plan__round__in=rounds_for(user, perm))
+
+
+def get_inspection_visit_for(user: Any, visit_id: Any, perm: Perm | str = Perm.VIEW) -> Visit:
+    """The visit if its round is visible (else NotFound) and the user holds `perm` on the round (else Forbidden)."""
+    return _get_for(lambda p: inspection_visits_for(user, p), visit_id, Perm(perm), "督导区划", "督导区划")

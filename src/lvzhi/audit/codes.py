@@ -54,6 +54,8 @@ _ACTIONS = (
     AuditAction("problem.refuse_closure", "不同意销号", "{who}不同意整改问题“{what}”销号：{change}"),
     AuditAction("problem.carry_over", "结转整改问题", "{who}将整改问题“{what}”结转到新一年：{change}"),
     # On-site inspection (lvzhi.inspections): risk-based draws, plans and what the inspectors found.
+    AuditAction("inspection.plan", "制定督导计划", "{who}制定了实地督导计划“{what}”：{change}"),
+    AuditAction("inspection.finding", "记录督导发现", "{who}记录了实地督导发现“{what}”：{change}"),
     AuditAction("inspection.draw", "抽取督导区划", "{who}按风险抽取了实地督导区划“{what}”：{change}"),
     # Users, roles, sessions and API tokens.
     AuditAction("login.lockout", "登录锁定", "用户名“{what}”登录失败次数过多，已暂时锁定：{change}"),

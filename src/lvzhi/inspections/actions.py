@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
-from lvzhi.accounts.scoping import Perm, get_round_for
+from lvzhi.accounts.scoping import Perm, get_inspection_visit_for, get_round_for
 from lvzhi.audit.services import record
-from lvzhi.evaluations.models import Round
+from lvzhi.evaluations.models import DataValue, Round
+from lvzhi.evidence import storage
+from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import risk
-from lvzhi.inspections.models import Draw
+from lvzhi.inspections.models import Draw, Finding, Plan, Visit
 from lvzhi.inspections.queries import region_facts
-from lvzhi.site.action_errors import Issue, ValidationFailed
+from lvzhi.rectification import actions as ra
+from lvzhi.rectification.models import ProblemSource, Severity
+from lvzhi.site.action_errors import Issue, ValidationFailed, clean_text
 
 # Seeds stay below 2**63 so they fit PostgreSQL's bigint.
 SEED_LIMIT = 2**63
+
+
+def _user_or_none(user: Any) -> Any:
+    return user if getattr(user, "pk", None) else None
 
 
 def risk_list(round: Round, settings: risk.RiskSettings = risk.DEFAULT_SETTINGS) -> list[risk.Risk]:
@@ -76,7 +86,7 @@ def do_draw(
             candidates=[_stored(r) for r in risks],
             quotas=[[s, q] for s, q in result.quotas],
             drawn=list(result.drawn),
-            created_by=acting_user if getattr(acting_user, "pk", None) else None,
+            created_by=_user_or_none(acting_user),
         )
         names = {r.region: r.name for r in risks}
         record(
@@ -93,3 +103,193 @@ def do_draw(
             },
         )
     return draw
+
+
+# ------------------------------------------------------------------------------------------ plans
+
+
+def do_create_plan(
+    *,
+    acting_user: Any,
+    round: Round,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    team: str = "",
+    draw: Draw | None = None,
+    regions: Sequence[str] = (),
+) -> Plan:
+    """An inspection plan of the round: its team and dates, the regions of a draw and any chosen ones."""
+    round = get_round_for(acting_user, round.pk, Perm.MANAGE)
+    issues: list[Issue] = []
+    name = clean_text(name or "")
+    if not name:
+        issues.append(Issue("name", "请填写督导计划名称"))
+    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
+        issues.append(Issue("starts_on", "请填写督导的开始和结束日期（例如 2025-06-30）"))
+    elif ends_on < starts_on:
+        issues.append(
+            Issue("ends_on", f"结束日期 {ends_on.isoformat()} 早于开始日期 {starts_on.isoformat()}")
+        )
+    if draw is not None and draw.round_id != round.pk:
+        issues.append(Issue("draw", f"抽取#{draw.pk} 不属于评价轮次“{round}”"))
+    drawn = set(draw.drawn) if draw is not None else set()
+    wanted = drawn | {str(c).strip() for c in regions if str(c).strip()}
+    evaluations = {e.region.code: e for e in round.evaluations.select_related("region")}
+    unknown = sorted(wanted - set(evaluations))
+    if unknown:
+        issues.append(Issue("regions", f"评价轮次“{round}”中没有这些区划：{'、'.join(unknown)}"))
+    if not wanted:
+        issues.append(Issue("regions", "请选择至少一个督导区划（抽取或指定）"))
+    if issues:
+        raise ValidationFailed(issues)
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            round=round,
+            name=name,
+            team=clean_text(team or ""),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            draw=draw,
+            created_by=_user_or_none(acting_user),
+        )
+        Visit.objects.bulk_create(
+            Visit(plan=plan, evaluation=evaluations[code], drawn=code in drawn) for code in sorted(wanted)
+        )
+        record(
+            actor=acting_user,
+            action="inspection.plan",
+            obj=plan,
+            object_repr=str(plan),
+            region_code=round.owner_region.code,
+            after={
+                "team": plan.team,
+                "dates": f"{starts_on.isoformat()} 至 {ends_on.isoformat()}",
+                "regions": "、".join(f"{evaluations[c].region.name}（{c}）" for c in sorted(wanted)),
+            },
+        )
+    return plan
+
+
+# ------------------------------------------------------------------------------------------ findings
+
+PHOTO_KINDS = ("jpg", "png")
+Upload = tuple[str, bytes]
+
+
+def differs(reported: Decimal, verified: Decimal, tolerance: Decimal) -> bool:
+    """True when the verified figure differs from the reported one by more than `tolerance` percent of it
+    (any difference at all when the reported figure is 0)."""
+    if reported == 0:
+        return verified != 0
+    return abs(verified - reported) * 100 > tolerance * abs(reported)
+
+
+def do_record_finding(
+    *,
+    acting_user: Any,
+    visit: Visit,
+    description: str,
+    indicator_code: str = "",
+    item_code: str = "",
+    verified_value: Decimal | None = None,
+    tolerance: Decimal = Decimal(0),
+    photos: Sequence[Upload] = (),
+    raise_problem: bool = False,
+    required_measure: str = "",
+    deadline: date | None = None,
+    severity: str = Severity.GENERAL,
+) -> Finding:
+    """Record what an inspector found in a visit: the verified figure beside the reported one (a difference
+    beyond the tolerance is flagged), photos as content-hashed evidence and, when asked, a problem in the
+    rectification ledger (source 实地检查) — all in one transaction."""
+    visit = get_inspection_visit_for(acting_user, visit.pk, Perm.MANAGE)
+    ev = visit.evaluation
+    issues: list[Issue] = []
+    description = clean_text(description or "")
+    if not description:
+        issues.append(Issue("description", "请填写督导发现"))
+    reported: Decimal | None = None
+    item_code = (item_code or "").strip()
+    if verified_value is not None:
+        if not item_code:
+            issues.append(Issue("item_code", "填写了核查数值，请选择对应的数据项"))
+        else:
+            row = DataValue.objects.filter(evaluation=ev, item_code=item_code).first()
+            if row is None or row.value is None:
+                issues.append(Issue("item_code", f"“{ev}”没有填报数据项 {item_code}，无从比对"))
+            else:
+                reported = row.value
+    if raise_problem and not isinstance(deadline, date):
+        issues.append(Issue("deadline", "登记整改问题需填写整改时限（例如 2025-06-30）"))
+    if tolerance < 0:
+        issues.append(Issue("tolerance", "允许偏差不能为负数"))
+    checked: list[tuple[str, bytes, str]] = []
+    for i, (photo_name, content) in enumerate(photos, start=1):
+        photo_name = (photo_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+        try:
+            kind = storage.check_upload(photo_name, content)
+        except storage.FileRefused as exc:
+            issues.append(Issue(f"photos[{i}]", str(exc)))
+            continue
+        if kind not in PHOTO_KINDS:
+            issues.append(Issue(f"photos[{i}]", f"照片“{photo_name}”应为 JPG 或 PNG 图片"))
+            continue
+        checked.append((photo_name, content, kind))
+    if issues:
+        raise ValidationFailed(issues)
+    flagged = (
+        reported is not None and verified_value is not None and differs(reported, verified_value, tolerance)
+    )
+    # Content-addressed files are written before the transaction (as the evidence app does): a refused
+    # action leaves at most an unreferenced file, never a row.
+    stored = [(storage.store(content), len(content), kind) for _, content, kind in checked]
+    with transaction.atomic():
+        finding = Finding.objects.create(
+            visit=visit,
+            indicator_code=(indicator_code or "").strip(),
+            item_code=item_code,
+            description=description,
+            reported_value=reported,
+            verified_value=verified_value,
+            tolerance=tolerance,
+            flagged=flagged,
+            created_by=_user_or_none(acting_user),
+        )
+        for digest, size, kind in stored:
+            file, _ = StoredFile.objects.get_or_create(sha256=digest, defaults={"size": size, "kind": kind})
+            finding.photos.add(file)
+        if raise_problem and deadline is not None:
+            figure = (
+                f"（填报 {reported}，核查 {verified_value}）"
+                if reported is not None and verified_value is not None
+                else ""
+            )
+            finding.problem = ra.do_raise_problem(
+                acting_user=acting_user,
+                evaluation=ev,
+                source=ProblemSource.FIELD_INSPECTION,
+                description=description + figure,
+                required_measure=required_measure,
+                deadline=deadline,
+                indicator_code=finding.indicator_code,
+                severity=severity,
+                evidence_ref=f"{visit.plan} 督导发现#{finding.pk}",
+            )
+            finding.save(update_fields=["problem"])
+        record(
+            actor=acting_user,
+            action="inspection.finding",
+            obj=finding,
+            object_repr=f"{ev} · {finding}",
+            region_code=ev.region.code,
+            after={
+                "item": item_code,
+                "reported": "" if reported is None else str(reported),
+                "verified": "" if verified_value is None else str(verified_value),
+                "flagged": "超出允许偏差" if flagged else "",
+                "photos": len(stored),
+                "problem": str(finding.problem) if finding.problem else "",
+            },
+        )
+    return finding

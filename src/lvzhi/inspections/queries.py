@@ -8,17 +8,47 @@ rounds of the same level, so the credibility history and the year-on-year jumps 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import QuerySet
 
 from lvzhi.evaluations import gateway
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Round
+from lvzhi.inspections import checklist
+from lvzhi.inspections.models import Finding, Visit
 from lvzhi.inspections.risk import RegionFacts, scheme_thresholds
 from lvzhi.jobs.models import ReportReading
 from lvzhi.rectification.models import Problem
 from lvzhi.rectification.queries import overdue_q
+from lvzhi.scoring import over_scoring
 
 # ItemScore fields as the score layers lvzhi.scoring compares (the names the `credibility` rule uses).
 LAYER_FIELDS = (("self", "self_score"), ("expert", "review_score"))
+
+
+def layers_of(evaluation_ids: list[int]) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """Per evaluation, its score layers as lvzhi.scoring reads them: {"self": {leaf: points}, "expert": {…}}."""
+    layers: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(dict)
+    for s in ItemScore.objects.filter(evaluation_id__in=evaluation_ids).only(
+        "evaluation_id", "indicator_code", "self_score", "review_score"
+    ):
+        for layer, field in LAYER_FIELDS:
+            score = getattr(s, field)
+            if score is not None:
+                layers[s.evaluation_id].setdefault(layer, {})[s.indicator_code] = score
+    return layers
+
+
+def reader_findings(evaluations: list[Evaluation]) -> dict[int, list[str]]:
+    """Per evaluation, the messages of the report reader's latest reading of its report."""
+    findings: dict[int, list[str]] = defaultdict(list)
+    for reading in ReportReading.objects.filter(evaluation__in=evaluations).order_by("created_at", "pk"):
+        # The latest reading of a report replaces the earlier ones.
+        findings[reading.evaluation_id] = [
+            str(f.get("message", "")) for f in reading.findings if f.get("message")
+        ]
+    return findings
 
 
 def _history(round: Round, region_ids: list[int]) -> dict[int, dict[int, Evaluation]]:
@@ -41,25 +71,13 @@ def region_facts(round: Round) -> list[RegionFacts]:
     evaluations = list(round.evaluations.select_related("region__parent").order_by("region__code"))
     history = _history(round, [e.region_id for e in evaluations])
     ids = [e.pk for years in history.values() for e in years.values()]
-    layers: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(dict)
-    for s in ItemScore.objects.filter(evaluation_id__in=ids).only(
-        "evaluation_id", "indicator_code", "self_score", "review_score"
-    ):
-        for layer, field in LAYER_FIELDS:
-            score = getattr(s, field)
-            if score is not None:
-                layers[s.evaluation_id].setdefault(layer, {})[s.indicator_code] = score
+    layers = layers_of(ids)
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for v in DataValue.objects.filter(evaluation_id__in=ids, value__isnull=False).only(
         "evaluation_id", "item_code", "value"
     ):
         values[v.evaluation_id][v.item_code] = v.value
-    findings: dict[int, list[str]] = defaultdict(list)
-    for reading in ReportReading.objects.filter(evaluation__in=evaluations).order_by("created_at", "pk"):
-        # The latest reading of a report replaces the earlier ones.
-        findings[reading.evaluation_id] = [
-            str(f.get("message", "")) for f in reading.findings if f.get("message")
-        ]
+    findings = reader_findings(evaluations)
     overdue: dict[int, list[str]] = defaultdict(list)
     for p in Problem.objects.filter(overdue_q(), evaluation__region_id__in=history).select_related(
         "evaluation__round"
@@ -81,3 +99,86 @@ def region_facts(round: Round) -> list[RegionFacts]:
         )
         for e in evaluations
     ]
+
+
+def checklist_for(visit: Visit) -> list[checklist.Line]:
+    """The checklist of one visit: the scheme's leaves, the region's flagged ones first."""
+    ev = visit.evaluation
+    scheme = gateway.load(ev.round.scheme_version.yaml_text)
+    layers = layers_of([ev.pk]).get(ev.pk, {})
+    reported = {v.item_code: v.value for v in DataValue.objects.filter(evaluation=ev, value__isnull=False)}
+    return checklist.build(
+        scheme,
+        reported,
+        layers.get("self", {}),
+        layers.get("expert", {}),
+        reader_findings([ev]).get(ev.pk, ()),
+    )
+
+
+@dataclass(frozen=True)
+class CredibilityRow:
+    """One region and year of the credibility table (自评可信度)."""
+
+    region: str
+    name: str
+    year: int
+    compared: int
+    over: int
+    rate: Decimal | None  # percent of compared leaves self-scored above the reviewer's score
+    mean_deviation: Decimal | None
+    overstated: int  # figures found over-stated on site (verified below reported beyond the tolerance)
+    checked: int  # figures verified on site
+    trend: str  # the over-scoring rate against the region's previous year on record: ↑ ↓ → or ""
+
+
+def credibility_table(evaluations: QuerySet[Evaluation]) -> list[CredibilityRow]:
+    """Per region and year of the given (already scoped) evaluations: self vs reviewer deviation through
+    lvzhi.scoring.over_scoring, and the figures verified on site; newest year first within a region."""
+    evs = list(
+        evaluations.select_related("region", "round").order_by("region__code", "round__year", "round_id")
+    )
+    layers = layers_of([e.pk for e in evs])
+    checked: dict[int, list[Finding]] = defaultdict(list)
+    for f in Finding.objects.filter(visit__evaluation__in=evs, verified_value__isnull=False).select_related(
+        "visit"
+    ):
+        checked[f.visit.evaluation_id].append(f)
+    by_year: dict[tuple[int, int], Evaluation] = {}
+    for e in evs:
+        by_year[(e.region_id, e.round.year)] = e  # the latest round of a year stands for the year
+    rows: list[CredibilityRow] = []
+    previous: dict[int, Decimal | None] = {}
+    for (region_id, year), e in sorted(by_year.items(), key=lambda kv: (kv[1].region.code, kv[0][1])):
+        o = over_scoring(layers.get(e.pk, {}), "self", ("expert",))
+        before = previous.get(region_id)
+        trend = (
+            ""
+            if o.rate is None or before is None
+            else ("↑" if o.rate > before else "↓" if o.rate < before else "→")
+        )
+        if o.rate is not None:
+            previous[region_id] = o.rate
+        found = checked.get(e.pk, [])
+        rows.append(
+            CredibilityRow(
+                e.region.code,
+                e.region.name,
+                year,
+                o.compared,
+                o.over,
+                o.rate,
+                o.mean_deviation,
+                sum(
+                    1
+                    for f in found
+                    if f.flagged
+                    and f.reported_value is not None
+                    and f.verified_value is not None
+                    and f.verified_value < f.reported_value
+                ),
+                len(found),
+                trend,
+            )
+        )
+    return sorted(rows, key=lambda r: (r.region, -r.year))
