@@ -15,6 +15,7 @@ from lvzhi.schemes.model import Indicator, Scheme
 from lvzhi.schemes.registry import builtin_catalogue, builtin_files, list_builtin, load_builtin
 from lvzhi.scoring.engine import compile_scheme
 from lvzhi.scoring.model import SCORED, UNSCORED, RegionInput, RegionResult
+from lvzhi.surveys.questionnaire import SURVEY_STATISTIC
 from lvzhi.writer.model import PROFILE_CODES
 
 SEED_DATA = Path(str(files("lvzhi"))) / "data" / "seeds"
@@ -123,7 +124,7 @@ def test_no_report_phrase_maps_to_two_catalogue_items() -> None:
             assert owner.setdefault(alias, code) == code, f"alias {alias!r}: {owner[alias]} and {code}"
 
 
-def test_every_catalogue_item_is_asked_for_by_a_scheme_a_seed_report_or_the_report_profile() -> None:
+def test_every_catalogue_item_is_asked_for_by_a_scheme_a_seed_report_the_report_profile_or_a_survey() -> None:
     items = builtin_catalogue().items
     wanted: set[str] = set()
     for scheme_id in list_builtin():
@@ -134,6 +135,7 @@ def test_every_catalogue_item_is_asked_for_by_a_scheme_a_seed_report_or_the_repo
     for data_file in SEED_SCHEMES.values():
         wanted |= set(region_input(data_file).values)
     wanted |= set(PROFILE_CODES)  # the education statistics every 基本情况 states
+    wanted.add(SURVEY_STATISTIC)  # what a satisfaction survey measures (lvzhi.surveys)
     assert sorted(set(items) - wanted) == []
 
 

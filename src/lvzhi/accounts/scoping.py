@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
     from lvzhi.inspections.models import Draw, Visit
     from lvzhi.jobs.models import Job
+    from lvzhi.surveys.models import Survey
 
 
 # The apps whose rows are scoped here sit above accounts (they use its users, roles and these checks), so
@@ -205,6 +206,21 @@ def rounds_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Round]:
 def get_round_for(user: Any, round_id: Any, perm: Perm | str = Perm.VIEW) -> Round:
     """The round if visible (else NotFound) and the user holds `perm` on it (else Forbidden)."""
     return _get_for(lambda p: rounds_for(user, p), round_id, Perm(perm), "评价轮次", "评价轮次")
+
+
+def surveys_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Survey]:
+    """Satisfaction surveys of the rounds the user may see (VIEW) or manage (MANAGE); none for anyone else."""
+    perm = Perm(perm)
+    survey = cast("type[Survey]", apps.get_model("surveys", "Survey"))
+    qs = survey.objects.select_related("round", "round__owner_region")
+    if perm not in (Perm.VIEW, Perm.MANAGE):
+        return qs.none()
+    return qs.filter(round__in=rounds_for(user, perm))
+
+
+def get_survey_for(user: Any, survey_id: Any, perm: Perm | str = Perm.VIEW) -> Survey:
+    """The survey if visible (else NotFound) and the user holds `perm` on it (else Forbidden)."""
+    return _get_for(lambda p: surveys_for(user, p), survey_id, Perm(perm), "满意度调查", "满意度调查")
 
 
 def get_region_for(user: Any, code: str) -> Region:

@@ -57,6 +57,11 @@ _ACTIONS = (
     AuditAction("inspection.plan", "制定督导计划", "{who}制定了实地督导计划“{what}”：{change}"),
     AuditAction("inspection.finding", "记录督导发现", "{who}记录了实地督导发现“{what}”：{change}"),
     AuditAction("inspection.draw", "抽取督导区划", "{who}按风险抽取了实地督导区划“{what}”：{change}"),
+    # Satisfaction surveys (lvzhi.surveys).
+    AuditAction("survey.open", "开启满意度调查", "{who}开启了满意度调查“{what}”：{change}"),
+    AuditAction("survey.respond", "提交调查答卷", "匿名受访者提交了满意度调查答卷“{what}”：{change}"),
+    AuditAction("survey.import", "导入调查答卷", "{who}通过 Excel 导入了满意度调查“{what}”的答卷：{change}"),
+    AuditAction("survey.add_tokens", "增发答卷链接", "{who}为满意度调查“{what}”增发了答卷链接：{change}"),
     # Users, roles, sessions and API tokens.
     AuditAction("login.lockout", "登录锁定", "用户名“{what}”登录失败次数过多，已暂时锁定：{change}"),
     AuditAction("user.create", "创建用户", "{who}创建了用户“{what}”：{change}"),

@@ -435,11 +435,11 @@ def check_value(rule: ItemRule, raw: object) -> tuple[Decimal | None, str | None
     return value, None
 
 
-def _ref(sheet: str, row: int, col: int) -> str:
+def cell_ref(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{get_column_letter(col)}{row}"
 
 
-def _read_sheets(data: bytes, names: Iterable[str]) -> tuple[dict[str, list[tuple[Any, ...]]], list[str]]:
+def read_sheets(data: bytes, names: Iterable[str]) -> tuple[dict[str, list[tuple[Any, ...]]], list[str]]:
     """Rows of the named sheets (values as typed), with formula cells replaced by their cached values."""
     wanted = list(names)
     errors: list[str] = []
@@ -469,7 +469,7 @@ def _read_sheets(data: bytes, names: Iterable[str]) -> tuple[dict[str, list[tupl
                     value = rows_cached[i][j] if i < len(rows_cached) and j < len(rows_cached[i]) else None
                     if value is None:
                         errors.append(
-                            f"{_ref(name, i + 1, j + 1)}: 公式 {str(sheets[name][i][j])[:40]} 没有计算结果"
+                            f"{cell_ref(name, i + 1, j + 1)}: 公式 {str(sheets[name][i][j])[:40]} 没有计算结果"
                             "（请在 Excel/WPS 中打开、保存后再导入，或直接填写数值）"
                         )
                     fixed[i][j] = value
@@ -517,7 +517,7 @@ def parse_workbook(
             [*errors, f"{name}: 缺少“{META_SHEET}”工作表：不是本系统生成的模板，请先下载本轮次的模板"]
         )
     try:
-        sheets, formula_errors = _read_sheets(data, [META_SHEET, ITEM_SHEET, CURRENT_SHEET, PREVIOUS_SHEET])
+        sheets, formula_errors = read_sheets(data, [META_SHEET, ITEM_SHEET, CURRENT_SHEET, PREVIOUS_SHEET])
     except Exception as exc:  # openpyxl raises many kinds on malformed parts
         raise WorkbookInvalid(
             [*errors, f"{name}: 无法读取工作簿内容（{type(exc).__name__}: {exc}）"]
@@ -574,10 +574,10 @@ def _parse_item_sheet(
         got = header[j - 1] if j <= len(header) else ""
         if got != expected:
             errors.append(
-                f"{_ref(ITEM_SHEET, 1, j)}: 表头应为“{expected}”，实际为“{got or '（空）'}”（缺少或错位的列）"
+                f"{cell_ref(ITEM_SHEET, 1, j)}: 表头应为“{expected}”，实际为“{got or '（空）'}”（缺少或错位的列）"
             )
     for j in range(len(ITEM_HEADER) + 1, len(header) + 1):
-        errors.append(f"{_ref(ITEM_SHEET, 1, j)}: 多出的列“{header[j - 1]}”，请删除")
+        errors.append(f"{cell_ref(ITEM_SHEET, 1, j)}: 多出的列“{header[j - 1]}”，请删除")
     cur: dict[str, Decimal] = {}
     prev: dict[str, Decimal] = {}
     notes: dict[str, str] = {}
@@ -588,20 +588,22 @@ def _parse_item_sheet(
             continue
         for j in range(len(ITEM_HEADER), len(cells)):
             if cells[j] is not None and _strip(cells[j]):
-                errors.append(f"{_ref(ITEM_SHEET, i, j + 1)}: 表格范围以外有内容“{_strip(cells[j])[:20]}”")
+                errors.append(
+                    f"{cell_ref(ITEM_SHEET, i, j + 1)}: 表格范围以外有内容“{_strip(cells[j])[:20]}”"
+                )
         code = _strip(cells[0])
         rule = rules.get(code)
         if rule is None:
-            errors.append(f"{_ref(ITEM_SHEET, i, 1)}: 数据项代码“{code or '（空）'}”不在本轮次的数据项中")
+            errors.append(f"{cell_ref(ITEM_SHEET, i, 1)}: 数据项代码“{code or '（空）'}”不在本轮次的数据项中")
             continue
         if code in seen:
-            errors.append(f"{_ref(ITEM_SHEET, i, 1)}: 数据项 {code} 重复（第 {seen[code]} 行已有）")
+            errors.append(f"{cell_ref(ITEM_SHEET, i, 1)}: 数据项 {code} 重复（第 {seen[code]} 行已有）")
             continue
         seen[code] = i
         for col, target in ((4, prev), (5, cur)):
             value, problem = check_value(rule, cells[col - 1])
             if problem:
-                errors.append(f"{_ref(ITEM_SHEET, i, col)}: {problem}")
+                errors.append(f"{cell_ref(ITEM_SHEET, i, col)}: {problem}")
             elif value is not None:
                 target[code] = value
         if _strip(cells[5]):
@@ -629,15 +631,15 @@ def _parse_region_sheet(
         header.pop()
     for j, expected in ((1, "区划代码"), (2, "区划名称")):
         if (header[j - 1] if j <= len(header) else "") != expected:
-            errors.append(f"{_ref(sheet, 1, j)}: 表头应为“{expected}”")
+            errors.append(f"{cell_ref(sheet, 1, j)}: 表头应为“{expected}”")
     columns: list[tuple[int, ItemRule]] = []
     seen: set[str] = set()
     for j, code in enumerate(header[2:], start=3):
         rule = rules.get(code)
         if rule is None:
-            errors.append(f"{_ref(sheet, 1, j)}: 多出的列“{code or '（空）'}”：不是本轮次的数据项代码")
+            errors.append(f"{cell_ref(sheet, 1, j)}: 多出的列“{code or '（空）'}”：不是本轮次的数据项代码")
         elif code in seen:
-            errors.append(f"{_ref(sheet, 1, j)}: 数据项 {code} 的列重复")
+            errors.append(f"{cell_ref(sheet, 1, j)}: 数据项 {code} 的列重复")
         else:
             seen.add(code)
             columns.append((j, rule))
@@ -651,17 +653,17 @@ def _parse_region_sheet(
             continue
         for j in range(width, len(row)):
             if row[j] is not None and _strip(row[j]):
-                errors.append(f"{_ref(sheet, i, j + 1)}: 表格范围以外有内容“{_strip(row[j])[:20]}”")
+                errors.append(f"{cell_ref(sheet, i, j + 1)}: 表格范围以外有内容“{_strip(row[j])[:20]}”")
         code = _strip(row[0]) if row else ""
         if code.endswith(".0") and code[:-2].isdigit():
             code = code[:-2]  # a code typed as a number comes back as a float
         if code not in regions:
             errors.append(
-                f"{_ref(sheet, i, 1)}: 区划代码“{code or '（空）'}”不在本轮次中，或您无权填报该地区"
+                f"{cell_ref(sheet, i, 1)}: 区划代码“{code or '（空）'}”不在本轮次中，或您无权填报该地区"
             )
             continue
         if code in row_of:
-            errors.append(f"{_ref(sheet, i, 1)}: 区划 {code} 重复（第 {row_of[code]} 行已有）")
+            errors.append(f"{cell_ref(sheet, i, 1)}: 区划 {code} 重复（第 {row_of[code]} 行已有）")
             continue
         row_of[code] = i
         values: dict[str, Decimal] = {}
@@ -671,7 +673,7 @@ def _parse_region_sheet(
                 continue
             value, problem = check_value(rule, raw)
             if problem:
-                errors.append(f"{_ref(sheet, i, j)}: {regions[code]}：{problem}")
+                errors.append(f"{cell_ref(sheet, i, j)}: {regions[code]}：{problem}")
             elif value is not None:
                 values[rule.code] = value
         if values:

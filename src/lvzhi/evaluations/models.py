@@ -190,6 +190,7 @@ class Source(models.TextChoices):
     MANUAL = "manual", "手工填报"
     IMPORT = "import", "Excel导入"
     PREFILL = "prefill", "报告预填"
+    SURVEY = "survey", "满意度调查"
 
 
 class DataValue(models.Model):

@@ -150,6 +150,11 @@ def compose(path: Path, ctx: Ctx) -> yaml.Node | None:
     except UnicodeDecodeError as exc:
         ctx.add(None, f"不是 UTF-8 编码 (第 {exc.start} 字节)", f"not UTF-8 (byte {exc.start})")
         return None
+    return compose_text(text, ctx)
+
+
+def compose_text(text: str, ctx: Ctx) -> yaml.Node | None:
+    """Compose YAML text already read (e.g. a reviewed file stored with what it configures); see compose()."""
     if len(text) > MAX_FILE_CHARS:
         ctx.add(
             None,

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "lvzhi.api",
     "lvzhi.rectification",
     "lvzhi.inspections",
+    "lvzhi.surveys",
     "lvzhi.jobs",
     "lvzhi.notifications",
     "lvzhi.web",

@@ -77,7 +77,8 @@ def do_save_value(
         raise ActionError(f"未知的数据来源 {source!r}")
     with transaction.atomic():
         ev = lock_evaluation(evaluation)
-        require_editable(acting_user, ev, Perm.FILL)
+        # A survey's result is the office's measurement of the region, not the region's own figure.
+        require_editable(acting_user, ev, Perm.MANAGE if source == Source.SURVEY else Perm.FILL)
         dv = DataValue.objects.select_for_update().filter(evaluation=ev, item_code=item_code).first()
         current_version = dv.version if dv else None
         if (expected_version or None) != current_version:

@@ -1,0 +1,1 @@
+"""Satisfaction surveys (满意度调查): questionnaires, anonymous response links, imports and results."""
