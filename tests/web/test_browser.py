@@ -169,6 +169,7 @@ def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, o
     )
     filler.reload()
     assert "已为本地区延期" in filler.locator("#deadline-note").inner_text()
+    assert "（已为本地区延期）" in filler.locator("main .card").first.inner_text()  # the header too
     shot(filler, "05b-filler-submit-confirmation")
     filler.get_by_role("button", name="确认提交").click()
     filler.wait_for_load_state()

@@ -222,7 +222,10 @@ def test_audit_log_filters_by_actor(small_demo):
     body = c.get(reverse("web:audit"), {"actor": "sheng_office"}).content.decode()
     assert "sheng_office开启了评价轮次" in body and '<td data-label="操作">开启评价轮次</td>' in body
     body = c.get(reverse("web:audit"), {"action": "round.open"}).content.decode()
-    assert '<td data-label="操作">开启评价轮次</td>' in body and '<td data-label="操作">状态变更</td>' not in body
+    assert (
+        '<td data-label="操作">开启评价轮次</td>' in body
+        and '<td data-label="操作">状态变更</td>' not in body
+    )
     # Each record reads as a sentence; a state change says from → to, a moment in Beijing time.
     body = c.get(reverse("web:audit"), {"action": "evaluation.transition"}).content.decode()
     assert "的状态：状态：" in body and " → " in body

@@ -13,6 +13,7 @@ from django.urls import reverse
 from lvzhi.accounts import scoping
 from lvzhi.accounts.scoping import Perm
 from lvzhi.evaluations import gateway, rescoring
+from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.models import Evaluation, ItemScore, State, StateChange
 from lvzhi.evaluations.workflow import EDITABLE_STATES, REVIEW_STATES, TRANSITIONS
 from lvzhi.evidence import services as evidence
@@ -67,6 +68,8 @@ def page_context(request: HttpRequest, ev: Evaluation, tab: str) -> dict[str, An
         "perms": perms,
         "title": f"{ev.region.name} · {ev.round.name}",
         "no_grade_reason": no_grade_reason(ev),
+        # This region's own deadline: the round's, or a later one the office granted it (actions.office).
+        "fill_deadline": office.fill_deadline_of(ev),
         "editable": perms["fill"] and ev.state in EDITABLE_STATES,
         "reviewing": (perms["review"] or perms["manage"]) and ev.state in REVIEW_STATES,
         "next_actions": _next_actions(request.user, ev, perms),
