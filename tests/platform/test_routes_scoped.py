@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 
 import pytest
@@ -29,6 +30,7 @@ from lvzhi.evaluations import actions
 from lvzhi.evaluations.models import Evaluation, Round
 from lvzhi.evidence.models import Evidence
 from lvzhi.evidence.services import do_attach_evidence
+from lvzhi.inspections.actions import do_create_plan, do_draw
 from lvzhi.jobs.services import submit, submit_system
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +64,7 @@ PARAM_KINDS = {
     "content_type_id": "admin-content-type",
     "notification_id": "notification",
     "job_id": "job",
+    "draw_id": "inspection-draw",
 }
 PREFIX_KINDS = {
     "e": "evaluation",
@@ -281,6 +284,16 @@ def world(cast, settings, tmp_path) -> World:
     # A job of the province office and one of the system's own: no other user may see, cancel or download them.
     submit_system("regions_update", "探针任务", {})
     submit(cast.prov_office, "rescore_round", round_id=foreign_round.pk)
+    # An inspection draw and plan of the 乙市 round: their pages and visits must stay out of others' reach.
+    draw = do_draw(acting_user=cast.prov_office, round=foreign_round, n=1, seed=1)
+    do_create_plan(
+        acting_user=cast.prov_office,
+        round=foreign_round,
+        name="乙市专项督导",
+        starts_on=date(2024, 5, 6),
+        ends_on=date(2024, 5, 8),
+        draw=draw,
+    )
     return World(cast, foreign_round, ("乙市专项评价",))
 
 
@@ -323,6 +336,14 @@ def _foreign(user: Any) -> dict[str, list[str]]:
         "notification": [str(n) for n in _others_notifications(user)] or ["999999"],
         # Jobs belong to their owner: another person's job (or the system's) is out of reach.
         "job": [str(j) for j in _others_jobs(user)],
+        # A draw belongs to its round: one of a round the user may not see (or none at all) is out of reach.
+        "inspection-draw": [
+            str(d)
+            for d in apps.get_model("inspections", "Draw")
+            .objects.filter(round__in=foreign_rounds)
+            .values_list("pk", flat=True)[:1]
+        ]
+        or ["999999"],
         **_foreign_models(foreign_ev),
     }
 
@@ -461,6 +482,10 @@ def _foreign_for_anonymous() -> dict[str, list[str]]:
         # Messages belong to their user: another user's message (or none at all) is out of reach.
         "notification": [str(n) for n in _others_notifications(None)] or ["999999"],
         "job": [str(j) for j in _others_jobs(None)],
+        "inspection-draw": [
+            str(d) for d in apps.get_model("inspections", "Draw").objects.values_list("pk", flat=True)[:1]
+        ]
+        or ["999999"],
         **_foreign_models(Evaluation.objects.all()),
     }
 

@@ -113,8 +113,8 @@ def do_create_plan(
     acting_user: Any,
     round: Round,
     name: str,
-    starts_on: date,
-    ends_on: date,
+    starts_on: date | None,
+    ends_on: date | None,
     team: str = "",
     draw: Draw | None = None,
     regions: Sequence[str] = (),
@@ -125,7 +125,7 @@ def do_create_plan(
     name = clean_text(name or "")
     if not name:
         issues.append(Issue("name", "请填写督导计划名称"))
-    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
+    if starts_on is None or ends_on is None:
         issues.append(Issue("starts_on", "请填写督导的开始和结束日期（例如 2025-06-30）"))
     elif ends_on < starts_on:
         issues.append(
@@ -141,7 +141,7 @@ def do_create_plan(
         issues.append(Issue("regions", f"评价轮次“{round}”中没有这些区划：{'、'.join(unknown)}"))
     if not wanted:
         issues.append(Issue("regions", "请选择至少一个督导区划（抽取或指定）"))
-    if issues:
+    if issues or starts_on is None or ends_on is None:
         raise ValidationFailed(issues)
     with transaction.atomic():
         plan = Plan.objects.create(

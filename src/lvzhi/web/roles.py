@@ -35,6 +35,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     entries.append(("评价轮次", reverse("web:rounds")))
     entries.append(("对比分析", reverse("web:analysis")))
     entries.append(("整改", reverse("web:rectification")))
+    if is_admin(user) or has_role(user, Role.OFFICE, Role.EXPERT):
+        entries.append(("可信度", reverse("web:credibility")))
     from lvzhi.notifications.services import unread_count
 
     unread = unread_count(user)

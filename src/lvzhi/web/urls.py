@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lvzhi.web import views, views_eval, views_files, views_office, views_rectification, views_report
+from lvzhi.web import (
+    views,
+    views_eval,
+    views_files,
+    views_inspection,
+    views_office,
+    views_rectification,
+    views_report,
+)
 
 app_name = "web"
 
@@ -46,6 +54,10 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/remove/", views_files.evidence_remove, name="evidence_remove"),
     path("rounds/<int:round_id>/template.xlsx", views_files.workbook_template, name="workbook_template"),
     path("rounds/<int:round_id>/import/", views_files.workbook_import, name="workbook_import"),
+    path("rounds/<int:round_id>/inspection/", views_inspection.round_inspection, name="inspection"),
+    path("inspection/draws/<int:draw_id>/", views_inspection.inspection_draw, name="inspection_draw"),
+    path("inspection/visits/<int:visit_id>/", views_inspection.inspection_visit, name="inspection_visit"),
+    path("inspection/credibility/", views_inspection.credibility, name="credibility"),
     path("rectification/", views_rectification.rectification, name="rectification"),
     path(
         "rectification/export.<str:fmt>",

@@ -1,0 +1,184 @@
+"""督导 pages: the round's risk list and draws, inspection plans, a visit's checklist and findings form
+(tablet-size, plain HTML), and the credibility table.
+
+Reads go through the scoping helper; every change is one lvzhi.inspections action.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from lvzhi.accounts.models import Role
+from lvzhi.accounts.scoping import (
+    Perm,
+    evaluations_for,
+    get_inspection_draw_for,
+    get_inspection_visit_for,
+    get_round_for,
+    has_role,
+    is_admin,
+    rounds_for,
+)
+from lvzhi.evaluations.models import DataValue
+from lvzhi.inspections import actions, queries
+from lvzhi.inspections.models import Plan
+from lvzhi.rectification.models import Severity
+from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
+
+MAX_PHOTOS = 10
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationFailed):
+        return "；".join(i.message for i in exc.issues)
+    return str(exc)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _number(text: str, what: str) -> Decimal | None:
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed([_issue(what, f"{what}“{text}”不是数字")]) from None
+    if not value.is_finite():
+        raise ValidationFailed([_issue(what, f"{what}“{text}”不是数字")])
+    return value
+
+
+def _issue(code: str, message: str) -> Issue:
+    return Issue(code, message)
+
+
+def _int(text: str, what: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationFailed([_issue(what, f"{what}应为非负整数，收到“{text}”")])
+    return int(text)
+
+
+@login_required
+def round_inspection(request: HttpRequest, round_id: int) -> HttpResponse:
+    """实地督导: the regions by risk with the reasons, the draws made, the plans and their regions."""
+    rnd = get_round_for(request.user, round_id, Perm.MANAGE)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "draw":
+                n = _int(request.POST.get("n", ""), "抽取数量")
+                draw = actions.do_draw(
+                    acting_user=request.user,
+                    round=rnd,
+                    n=n if n is not None else 0,
+                    seed=_int(request.POST.get("seed", ""), "随机种子"),
+                )
+                messages.success(request, f"已抽取：{'、'.join(draw.drawn)}（种子 {draw.seed}）。")
+                return redirect("web:inspection_draw", draw.pk)
+            draw_id = request.POST.get("draw") or ""
+            plan = actions.do_create_plan(
+                acting_user=request.user,
+                round=rnd,
+                name=request.POST.get("name", ""),
+                team=request.POST.get("team", ""),
+                starts_on=_day(request.POST.get("starts_on", "")),
+                ends_on=_day(request.POST.get("ends_on", "")),
+                draw=get_inspection_draw_for(request.user, draw_id, Perm.MANAGE) if draw_id else None,
+                regions=request.POST.getlist("regions"),
+            )
+            messages.success(request, f"已制定督导计划“{plan}”。")
+            return redirect("web:inspection", rnd.pk)
+        except (ActionError, PermissionDenied) as exc:
+            messages.error(request, f"未能完成：{_explain(exc)}")
+    ctx = {
+        "round": rnd,
+        "risks": actions.risk_list(rnd),
+        "draws": list(rnd.inspection_draws.all()[:20]),
+        "plans": list(
+            Plan.objects.filter(round=rnd)
+            .prefetch_related("visits__evaluation__region")
+            .order_by("-starts_on")
+        ),
+    }
+    return render(request, "web/insp/round.html", ctx)
+
+
+@login_required
+def inspection_draw(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """One draw: its seed, inputs and result, re-run here to show that the result follows from them."""
+    draw = get_inspection_draw_for(request.user, draw_id)
+    again = actions.rerun(draw)
+    ctx = {
+        "draw": draw,
+        "rerun_matches": list(again.drawn) == list(draw.drawn),
+        "names": {c["region"]: c["name"] for c in draw.candidates},
+        "manage": rounds_for(request.user, Perm.MANAGE).filter(pk=draw.round_id).exists(),
+    }
+    return render(request, "web/insp/draw.html", ctx)
+
+
+@login_required
+def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """督导区划: the checklist, the findings so far and (for the office) the form to record one."""
+    visit = get_inspection_visit_for(request.user, visit_id)
+    manage = rounds_for(request.user, Perm.MANAGE).filter(pk=visit.plan.round_id).exists()
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if not manage:
+                raise PermissionDenied("您没有记录督导发现的权限")
+            finding = actions.do_record_finding(
+                acting_user=request.user,
+                visit=visit,
+                description=post.get("description", ""),
+                indicator_code=post.get("indicator", ""),
+                item_code=post.get("item", ""),
+                verified_value=_number(post.get("verified", ""), "核查数值"),
+                tolerance=_number(post.get("tolerance", ""), "允许偏差") or Decimal(0),
+                photos=[(f.name or "", f.read()) for f in request.FILES.getlist("photos")[:MAX_PHOTOS]],
+                raise_problem=post.get("raise_problem") == "1",
+                required_measure=post.get("required_measure", ""),
+                deadline=_day(post.get("deadline", "")),
+                severity=post.get("severity", Severity.GENERAL),
+            )
+        except (ActionError, PermissionDenied) as exc:
+            messages.error(request, f"未能记录：{_explain(exc)}")
+        else:
+            note = "，核查数值与填报数值的差异超出允许偏差" if finding.flagged else ""
+            messages.success(request, f"已记录{finding}{note}。")
+            return redirect("web:inspection_visit", visit.pk)
+    ctx = {
+        "visit": visit,
+        "manage": manage,
+        "lines": queries.checklist_for(visit),
+        "findings": list(visit.findings.prefetch_related("photos").select_related("problem")),
+        "items": list(
+            DataValue.objects.filter(evaluation=visit.evaluation, value__isnull=False).order_by("item_code")
+        ),
+        "severities": Severity.values,
+    }
+    return render(request, "web/insp/visit.html", ctx)
+
+
+@login_required
+def credibility(request: HttpRequest) -> HttpResponse:
+    """自评可信度: per region and year, the self vs reviewer deviation and the figures over-stated on site."""
+    if not (is_admin(request.user) or has_role(request.user, Role.OFFICE, Role.EXPERT)):
+        raise PermissionDenied("自评可信度仅向督导办和评审专家显示")
+    rows = queries.credibility_table(evaluations_for(request.user))
+    return render(request, "web/insp/credibility.html", {"rows": rows})

@@ -1,0 +1,110 @@
+"""The 督导 pages: the office sees the risk list with reasons, draws, plans, records a finding with a photo
+on the visit page; the finding reaches the ledger and the credibility table shows the region."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from lvzhi.inspections.models import Draw, Finding, Plan
+from lvzhi.rectification.models import Problem
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
+
+
+def _client(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_the_office_draws_plans_and_records_a_flagged_finding_through_the_pages(cast, over_scored):
+    office = _client(cast.prov_office)
+    url = f"/rounds/{cast.round.pk}/inspection/"
+    page = office.get(url).content.decode()
+    assert "风险排序" in page and "甲市一县" in page and "自评高于评审/核查" in page
+
+    answer = office.post(url, {"action": "draw", "n": "2", "seed": "42"})
+    draw = Draw.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/inspection/draws/{draw.pk}/"
+    shown = office.get(answer["Location"]).content.decode()
+    assert "42" in shown and "结果一致" in shown
+
+    office.post(
+        url,
+        {
+            "action": "plan",
+            "name": "春季督导",
+            "team": "张三",
+            "starts_on": "2024-05-06",
+            "ends_on": "2024-05-08",
+            "draw": str(draw.pk),
+            "regions": ["990101"],
+        },
+    )
+    plan = Plan.objects.get()
+    visit = plan.visits.get(evaluation=cast.jia1)
+    page = office.get(f"/inspection/visits/{visit.pk}/").content.decode()
+    assert "核查清单" in page and "自评 " in page and 'enctype="multipart/form-data"' in page
+
+    answer = office.post(
+        f"/inspection/visits/{visit.pk}/",
+        {
+            "indicator": "1.1",
+            "description": "会议记录缺失三次",
+            "item": "kg_public_share",
+            "verified": "80",
+            "tolerance": "5",
+            "raise_problem": "1",
+            "severity": "一般",
+            "required_measure": "补齐会议记录",
+            "deadline": (date.today() + timedelta(days=30)).isoformat(),
+            "photos": [SimpleUploadedFile("现场.png", PNG, content_type="image/png")],
+        },
+    )
+    assert answer.status_code == 302
+    finding = Finding.objects.get()
+    assert finding.flagged and finding.photos.count() == 1 and finding.reported_value == 96
+    page = office.get(f"/inspection/visits/{visit.pk}/").content.decode()
+    assert "差异超出允许偏差" in page and f"问题#{finding.problem_id}" in page
+    assert Problem.objects.get(pk=finding.problem_id).source == "实地检查"
+    ledger = office.get("/rectification/").content.decode()
+    assert "会议记录缺失三次" in ledger
+
+    table = office.get("/inspection/credibility/").content.decode()
+    assert "甲市一县" in table and "自评可信度" in table
+
+
+def test_a_wrong_number_is_refused_in_chinese_and_nothing_is_written(cast):
+    from lvzhi.inspections.actions import do_create_plan
+
+    plan = do_create_plan(
+        acting_user=cast.prov_office,
+        round=cast.round,
+        name="督导",
+        starts_on=date(2024, 5, 6),
+        ends_on=date(2024, 5, 6),
+        regions=["990101"],
+    )
+    visit = plan.visits.get()
+    answer = _client(cast.prov_office).post(
+        f"/inspection/visits/{visit.pk}/",
+        {"description": "数据不符", "item": "kg_public_share", "verified": "八十"},
+        follow=True,
+    )
+    assert "核查数值“八十”不是数字" in answer.content.decode()
+    assert not Finding.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["jia1_filler", "jia_office"])
+def test_the_inspection_page_is_the_managing_offices(cast, who):
+    answer = _client(cast.users[who]).get(f"/rounds/{cast.round.pk}/inspection/")
+    assert answer.status_code in (403, 404)
+
+
+def test_the_credibility_table_is_for_offices_and_experts_only(cast):
+    assert _client(cast.users["jia1_filler"]).get("/inspection/credibility/").status_code == 403
+    assert _client(cast.users["expert"]).get("/inspection/credibility/").status_code == 200
