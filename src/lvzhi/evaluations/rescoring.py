@@ -161,6 +161,7 @@ def _caught_up(round: Round, text: str, saving: int) -> _Peers | None:
     return held
 
 
+@gc_paused
 def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> None:
     round = evaluation.round
     text = round.scheme_version.yaml_text
