@@ -573,3 +573,4 @@ api.add_router("/evaluations", evaluations)
 api.add_router("/evidence", evidence)
 api.add_router("/audit", audit)
 api.add_router("/rectification", "lvzhi.rectification.api.router")  # problems and their rectification (RECT)
+api.add_router("/inspection", "lvzhi.inspections.api.router")  # risk, draws, credibility

@@ -1,0 +1,39 @@
+"""`lvzhi inspection risk|draw|rerun`: the office draws from the command line and anyone re-runs the draw."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from lvzhi.cli.main import app
+from lvzhi.inspections.models import Draw
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_the_office_draws_two_counties_and_a_viewer_reruns_the_draw(cast, over_scored):
+    code, out = cli("inspection", "risk", str(cast.round.pk), "--as", "prov_office")
+    assert code == 0, out
+    assert out.splitlines()[0].startswith("990101\t甲市一县\t甲市\t") and "自评高于评审/核查" in out
+
+    code, out = cli(
+        "inspection", "draw", str(cast.round.pk), "--n", "2", "--seed", "7", "--as", "prov_office"
+    )
+    assert code == 0, out
+    draw = Draw.objects.get()
+    assert out.splitlines()[0] == f"抽取#{draw.pk}\t种子 7"
+    assert [line.split("\t")[0] for line in out.splitlines()[1:]] == draw.drawn
+
+    code, out = cli("inspection", "rerun", str(draw.pk), "--as", "viewer")
+    assert code == 0, out
+    assert out.splitlines() == ["\t".join(draw.drawn), "与存档结果一致（种子 7）"]
+
+
+def test_a_draw_by_someone_who_does_not_manage_the_round_is_refused_in_chinese(cast):
+    code, out = cli("inspection", "draw", str(cast.round.pk), "--n", "1", "--as", "jia_office")
+    assert code == 1 and "权限" in out
+    code, out = cli("inspection", "draw", str(cast.round.pk), "--n", "9", "--as", "prov_office")
+    assert code == 1 and "抽取数量应在 1 到 3 之间" in out
+    assert not Draw.objects.exists()
