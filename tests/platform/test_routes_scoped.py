@@ -36,7 +36,7 @@ from lvzhi.jobs.services import submit, submit_system
 pytestmark = pytest.mark.django_db
 
 # Public by design: answer anyone (login pages, published results, the API's own documentation).
-PUBLIC = {"login/", "logout/", "public/", "api/v1/docs", "api/v1/openapi.json"}
+PUBLIC = {"login/", "logout/", "public/", "api/v1/docs", "api/v1/openapi.json", "s/<str:token>/"}
 # Scheme versions are the published rules, not region data: any signed-in user may read them (the probe
 # still requires a login for them and checks they leak nothing).
 UNSCOPED_KINDS = {"scheme"}
@@ -65,6 +65,9 @@ PARAM_KINDS = {
     "notification_id": "notification",
     "job_id": "job",
     "draw_id": "inspection-draw",
+    "survey_id": "survey",
+    # A survey response token: the probe sends an altered one (a valid token opens the public form by design).
+    "token": "token",
 }
 PREFIX_KINDS = {
     "e": "evaluation",
@@ -294,7 +297,40 @@ def world(cast, settings, tmp_path) -> World:
         ends_on=date(2024, 5, 8),
         draw=draw,
     )
+    _foreign_survey(cast, foreign_round)
     return World(cast, foreign_round, ("乙市专项评价",))
+
+
+def _foreign_survey(cast: Any, foreign_round: Any) -> Any:
+    """A satisfaction survey of the 乙市 round, opened by the province office, one link per group."""
+    from datetime import timedelta
+    from decimal import Decimal
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from lvzhi.surveys.actions import do_open_survey
+
+    q = Path(__file__).resolve().parents[2] / "src/lvzhi/surveys/questionnaires/education-satisfaction.yaml"
+    return do_open_survey(
+        acting_user=cast.prov_office,
+        round=foreign_round,
+        regions=[cast.regions["乙市一县"]],
+        name="乙市满意度调查",
+        questionnaire_file=q.name,
+        questionnaire_text=q.read_text(encoding="utf-8"),
+        opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=1),
+        margin=Decimal("0.05"),
+        tokens_per_group=1,
+    )
+
+
+def _altered_token() -> list[str]:
+    from lvzhi.surveys.models import ResponseToken
+
+    token = ResponseToken.objects.order_by("pk").values_list("token", flat=True).first() or "x" * 22
+    return [token[:-1] + ("A" if token[-1] != "A" else "B")]
 
 
 def _filler(cast: Any, ev: Evaluation) -> Any:
@@ -344,6 +380,8 @@ def _foreign(user: Any) -> dict[str, list[str]]:
             .values_list("pk", flat=True)[:1]
         ]
         or ["999999"],
+        "survey": [str(s) for s in _others_surveys(user)],
+        "token": _altered_token(),
         **_foreign_models(foreign_ev),
     }
 
@@ -360,6 +398,15 @@ def _others_jobs(user: Any) -> list[Any]:
 
     visible = scoping.jobs_for(user).values("pk") if user is not None else Job.objects.none().values("pk")
     return list(Job.objects.exclude(pk__in=visible).values_list("pk", flat=True)[:1])
+
+
+def _others_surveys(user: Any) -> list[int]:
+    from lvzhi.surveys.models import Survey
+
+    visible = (
+        scoping.surveys_for(user).values("pk") if user is not None else Survey.objects.none().values("pk")
+    )
+    return list(Survey.objects.exclude(pk__in=visible).values_list("pk", flat=True)[:1])
 
 
 def _evaluation_content_type() -> int:
@@ -486,6 +533,8 @@ def _foreign_for_anonymous() -> dict[str, list[str]]:
             str(d) for d in apps.get_model("inspections", "Draw").objects.values_list("pk", flat=True)[:1]
         ]
         or ["999999"],
+        "survey": [str(s) for s in _others_surveys(None)],
+        "token": _altered_token(),
         **_foreign_models(Evaluation.objects.all()),
     }
 

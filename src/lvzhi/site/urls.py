@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("lvzhi.api.urls")),
     path("jobs/", include("lvzhi.jobs.urls")),
+    path("", include("lvzhi.surveys.urls")),
     path("", include("lvzhi.web.urls")),
 ]
 

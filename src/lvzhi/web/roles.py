@@ -34,6 +34,7 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     entries: list[tuple[str, str]] = [("工作台", reverse("web:home")), ("方案", reverse("web:schemes"))]
     entries.append(("评价轮次", reverse("web:rounds")))
     entries.append(("对比分析", reverse("web:analysis")))
+    entries.append(("满意度调查", reverse("surveys:list")))
     entries.append(("整改", reverse("web:rectification")))
     if is_admin(user) or has_role(user, Role.OFFICE, Role.EXPERT):
         entries.append(("可信度", reverse("web:credibility")))
