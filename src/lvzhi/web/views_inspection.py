@@ -162,10 +162,12 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
             note = "，核查数值与填报数值的差异超出允许偏差" if finding.flagged else ""
             messages.success(request, f"已记录{finding}{note}。")
             return redirect("web:inspection_visit", visit.pk)
+    lines = queries.checklist_for(visit)
     ctx = {
         "visit": visit,
         "manage": manage,
-        "lines": queries.checklist_for(visit),
+        "lines": lines,
+        "labels": {f.item: f.label for line in lines for f in line.figures},
         "findings": list(visit.findings.prefetch_related("photos").select_related("problem")),
         "items": list(
             DataValue.objects.filter(evaluation=visit.evaluation, value__isnull=False).order_by("item_code")
