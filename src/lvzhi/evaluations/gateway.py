@@ -215,6 +215,13 @@ def score_regions(text: str, inputs: list[EvaluationInput]) -> dict[int, Evaluat
     return {inp.key: _converted(res) for inp, res in zip(inputs, results, strict=True)}
 
 
+def engine_scores(text: str, inputs: list[EvaluationInput]) -> list[tuple[Any, Any]]:
+    """The engine's own (input, result) pairs for these regions, for readers that need its full results
+    (the report writer); the platform stores what score_regions returns for the same inputs."""
+    engine_inputs = [_engine_input(inp) for inp in inputs]
+    return list(zip(engine_inputs, _scorer(text).score(engine_inputs), strict=True))
+
+
 def _converted(res: Any, leaves: frozenset[str] | None = None) -> EvaluationResult:
     """The engine's result as the platform stores it, with only `leaves` (all if None)."""
     leaves_out: dict[str, LeafResult] = {}

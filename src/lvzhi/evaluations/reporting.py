@@ -1,8 +1,9 @@
 """From an evaluation in the database to the report writer's plain input (lvzhi.writer.ReportContext).
 
 The writer never reads the database; this module gathers one evaluation — its statistics, last year's, the
-manual judgements (reviewer's over the self-assessment) and their justifications as narrative — scores it
-with its round's peers (rank rules need them) and hands the result to the writer.
+manual judgements and their justifications as narrative — and hands the writer the engine's result for the
+very inputs the stored scores came from (lvzhi.evaluations.rescoring.engine_inputs), with the stored total,
+grade and scores laid over it: a report never states a score the evaluation does not hold.
 """
 
 from __future__ import annotations
@@ -13,36 +14,6 @@ from typing import Any
 
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
-
-
-def _inputs(evaluations: list[Evaluation]) -> dict[int, Any]:
-    from lvzhi.scoring.model import ManualScore, RegionInput
-
-    values: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for ev_id, code, value in DataValue.objects.filter(
-        evaluation__in=evaluations, value__isnull=False
-    ).values_list("evaluation_id", "item_code", "value"):
-        values[ev_id][code] = value
-    manual: dict[int, dict[str, Any]] = defaultdict(dict)
-    for s in ItemScore.objects.filter(evaluation__in=evaluations, rule_kind="manual"):
-        chosen = s.review_score if s.review_score is not None else s.self_score
-        if chosen is not None:
-            manual[s.evaluation_id][s.indicator_code] = ManualScore(
-                level=None if s.review_score is not None else (s.self_level or None),
-                score=chosen,
-                justification=s.self_justification,
-            )
-    return {
-        e.pk: RegionInput(
-            region=e.region.code,
-            name=e.region.name,
-            values=values[e.pk],
-            # Every peer's last year too: a rank on growth() ranks everyone's growth.
-            previous=rescoring.previous_values(e),
-            manual=manual[e.pk],
-        )
-        for e in evaluations
-    }
 
 
 def _unconfirmed(evaluations: list[Evaluation]) -> dict[int, set[str]]:
@@ -133,7 +104,6 @@ def _stored(evaluation: Evaluation, ctx: Any) -> Any:
 
 def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
     """The writer's ReportContext for each evaluation (by id), each scored among its round's regions."""
-    from lvzhi.scoring.engine import compile_scheme
     from lvzhi.writer.model import FigureNote, context_from
 
     by_round: dict[int, list[Evaluation]] = defaultdict(list)
@@ -149,14 +119,13 @@ def report_contexts(evaluations: list[Evaluation]) -> dict[int, Any]:
             # Ranks are among every region of the round, whether or not the caller may see them;
             # only the reports asked for (already scoped by the caller) are built.
             peers = list(Evaluation.objects.filter(round=rnd).select_related("region").order_by("pk"))
-        inputs = _inputs(peers)
-        ordered = [inputs[e.pk] for e in peers]
-        results = compile_scheme(scheme).score(ordered)
+        # The same inputs the stored scores were computed from (one builder: evidence, earlier years, layers).
+        scored = gateway.engine_scores(text, rescoring.engine_inputs(rnd, peers))
         narratives = _narratives(wanted)
         unconfirmed = _unconfirmed(wanted)
         averages = _peer_averages(rnd.pk)
         wanted_ids = {e.pk for e in wanted}
-        for e, inp, result in zip(peers, ordered, results, strict=True):
+        for e, (inp, result) in zip(peers, scored, strict=True):
             if e.pk not in wanted_ids:
                 continue
             ctx = context_from(

@@ -236,6 +236,12 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
         Evaluation.objects.filter(round=round).update(score_stamp=stamp)
 
 
+def engine_inputs(round: Round, evaluations: list[Evaluation]) -> list[gateway.EvaluationInput]:
+    """The scoring inputs of these evaluations exactly as the stored scores were computed from them (values,
+    earlier years, judgements with their evidence, score layers) — for reports, which must not build their own."""
+    return _inputs(round, evaluations)[0]
+
+
 def _inputs(
     round: Round, evaluations: list[Evaluation], whole_round: bool = False
 ) -> tuple[list[gateway.EvaluationInput], dict[int, dict[str, _Row]]]:
