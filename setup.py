@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -36,8 +37,15 @@ def _reader_extensions() -> list[Extension]:
         encoding="utf-8",
     )
     names = (*compiled.MODULES, compiled.DIGEST_MODULE)
+    # A configuration of its own: the project's [tool.mypy] loads django-stubs' plugin for the Django side,
+    # which this isolated build environment does not have (nor need — the reader is pure and strict).
+    config = Path(tempfile.mkdtemp(prefix="lvzhi-mypyc-")) / "mypy.ini"
+    config.write_text(
+        "[mypy]\npython_version = 3.11\nmypy_path = src\nignore_missing_imports = True\nstrict = True\n",
+        encoding="utf-8",
+    )
     extensions = mypycify(
-        [os.path.relpath(READER / f"{name}.py") for name in names],
+        ["--config-file", str(config), *(os.path.relpath(READER / f"{name}.py") for name in names)],
         opt_level="3",
         group_name=compiled.GROUP,
     )
