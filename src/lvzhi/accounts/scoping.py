@@ -176,7 +176,7 @@ def _get_for(scoped: Callable[[Perm], QuerySet[_M]], raw_id: Any, perm: Perm, wh
     if found is None:
         raise NotFound(what)
     if perm != Perm.VIEW and not scoped(perm).filter(pk=pk).exists():
-        raise Forbidden(f"您没有对{kind}“{found}”执行此操作的权限 (permission denied: {perm.value})")
+        raise Forbidden(f"您没有对{kind}“{found}”执行此操作的权限")
     return found
 
 

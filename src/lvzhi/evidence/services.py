@@ -50,7 +50,7 @@ class Reuse:
 
 def _check_editable(acting_user: Any, ev: Evaluation) -> None:
     if not can(acting_user, ev, Perm.FILL):
-        raise Forbidden(f"您没有为“{ev}”上传或删除证明材料的权限 (permission denied: fill)")
+        raise Forbidden(f"您没有为“{ev}”上传或删除证明材料的权限")
     if ev.state not in EDITABLE_STATES:
         raise NotEditable(f"“{ev}”当前状态为“{ev.state}”，证明材料已锁定，不能修改")
 

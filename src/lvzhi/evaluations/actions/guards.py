@@ -19,8 +19,12 @@ def actor_name(user: Any) -> str:
 
 def require(user: Any, evaluation: Evaluation, *perms: Perm) -> None:
     if not any(can(user, evaluation, p) for p in perms):
-        names = "/".join(p.value for p in perms)
-        raise Forbidden(f"您没有对“{evaluation}”执行此操作的权限 (permission denied: {names})")
+        names = "或".join(PERM_WORDS[p] for p in perms)
+        raise Forbidden(f"您没有对“{evaluation}”执行此操作的权限（需要{names}权限）")
+
+
+# The permissions as people name them, for refusals shown on the pages.
+PERM_WORDS = {Perm.VIEW: "查看", Perm.FILL: "填报", Perm.REVIEW: "评审", Perm.MANAGE: "管理"}
 
 
 def require_editable(acting_user: Any, ev: Evaluation, *perms: Perm) -> None:

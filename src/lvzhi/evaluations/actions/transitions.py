@@ -25,7 +25,7 @@ def _transition(acting_user: Any, evaluation: Evaluation, to_state: str, reason:
         perms = TRANSITIONS.get((ev.state, to_state))
         if perms is None:
             raise TransitionError(
-                f"“{ev}”当前状态为“{ev.state}”，不能变为“{to_state}” (transition not allowed)"
+                f"“{ev}”当前状态为“{ev.state}”，不能变为“{to_state}”"
             )
         require(acting_user, ev, *perms)
         if ev.round.closed_at is not None:
