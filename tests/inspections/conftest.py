@@ -62,3 +62,48 @@ def over_scored(cast: Any) -> Any:
         level="差",
     )
     return ev
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
+
+
+@pytest.fixture
+def flagged_finding(cast: Any) -> Any:
+    """甲市一县 reported a 公办园在园幼儿占比 of 60; inspectors verified 52 (tolerance 5 %), with a photo, and
+    raised a problem for it. Returns the finding."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from lvzhi.evaluations.actions import do_save_value
+    from lvzhi.inspections.actions import do_create_plan, do_record_finding
+
+    cast.advance(cast.jia1, "填报中")
+    do_save_value(
+        acting_user=cast.jia1_filler,
+        evaluation=cast.jia1,
+        item_code="kg_public_share",
+        value="60",
+        expected_version=None,
+    )
+    plan = do_create_plan(
+        acting_user=cast.prov_office,
+        round=cast.round,
+        name="春季督导",
+        team="张三",
+        starts_on=date(2024, 5, 6),
+        ends_on=date(2024, 5, 8),
+        regions=["990101"],
+    )
+    return do_record_finding(
+        acting_user=cast.prov_office,
+        visit=plan.visits.get(),
+        description="公办园在园幼儿数与花名册不符",
+        indicator_code="2.1",
+        item_code="kg_public_share",
+        verified_value=Decimal("52"),
+        tolerance=Decimal(5),
+        photos=[("花名册.png", PNG)],
+        raise_problem=True,
+        required_measure="据实更正数据并说明原因",
+        deadline=date.today() + timedelta(days=60),
+    )

@@ -3,14 +3,13 @@ the credibility table shows each region's self vs reviewer deviation and the fig
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from lvzhi.accounts.scoping import Forbidden, NotFound, inspection_visits_for
 from lvzhi.audit.models import AuditRecord
-from lvzhi.evaluations.actions import do_save_value
 from lvzhi.evaluations.errors import ValidationFailed
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.evidence import storage
@@ -64,29 +63,10 @@ def test_the_checklist_of_a_visit_lists_every_leaf_and_puts_the_over_scored_one_
     assert any("调阅原始台账" in line.verify and "96" in line.verify for line in lines)
 
 
-def test_a_verified_figure_beyond_the_tolerance_is_flagged_with_a_photo_and_becomes_a_problem(cast):
-    cast.advance(cast.jia1, "填报中")
-    do_save_value(
-        acting_user=cast.jia1_filler,
-        evaluation=cast.jia1,
-        item_code="kg_public_share",
-        value="60",
-        expected_version=None,
-    )
-    visit = _visit_to_jia1(cast)
-    finding = do_record_finding(
-        acting_user=cast.prov_office,
-        visit=visit,
-        description="公办园在园幼儿数与花名册不符",
-        indicator_code="2.1",
-        item_code="kg_public_share",
-        verified_value=D("52"),
-        tolerance=D(5),
-        photos=[("花名册.png", PNG)],
-        raise_problem=True,
-        required_measure="据实更正数据并说明原因",
-        deadline=date.today() + timedelta(days=60),
-    )
+def test_a_verified_figure_beyond_the_tolerance_is_flagged_with_a_photo_and_becomes_a_problem(
+    cast, flagged_finding
+):
+    finding = flagged_finding
     assert finding.reported_value == D(60) and finding.flagged
     (photo,) = finding.photos.all()
     assert photo.sha256 == storage.sha256(PNG) and storage.path_for(photo.sha256).is_file()

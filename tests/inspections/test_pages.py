@@ -108,3 +108,23 @@ def test_the_inspection_page_is_the_managing_offices(cast, who):
 def test_the_credibility_table_is_for_offices_and_experts_only(cast):
     assert _client(cast.users["jia1_filler"]).get("/inspection/credibility/").status_code == 403
     assert _client(cast.users["expert"]).get("/inspection/credibility/").status_code == 200
+
+
+def test_the_inspection_report_of_a_region_names_the_flagged_figure_and_the_problem(cast, flagged_finding):
+    from io import BytesIO
+
+    from docx import Document
+
+    finding, visit = flagged_finding, flagged_finding.visit
+    answer = _client(cast.users["viewer"]).get(f"/inspection/visits/{visit.pk}/report.docx")
+    assert answer.status_code == 200
+    text = "\n".join(p.text for p in Document(BytesIO(answer.content)).paragraphs)
+    cells = "\n".join(
+        c.text for t in Document(BytesIO(answer.content)).tables for r in t.rows for c in r.cells
+    )
+    assert "关于甲市一县2024年度履行教育职责实地督导情况的报告" in text.replace("\n", "")
+    assert f"问题#{finding.problem_id}" in text
+    assert "公办园在园幼儿占比" in cells and "60" in cells and "52" in cells and "超出允许偏差5%" in cells
+    pdf = _client(cast.prov_office).get(f"/inspection/visits/{visit.pk}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert _client(cast.prov_office).get(f"/inspection/visits/{visit.pk}/report.txt").status_code == 404

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -22,6 +23,8 @@ from lvzhi.jobs.models import ReportReading
 from lvzhi.rectification.models import Problem
 from lvzhi.rectification.queries import overdue_q
 from lvzhi.scoring import over_scoring
+from lvzhi.writer.inspection_report import CheckLine, FindingLine, InspectionInput
+from lvzhi.writer.model import issuer_name
 
 # ItemScore fields as the score layers lvzhi.scoring compares (the names the `credibility` rule uses).
 LAYER_FIELDS = (("self", "self_score"), ("expert", "review_score"))
@@ -182,3 +185,36 @@ def credibility_table(evaluations: QuerySet[Evaluation]) -> list[CredibilityRow]
             )
         )
     return sorted(rows, key=lambda r: (r.region, -r.year))
+
+
+def report_input(visit: Visit, when: date) -> InspectionInput:
+    """The writer's plain input for a visit's inspection report: plan, checklist and findings."""
+    lines = checklist_for(visit)
+    labels = {f.item: f.label for line in lines for f in line.figures}
+    plan, ev = visit.plan, visit.evaluation
+    return InspectionInput(
+        region_name=ev.region.name,
+        year=ev.round.year,
+        plan_name=plan.name,
+        team=plan.team,
+        starts_on=plan.starts_on,
+        ends_on=plan.ends_on,
+        # The scheme's issuing body signs, as on the feedback letters; else the organising region's office.
+        issuer=issuer_name(gateway.load(ev.round.scheme_version.yaml_text).issuer)
+        or f"{plan.round.owner_region.name}人民政府教育督导委员会办公室",
+        lines=tuple(CheckLine(x.indicator, x.name, x.verify, x.flags) for x in lines),
+        findings=tuple(
+            FindingLine(
+                f.indicator_code,
+                f.description,
+                labels.get(f.item_code, f.item_code),
+                f.reported_value,
+                f.verified_value,
+                f.tolerance,
+                f.flagged,
+                f"问题#{f.problem_id}" if f.problem_id else "",
+            )
+            for f in visit.findings.all()
+        ),
+        when=when,
+    )

@@ -57,6 +57,11 @@ urlpatterns = [
     path("rounds/<int:round_id>/inspection/", views_inspection.round_inspection, name="inspection"),
     path("inspection/draws/<int:draw_id>/", views_inspection.inspection_draw, name="inspection_draw"),
     path("inspection/visits/<int:visit_id>/", views_inspection.inspection_visit, name="inspection_visit"),
+    path(
+        "inspection/visits/<int:visit_id>/report.<str:fmt>",
+        views_inspection.inspection_report,
+        name="inspection_report",
+    ),
     path("inspection/credibility/", views_inspection.credibility, name="credibility"),
     path("rectification/", views_rectification.rectification, name="rectification"),
     path(

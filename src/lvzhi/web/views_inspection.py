@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from lvzhi.accounts.models import Role
@@ -30,7 +30,9 @@ from lvzhi.evaluations.models import DataValue
 from lvzhi.inspections import actions, queries
 from lvzhi.inspections.models import Plan
 from lvzhi.rectification.models import Severity
+from lvzhi.rectification.queries import today_in_shanghai
 from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
+from lvzhi.site.downloads import download
 
 MAX_PHOTOS = 10
 
@@ -175,6 +177,20 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
         "severities": Severity.values,
     }
     return render(request, "web/insp/visit.html", ctx)
+
+
+@login_required
+def inspection_report(request: HttpRequest, visit_id: int, fmt: str) -> HttpResponse:
+    """The region's inspection report (实地督导情况报告) as docx or pdf, through the writer."""
+    visit = get_inspection_visit_for(request.user, visit_id)
+    if fmt not in ("docx", "pdf"):
+        raise Http404("只能下载 docx 或 pdf 格式")
+    from lvzhi.writer import docx, pdf
+    from lvzhi.writer.inspection_report import build_inspection_report
+
+    document = build_inspection_report(queries.report_input(visit, today_in_shanghai()))
+    data = docx.render_docx(document) if fmt == "docx" else pdf.render_pdf(document)
+    return download(data, f"{document.title}.{fmt}")
 
 
 @login_required
