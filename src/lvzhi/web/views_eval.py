@@ -76,6 +76,7 @@ class Row:
     typed_prev: str | None = None
     saved: bool = False
     ask_confirm_change: bool = False  # the typed value is far from last year's: saved only once confirmed
+    measured: str = ""  # how a measured value came about (a survey's n and margin), shown beside it
 
     @property
     def source_label(self) -> str:
@@ -114,6 +115,7 @@ def _rows(ev: Evaluation, codes: list[str] | None = None) -> list[Row]:
             source=dv.source if dv else "",
             sentence=dv.source_sentence if dv else "",
             document=dv.source_document if dv else "",
+            measured=dv.note if dv and dv.source == Source.SURVEY else "",
             confirmed=dv.confirmed if dv else True,
             required=bool(spec and spec.required),
             needs_prev=code in needs_prev,
