@@ -63,3 +63,24 @@ def test_draws_are_visible_as_far_as_their_round_is(cast):
     outsider = cast.users["admin"].__class__.objects.create(username="nobody")
     with pytest.raises(NotFound):
         get_inspection_draw_for(outsider, draw.pk)
+
+
+def test_an_overdue_problem_and_the_reader_findings_raise_the_regions_risk(cast, flagged_finding):
+    from datetime import date
+
+    from lvzhi.jobs.models import Job, ReportReading
+    from lvzhi.rectification.models import Problem
+
+    # The problem's deadline has passed (as if the calendar had moved on) and it is still open.
+    Problem.objects.filter(pk=flagged_finding.problem_id).update(deadline=date(2024, 1, 1))
+    job = Job.objects.create(kind="read_reports", title="报告阅读", owner=cast.prov_office)
+    ReportReading.objects.create(
+        job=job,
+        evaluation=cast.jia1,
+        file_name="自评报告.docx",
+        findings=[{"kind": "placeholder", "severity": "warning", "message": "报告中留有未填写的占位符“XX”"}],
+    )
+    risk = next(r for r in risk_list(cast.round) if r.name == "甲市一县")
+    codes = {x.code: x for x in risk.reasons}
+    assert "逾期未销号" in codes["overdue"].text and "2024年，时限 2024-01-01" in codes["overdue"].text
+    assert "占位符“XX”" in codes["findings"].text

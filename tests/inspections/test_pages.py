@@ -128,3 +128,16 @@ def test_the_inspection_report_of_a_region_names_the_flagged_figure_and_the_prob
     pdf = _client(cast.prov_office).get(f"/inspection/visits/{visit.pk}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert _client(cast.prov_office).get(f"/inspection/visits/{visit.pk}/report.txt").status_code == 404
+
+
+def test_a_findings_photo_opens_for_those_who_see_the_visit_and_for_no_one_else(cast, flagged_finding):
+    url = f"/inspection/findings/{flagged_finding.pk}/photos/1"
+    answer = _client(cast.users["viewer"]).get(url)
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == PNG
+    assert answer["Content-Type"] == "image/png"
+    assert (
+        _client(cast.prov_office).get(f"/inspection/findings/{flagged_finding.pk}/photos/2").status_code
+        == 404
+    )
+    outsider = cast.users["admin"].__class__.objects.create(username="nobody")
+    assert _client(outsider).get(url).status_code == 404

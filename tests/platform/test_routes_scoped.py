@@ -30,7 +30,7 @@ from lvzhi.evaluations import actions
 from lvzhi.evaluations.models import Evaluation, Round
 from lvzhi.evidence.models import Evidence
 from lvzhi.evidence.services import do_attach_evidence
-from lvzhi.inspections.actions import do_create_plan, do_draw
+from lvzhi.inspections.actions import do_create_plan, do_draw, do_record_finding
 from lvzhi.jobs.services import submit, submit_system
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,7 @@ PARAM_KINDS = {
     "notification_id": "notification",
     "job_id": "job",
     "draw_id": "inspection-draw",
+    "photo_n": "photo-number",
     "survey_id": "survey",
     # A survey response token: the probe sends an altered one (a valid token opens the public form by design).
     "token": "token",
@@ -289,13 +290,19 @@ def world(cast, settings, tmp_path) -> World:
     submit(cast.prov_office, "rescore_round", round_id=foreign_round.pk)
     # An inspection draw and plan of the 乙市 round: their pages and visits must stay out of others' reach.
     draw = do_draw(acting_user=cast.prov_office, round=foreign_round, n=1, seed=1)
-    do_create_plan(
+    plan = do_create_plan(
         acting_user=cast.prov_office,
         round=foreign_round,
         name="乙市专项督导",
         starts_on=date(2024, 5, 6),
         ends_on=date(2024, 5, 8),
         draw=draw,
+    )
+    do_record_finding(
+        acting_user=cast.prov_office,
+        visit=plan.visits.get(),
+        description="乙市专项督导发现",
+        photos=[("现场.png", b"\x89PNG\r\n\x1a\n" + bytes(32))],
     )
     _foreign_survey(cast, foreign_round)
     return World(cast, foreign_round, ("乙市专项评价",))
@@ -372,6 +379,7 @@ def _foreign(user: Any) -> dict[str, list[str]]:
         "notification": [str(n) for n in _others_notifications(user)] or ["999999"],
         # Jobs belong to their owner: another person's job (or the system's) is out of reach.
         "job": [str(j) for j in _others_jobs(user)],
+        "photo-number": ["1"],
         # A draw belongs to its round: one of a round the user may not see (or none at all) is out of reach.
         "inspection-draw": [
             str(d)
@@ -533,6 +541,7 @@ def _foreign_for_anonymous() -> dict[str, list[str]]:
             str(d) for d in apps.get_model("inspections", "Draw").objects.values_list("pk", flat=True)[:1]
         ]
         or ["999999"],
+        "photo-number": ["1"],
         "survey": [str(s) for s in _others_surveys(None)],
         "token": _altered_token(),
         **_foreign_models(Evaluation.objects.all()),

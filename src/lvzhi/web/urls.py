@@ -62,6 +62,11 @@ urlpatterns = [
         views_inspection.inspection_report,
         name="inspection_report",
     ),
+    path(
+        "inspection/findings/<int:finding_id>/photos/<int:photo_n>",
+        views_inspection.finding_photo,
+        name="finding_photo",
+    ),
     path("inspection/credibility/", views_inspection.credibility, name="credibility"),
     path("rectification/", views_rectification.rectification, name="rectification"),
     path(

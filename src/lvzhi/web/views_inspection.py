@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from lvzhi.accounts.models import Role
@@ -23,16 +24,19 @@ from lvzhi.accounts.scoping import (
     get_inspection_visit_for,
     get_round_for,
     has_role,
+    inspection_visits_for,
     is_admin,
     rounds_for,
 )
 from lvzhi.evaluations.models import DataValue
+from lvzhi.evidence import storage
+from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import actions, queries
-from lvzhi.inspections.models import Plan
+from lvzhi.inspections.models import Finding, Plan
 from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
 from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
-from lvzhi.site.downloads import download
+from lvzhi.site.downloads import content_type_of, download
 
 MAX_PHOTOS = 10
 
@@ -170,7 +174,11 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
         "manage": manage,
         "lines": lines,
         "labels": {f.item: f.label for line in lines for f in line.figures},
-        "findings": list(visit.findings.prefetch_related("photos").select_related("problem")),
+        "findings": list(
+            visit.findings.prefetch_related(
+                Prefetch("photos", StoredFile.objects.order_by("pk"))
+            ).select_related("problem")
+        ),
         "items": list(
             DataValue.objects.filter(evaluation=visit.evaluation, value__isnull=False).order_by("item_code")
         ),
@@ -191,6 +199,23 @@ def inspection_report(request: HttpRequest, visit_id: int, fmt: str) -> HttpResp
     document = build_inspection_report(queries.report_input(visit, today_in_shanghai()))
     data = docx.render_docx(document) if fmt == "docx" else pdf.render_pdf(document)
     return download(data, f"{document.title}.{fmt}")
+
+
+@login_required
+def finding_photo(request: HttpRequest, finding_id: int, photo_n: int) -> FileResponse:
+    """The n-th photo of a finding, if the finding's visit is visible to the user."""
+    finding = Finding.objects.filter(pk=finding_id, visit__in=inspection_visits_for(request.user)).first()
+    photos = list(finding.photos.order_by("pk")) if finding is not None else []
+    if finding is None or not 1 <= photo_n <= len(photos):
+        raise Http404("督导发现或照片不存在")
+    photo = photos[photo_n - 1]
+    name = f"督导发现{finding.pk}-照片{photo_n}.{photo.kind}"
+    return FileResponse(
+        storage.open_stored(photo.sha256),
+        as_attachment=False,
+        filename=name,
+        content_type=content_type_of(name),
+    )
 
 
 @login_required
