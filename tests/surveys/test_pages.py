@@ -118,3 +118,9 @@ def test_feeding_from_the_page_saves_the_rate_with_n_and_margin(cast, open_surve
     assert "已将甲市一县的满意度 66.67% 写入数据项" in page, re.findall(r"class=\"msg[^<]*", page)
     dv = DataValue.objects.get(item_code="satisfaction_rate")
     assert "n=3" in dv.note and "Wilson" in dv.note
+
+
+def test_a_countys_filler_sees_only_its_own_row_and_no_links(cast, open_survey):
+    page = signed_in(cast.jia1_filler).get(f"/surveys/{open_survey.pk}/").content.decode()
+    assert "甲市一县" in page and "甲市二县" not in page
+    assert "/s/" not in page and "导入答卷" not in page

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
     from lvzhi.inspections.models import Draw, Visit
     from lvzhi.jobs.models import Job
-    from lvzhi.surveys.models import Survey
+    from lvzhi.surveys.models import Survey, SurveyRegion
 
 
 # The apps whose rows are scoped here sit above accounts (they use its users, roles and these checks), so
@@ -209,13 +209,25 @@ def get_round_for(user: Any, round_id: Any, perm: Perm | str = Perm.VIEW) -> Rou
 
 
 def surveys_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[Survey]:
-    """Satisfaction surveys of the rounds the user may see (VIEW) or manage (MANAGE); none for anyone else."""
+    """Satisfaction surveys the user may see (VIEW: a round it sees and a region of the survey in its reach) or
+    manage (MANAGE: a round it manages); none for anyone else."""
     perm = Perm(perm)
     survey = cast("type[Survey]", apps.get_model("surveys", "Survey"))
     qs = survey.objects.select_related("round", "round__owner_region")
-    if perm not in (Perm.VIEW, Perm.MANAGE):
+    if perm == Perm.MANAGE:
+        return qs.filter(round__in=rounds_for(user, perm))
+    if perm != Perm.VIEW:
         return qs.none()
-    return qs.filter(round__in=rounds_for(user, perm))
+    # Seeing a survey is seeing one of its regions' results; pages show only the regions in reach.
+    regions = survey_regions_visible_to(user).values("survey")
+    return qs.filter(round__in=rounds_for(user, perm), pk__in=regions)
+
+
+def survey_regions_visible_to(user: Any) -> QuerySet[SurveyRegion]:
+    """The (survey, region) rows whose results the user may read: all of a survey it manages, else its regions."""
+    survey_region = cast("type[SurveyRegion]", apps.get_model("surveys", "SurveyRegion"))
+    managed = Q(survey__round__in=rounds_for(user, Perm.MANAGE))
+    return survey_region.objects.filter(managed | Q(region__in=regions_visible_to(user)))
 
 
 def get_survey_for(user: Any, survey_id: Any, perm: Perm | str = Perm.VIEW) -> Survey:

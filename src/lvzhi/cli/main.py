@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lvzhi.cli import admin, inspection, jobs, office, platform, reader, report, schemes
+from lvzhi.cli import admin, inspection, jobs, office, platform, reader, report, schemes, survey
 
 app = typer.Typer(
     name="lvzhi",
@@ -28,7 +28,7 @@ def version() -> None:
     typer.echo(f"lvzhi {__version__}")
 
 
-for module in (schemes, reader, report, platform, admin, jobs, office, inspection):
+for module in (schemes, reader, report, platform, admin, jobs, office, inspection, survey):
     module.register(app)
 
 

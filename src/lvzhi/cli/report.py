@@ -36,7 +36,8 @@ def _formats(raw: str) -> list[str]:
 def build(
     out: Annotated[Path, typer.Option("--out", help="输出目录")],
     scheme: Annotated[
-        str | None, typer.Option("--scheme", help="评价方案：内置 id 或 YAML 文件（与 --data 一起，从文件生成）")
+        str | None,
+        typer.Option("--scheme", help="评价方案：内置 id 或 YAML 文件（与 --data 一起，从文件生成）"),
     ] = None,
     data: Annotated[
         Path | None, typer.Option("--data", help="数据文件 (.json/.csv/.xlsx)，每行一个地区")
@@ -76,7 +77,9 @@ def build(
     except ValueError:
         raise typer.BadParameter(f"日期格式应为 YYYY-MM-DD：{when} (bad date)", param_hint="--date") from None
     from_db = round_id is not None or evaluation_id is not None
-    if from_db == (scheme is not None or data is not None) or (not from_db and (scheme is None or data is None)):
+    if from_db == (scheme is not None or data is not None) or (
+        not from_db and (scheme is None or data is None)
+    ):
         raise typer.BadParameter(
             "请给出 --scheme 和 --data（从文件生成），或 --round / --evaluation 和 --as（从数据库生成）",
             param_hint="--scheme/--data/--round/--evaluation",
@@ -121,7 +124,11 @@ def build(
 
 
 def _contexts_from_database(
-    round_id: int | None, evaluation_id: int | None, acting: str | None, region: str | None, dated: date | None
+    round_id: int | None,
+    evaluation_id: int | None,
+    acting: str | None,
+    region: str | None,
+    dated: date | None,
 ) -> list[Any]:
     """Writer contexts of the evaluations `acting` may see (through the scoping helper), in region order."""
     import dataclasses

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
+from lvzhi.accounts.scoping import survey_regions_visible_to
 from lvzhi.regions.models import Region
 from lvzhi.surveys.models import ResponseToken, Survey, SurveyRegion, SurveyResponse
 from lvzhi.surveys.questionnaire import satisfied_share
@@ -32,7 +34,8 @@ class RegionResult:
     total: Rate | None
 
 
-def survey_results(survey: Survey) -> list[RegionResult]:
+def survey_results(survey: Survey, user: Any = None) -> list[RegionResult]:
+    """Every region's results, or with `user` only those of the regions the user may read."""
     q = survey.questionnaire()
     shares: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     for region_id, group, answers in SurveyResponse.objects.filter(survey=survey).values_list(
@@ -44,7 +47,10 @@ def survey_results(survey: Survey) -> list[RegionResult]:
         links[(region_id, group)] += 1
     need = sample_size(float(survey.margin))
     out: list[RegionResult] = []
-    for sr in SurveyRegion.objects.filter(survey=survey).select_related("region"):
+    regions = SurveyRegion.objects.filter(survey=survey).select_related("region")
+    if user is not None:
+        regions = regions.filter(pk__in=survey_regions_visible_to(user).values("pk"))
+    for sr in regions:
         groups = tuple(
             GroupResult(
                 g.code, g.name, need, links[(sr.region_id, g.code)], rate_of(shares[(sr.region_id, g.code)])

@@ -149,7 +149,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
             "margin": f"±{r.total.margin * 100:.1f}" if r.total else "",
             "unused": len(unused.get(r.region.pk, [])),
         }
-        for r in tally.survey_results(survey)
+        for r in tally.survey_results(survey, request.user)
     ]
     return render(
         request,

@@ -24,9 +24,7 @@ def _transition(acting_user: Any, evaluation: Evaluation, to_state: str, reason:
         ev = lock_evaluation(evaluation)
         perms = TRANSITIONS.get((ev.state, to_state))
         if perms is None:
-            raise TransitionError(
-                f"“{ev}”当前状态为“{ev.state}”，不能变为“{to_state}”"
-            )
+            raise TransitionError(f"“{ev}”当前状态为“{ev.state}”，不能变为“{to_state}”")
         require(acting_user, ev, *perms)
         if ev.round.closed_at is not None:
             raise TransitionError(f"评价轮次“{ev.round}”已关闭，评价状态不能再变更")
