@@ -84,3 +84,20 @@ def test_an_overdue_problem_and_the_reader_findings_raise_the_regions_risk(cast,
     codes = {x.code: x for x in risk.reasons}
     assert "逾期未销号" in codes["overdue"].text and "2024年，时限 2024-01-01" in codes["overdue"].text
     assert "占位符“XX”" in codes["findings"].text
+
+
+def test_a_figure_sitting_exactly_on_the_schemes_threshold_is_a_reason(cast):
+    from lvzhi.evaluations.actions import do_save_value
+
+    cast.advance(cast.jia1, "填报中")
+    # small-county.yaml scores 公办园在园幼儿占比 ≥ 50: exactly 50 just passes.
+    do_save_value(
+        acting_user=cast.jia1_filler,
+        evaluation=cast.jia1,
+        item_code="kg_public_share",
+        value="50",
+        expected_version=None,
+    )
+    risk = next(r for r in risk_list(cast.round) if r.name == "甲市一县")
+    (reason,) = [x for x in risk.reasons if x.code == "on_threshold"]
+    assert reason.text == "公办园在园幼儿占比 = 50 恰好等于计分临界值"

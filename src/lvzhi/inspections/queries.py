@@ -88,7 +88,10 @@ def region_facts(round: Round) -> list[RegionFacts]:
         overdue[p.evaluation.region_id].append(
             f"{p}（{p.evaluation.round.year}年，时限 {p.deadline.isoformat()}）"
         )
-    thresholds = scheme_thresholds(gateway.load(round.scheme_version.yaml_text))
+    scheme = gateway.load(round.scheme_version.yaml_text)
+    thresholds = scheme_thresholds(scheme)
+    codes = set(thresholds) | {item for by_item in values.values() for item in by_item}
+    labels = {code: scheme.label(code)[0] for code in codes}
     return [
         RegionFacts(
             region=e.region.code,
@@ -99,6 +102,7 @@ def region_facts(round: Round) -> list[RegionFacts]:
             thresholds=thresholds,
             findings=tuple(findings.get(e.pk, ())),
             overdue=tuple(overdue.get(e.region_id, ())),
+            labels=labels,
         )
         for e in evaluations
     ]

@@ -90,6 +90,7 @@ class RegionFacts:
     thresholds: Mapping[str, Sequence[Decimal]] = field(default_factory=dict)
     findings: Sequence[str] = ()
     overdue: Sequence[str] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)  # statistic code → its Chinese name
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,7 @@ def _jumps(f: RegionFacts, s: RiskSettings) -> list[str]:
             change = (new[item] - old[item]) * HUNDRED / abs(old[item])
             if abs(change) > s.jump_percent:
                 out.append(
-                    f"{item} {before}→{after}年 {fmt(old[item])}→{fmt(new[item])}（{fmt(change.quantize(Decimal('0.1')))}%）"
+                    f"{f.labels.get(item, item)} {before}→{after}年 {fmt(old[item])}→{fmt(new[item])}（{fmt(change.quantize(Decimal('0.1')))}%）"
                 )
     return out
 
@@ -176,7 +177,7 @@ def _on_threshold(f: RegionFacts) -> list[str]:
     latest = max(f.values_by_year)
     values = f.values_by_year[latest]
     return [
-        f"{item} = {fmt(values[item])} 恰好等于计分临界值"
+        f"{f.labels.get(item, item)} = {fmt(values[item])} 恰好等于计分临界值"
         for item in sorted(values)
         if any(values[item] == t for t in f.thresholds.get(item, ()))
     ]
