@@ -124,3 +124,39 @@ def test_a_countys_filler_sees_only_its_own_row_and_no_links(cast, open_survey):
     page = signed_in(cast.jia1_filler).get(f"/surveys/{open_survey.pk}/").content.decode()
     assert "甲市一县" in page and "甲市二县" not in page
     assert "/s/" not in page and "导入答卷" not in page
+
+
+def test_too_many_posts_from_one_address_are_turned_away_without_writing(cast, open_survey, monkeypatch):
+    from django.core.cache import cache
+
+    from lvzhi.surveys import views
+
+    cache.clear()
+    monkeypatch.setattr(views, "RESPONSES_PER_MINUTE", 1)
+    first, second = ResponseToken.objects.filter(survey=open_survey, group="parent")[:2]
+    assert Client().post(f"/s/{first.token}/", PARENT).status_code == 200
+    refused = Client().post(f"/s/{second.token}/", PARENT)
+    assert refused.status_code == 429 and "提交过于频繁" in refused.content.decode()
+    assert SurveyResponse.objects.count() == 1
+    cache.clear()
+
+
+def test_the_api_gives_results_in_reach_and_feeds_only_for_the_office(cast, open_survey):
+    from lvzhi.accounts.actions import do_create_api_token
+    from lvzhi.surveys.actions import submit_response
+
+    for t in ResponseToken.objects.filter(survey=open_survey, region__code="990101", group="parent"):
+        submit_response(token=t.token, answers=PARENT)
+
+    def api(user) -> Client:
+        _, raw = do_create_api_token(acting_user=cast.admin, user=user, name="surveys")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    office, filler = api(cast.jia_office), api(cast.jia1_filler)
+    rows = office.get(f"/api/v1/surveys/{open_survey.pk}/results").json()
+    assert [r["code"] for r in rows] == ["990101", "990102"]
+    assert rows[0]["total"]["n"] == 3 and rows[0]["total"]["method"] == "Wilson 95%"
+    assert [r["code"] for r in filler.get(f"/api/v1/surveys/{open_survey.pk}/results").json()] == ["990101"]
+    assert filler.post(f"/api/v1/surveys/{open_survey.pk}/regions/990101/feed").status_code == 403
+    fed = office.post(f"/api/v1/surveys/{open_survey.pk}/regions/990101/feed")
+    assert fed.status_code == 200 and "n=3" in fed.json()["note"]

@@ -573,4 +573,5 @@ api.add_router("/evaluations", evaluations)
 api.add_router("/evidence", evidence)
 api.add_router("/audit", audit)
 api.add_router("/rectification", "lvzhi.rectification.api.router")  # problems and their rectification (RECT)
+api.add_router("/surveys", "lvzhi.surveys.api.router")  # satisfaction surveys: results, import, feeding
 api.add_router("/inspection", "lvzhi.inspections.api.router")  # risk, draws, credibility
