@@ -160,3 +160,11 @@ def test_the_api_gives_results_in_reach_and_feeds_only_for_the_office(cast, open
     assert filler.post(f"/api/v1/surveys/{open_survey.pk}/regions/990101/feed").status_code == 403
     fed = office.post(f"/api/v1/surveys/{open_survey.pk}/regions/990101/feed")
     assert fed.status_code == 200 and "n=3" in fed.json()["note"]
+
+
+def test_a_regions_links_print_as_a_pdf_of_qr_codes_for_its_office_only(cast, open_survey):
+    pdf = signed_in(cast.jia_office).get(f"/surveys/{open_survey.pk}/regions/990101/links.pdf")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-" and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.count(b"/Subtype /Image") >= 12  # one QR code per unused link (4 groups × 3)
+    refused = signed_in(cast.jia1_filler).get(f"/surveys/{open_survey.pk}/regions/990101/links.pdf")
+    assert refused.status_code in (403, 404)

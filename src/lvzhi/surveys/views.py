@@ -36,6 +36,7 @@ from lvzhi.surveys.models import ResponseToken, SurveyRegion
 # Submissions per client address per minute: enough for a family sharing one phone or a school's network,
 # too few to flood a county's results from one machine.
 RESPONSES_PER_MINUTE = 30
+MAX_PRINTED = 2000  # links on one printed sheet (a quota at ±2.2 points is about 2000)
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -186,6 +187,31 @@ def survey_links(request: HttpRequest, survey_id: int, code: str) -> HttpRespons
         "surveys/links.html",
         {"title": f"{survey} · {sr.region.name}", "survey": survey, "region": sr.region, "links": links},
     )
+
+
+@login_required
+def survey_links_pdf(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    """The same sheet as a PDF to print: each unused link as a QR code with its group and address."""
+    from django.template.loader import render_to_string
+
+    from lvzhi.writer.pdf import html_to_pdf
+
+    survey = get_survey_for(request.user, survey_id, Perm.MANAGE)
+    sr = SurveyRegion.objects.filter(survey=survey, region__code=code).select_related("region").first()
+    if sr is None:
+        raise Http404("本次调查没有这个区划")
+    groups = {g.code: g.name for g in survey.questionnaire().groups}
+    tokens = ResponseToken.objects.filter(survey=survey, region=sr.region, used_at__isnull=True)[:MAX_PRINTED]
+    cards = []
+    for t in tokens:
+        url = response_url(request, t.token)
+        cards.append(
+            (groups.get(t.group, t.group), url, segno.make(url, error="m").png_data_uri(scale=4, border=2))
+        )
+    html = render_to_string(
+        "surveys/links_print.html", {"survey": survey, "region": sr.region, "cards": cards}
+    )
+    return download(html_to_pdf(html), f"{survey.name}-{sr.region.name}-答卷二维码.pdf")
 
 
 @login_required
