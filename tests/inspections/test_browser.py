@@ -1,4 +1,4 @@
-"""In headless chromium: the office sees the risk list with reasons and draws 2 of the counties; an inspector
+"""In headless chromium: the office sees the risk list with reasons and draws 2 of 10 counties; an inspector
 records a finding with a photo on a 768 px wide page, the verified figure differs and is flagged, the
 finding appears in the rectification ledger and the credibility table shows the region. Screenshots are
 kept in test-artifacts/screenshots (inspection-*)."""
@@ -34,7 +34,37 @@ def fits(page) -> bool:
 def test_the_office_draws_and_an_inspector_records_a_flagged_finding_on_a_tablet(
     live_server, open_page, shot, tmp_path, over_scored
 ):
-    rnd = over_scored.round  # 甲市一县 rated itself above the reviewer: it carries credibility risk
+    # Next year's round of ten counties: 甲市一县 rated itself above the reviewer last year (the fixture),
+    # which its credibility history carries into this year's risk.
+    from lvzhi.evaluations.actions import do_open_round
+    from lvzhi.regions.models import Region
+    from lvzhi.regions.services import upsert_regions
+
+    upsert_regions(
+        [{"code": f"99020{i}", "name": f"乙市{i}县", "level": "县", "parent": "990200"} for i in range(2, 9)],
+        source="测试",
+    )
+    counties = Region.objects.filter(level="县", code__startswith="99")
+    assert counties.count() == 10
+    rnd = do_open_round(
+        acting_user=over_scored.round.opened_by,
+        scheme_version=over_scored.round.scheme_version,
+        year=2025,
+        name="示范省2025年县级履职评价",
+        owner_region=over_scored.round.owner_region,
+        regions=counties,
+    )
+    # This year 甲市一县 reports a 公办园在园幼儿占比 of 96 (the inspectors will find 80).
+    from lvzhi.accounts.models import User
+    from lvzhi.evaluations.actions import do_save_value, do_start_filling
+    from lvzhi.evaluations.models import Evaluation
+
+    jia1 = Evaluation.objects.get(round=rnd, region__code="990101")
+    filler = User.objects.get(username="jia1_filler")
+    do_start_filling(acting_user=filler, evaluation=jia1)
+    do_save_value(
+        acting_user=filler, evaluation=jia1, item_code="kg_public_share", value="96", expected_version=None
+    )
     base = live_server.url
     office = open_page(tablet=True)
     office.set_viewport_size({"width": 768, "height": 1024})
@@ -59,7 +89,7 @@ def test_the_office_draws_and_an_inspector_records_a_flagged_finding_on_a_tablet
     office.fill("#p-start", "2024-05-06")
     office.fill("#p-end", "2024-05-08")
     office.select_option("#p-draw", str(draw.pk))
-    office.check("input[name=regions][value='990101']")
+    office.check("input[name=regions][value='990101']")  # chosen beside the two drawn
     office.click("#plan-form button[type=submit]")
     office.wait_for_url(re.compile(r".*/inspection/$"))
     visit = Plan.objects.get().visits.get(evaluation__region__code="990101")
