@@ -99,3 +99,32 @@ def test_a_countys_filler_reads_only_its_own_countys_results(cast, open_survey):
         "survey", "feed", "--survey", str(open_survey.pk), "--region", "990101", "--as", "jia1_filler"
     )
     assert code == 1 and "权限" in out
+
+
+def test_a_questionnaire_with_an_error_is_refused_at_its_line_and_nothing_is_opened(
+    cast, survey_round, tmp_path
+):
+    from pathlib import Path
+
+    text = Path(QUESTIONNAIRE).read_text(encoding="utf-8").replace("kind: choice", "kind: slider")
+    bad = tmp_path / "问卷-有误.yaml"
+    bad.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    kind: slider") + 1
+    code, out = cli(
+        "survey",
+        "open",
+        "--as",
+        "jia_office",
+        "--round",
+        str(survey_round.pk),
+        "--questionnaire",
+        str(bad),
+        "--name",
+        "有误的调查",
+        "--opens",
+        "2020-01-01T00:00",
+        "--closes",
+        "2099-12-31",
+    )
+    assert code == 1 and f"问卷-有误.yaml:{line}:11: 题目 burden: 未知题型 “slider”" in out
+    assert Survey.objects.count() == 0

@@ -172,21 +172,29 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def survey_links(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
-    """A printable sheet of one region's unused links with their QR codes (one per respondent)."""
+def _unused_links(
+    request: HttpRequest, survey_id: int, code: str
+) -> tuple[Any, Any, list[tuple[str, str, str]]]:
+    """A managed survey, one of its regions and that region's unused links as (group name, token, address)."""
     survey = get_survey_for(request.user, survey_id, Perm.MANAGE)
     sr = SurveyRegion.objects.filter(survey=survey, region__code=code).select_related("region").first()
     if sr is None:
         raise Http404("本次调查没有这个区划")
     groups = {g.code: g.name for g in survey.questionnaire().groups}
-    tokens = ResponseToken.objects.filter(survey=survey, region=sr.region, used_at__isnull=True)
-    links = [(groups.get(t.group, t.group), t.token, response_url(request, t.token)) for t in tokens]
-    return render(
-        request,
-        "surveys/links.html",
-        {"title": f"{survey} · {sr.region.name}", "survey": survey, "region": sr.region, "links": links},
+    tokens = ResponseToken.objects.filter(survey=survey, region=sr.region, used_at__isnull=True)[:MAX_PRINTED]
+    return (
+        survey,
+        sr.region,
+        [(groups.get(t.group, t.group), t.token, response_url(request, t.token)) for t in tokens],
     )
+
+
+@login_required
+def survey_links(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    """A printable sheet of one region's unused links with their QR codes (one per respondent)."""
+    survey, region, links = _unused_links(request, survey_id, code)
+    context = {"title": f"{survey} · {region.name}", "survey": survey, "region": region, "links": links}
+    return render(request, "surveys/links.html", context)
 
 
 @login_required
@@ -196,22 +204,12 @@ def survey_links_pdf(request: HttpRequest, survey_id: int, code: str) -> HttpRes
 
     from lvzhi.writer.pdf import html_to_pdf
 
-    survey = get_survey_for(request.user, survey_id, Perm.MANAGE)
-    sr = SurveyRegion.objects.filter(survey=survey, region__code=code).select_related("region").first()
-    if sr is None:
-        raise Http404("本次调查没有这个区划")
-    groups = {g.code: g.name for g in survey.questionnaire().groups}
-    tokens = ResponseToken.objects.filter(survey=survey, region=sr.region, used_at__isnull=True)[:MAX_PRINTED]
-    cards = []
-    for t in tokens:
-        url = response_url(request, t.token)
-        cards.append(
-            (groups.get(t.group, t.group), url, segno.make(url, error="m").png_data_uri(scale=4, border=2))
-        )
-    html = render_to_string(
-        "surveys/links_print.html", {"survey": survey, "region": sr.region, "cards": cards}
-    )
-    return download(html_to_pdf(html), f"{survey.name}-{sr.region.name}-答卷二维码.pdf")
+    survey, region, links = _unused_links(request, survey_id, code)
+    cards = [
+        (group, url, segno.make(url, error="m").png_data_uri(scale=4, border=2)) for group, _, url in links
+    ]
+    html = render_to_string("surveys/links_print.html", {"survey": survey, "region": region, "cards": cards})
+    return download(html_to_pdf(html), f"{survey.name}-{region.name}-答卷二维码.pdf")
 
 
 @login_required
