@@ -4,6 +4,7 @@ a workbook with a wrong column is refused with its cell and exit code 1."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -40,7 +41,9 @@ def export(headers: list[str]) -> bytes:
 
 
 pytestmark = pytest.mark.django_db
-QUESTIONNAIRE = "src/lvzhi/surveys/questionnaires/education-satisfaction.yaml"
+QUESTIONNAIRE = str(
+    Path(__file__).resolve().parents[2] / "src/lvzhi/surveys/questionnaires/education-satisfaction.yaml"
+)
 
 
 def cli(*args: str) -> tuple[int, str]:
