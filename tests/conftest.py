@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from browser_fixtures import browser, open_page, shot, unchecked_page  # noqa: F401 - fixtures for every folder
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"

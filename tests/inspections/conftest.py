@@ -19,18 +19,6 @@ if "platform_cast" not in sys.modules:
     _spec.loader.exec_module(_module)
 platform_cast = sys.modules["platform_cast"]
 
-# The browser fixtures of tests/web (guarded headless chromium, screenshots), loaded under their own name.
-if "web_browser" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location(
-        "web_browser", Path(__file__).parents[1] / "web" / "conftest.py"
-    )
-    assert _spec is not None and _spec.loader is not None
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["web_browser"] = _module
-    _spec.loader.exec_module(_module)
-browser = sys.modules["web_browser"].browser
-open_page = sys.modules["web_browser"].open_page
-shot = sys.modules["web_browser"].shot
 
 
 @pytest.fixture

@@ -79,13 +79,3 @@ def open_survey(cast: Any, survey_round: Any) -> Any:
     )
 
 
-# The browser fixtures of tests/web (headless chromium with the console/request guard), loaded by path.
-_web_spec = importlib.util.spec_from_file_location("lvzhi_web_browser", HERE.parent / "web" / "conftest.py")
-assert _web_spec is not None and _web_spec.loader is not None
-web_browser = sys.modules.get(_web_spec.name) or importlib.util.module_from_spec(_web_spec)
-if _web_spec.name not in sys.modules:
-    sys.modules[_web_spec.name] = web_browser
-    _web_spec.loader.exec_module(web_browser)
-browser = web_browser.browser
-open_page = web_browser.open_page
-shot = web_browser.shot

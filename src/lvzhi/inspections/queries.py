@@ -91,7 +91,13 @@ def region_facts(round: Round) -> list[RegionFacts]:
     scheme = gateway.load(round.scheme_version.yaml_text)
     thresholds = scheme_thresholds(scheme)
     codes = set(thresholds) | {item for by_item in values.values() for item in by_item}
-    labels = {code: scheme.label(code)[0] for code in codes}
+    # The scheme's own names first, then the catalogue's: a figure stored for an item this scheme does not
+    # read still reaches a page, and a page names it in Chinese, never by its code.
+    full = gateway.catalogue()
+    labels = {
+        code: full[code].name if scheme.label(code)[0] == code and code in full else scheme.label(code)[0]
+        for code in codes
+    }
     return [
         RegionFacts(
             region=e.region.code,

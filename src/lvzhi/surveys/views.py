@@ -32,6 +32,7 @@ from lvzhi.site.downloads import download
 from lvzhi.surveys import actions, tally
 from lvzhi.surveys.imports import default_columns
 from lvzhi.surveys.models import ResponseToken, SurveyRegion
+from lvzhi.surveys.questionnaire import parse_questionnaire
 
 # Submissions per client address per minute: enough for a family sharing one phone or a school's network,
 # too few to flood a county's results from one machine.
@@ -123,7 +124,10 @@ def survey_list(request: HttpRequest) -> HttpResponse:
             "title": "满意度调查",
             "surveys": surveys,
             "rounds": manageable,
-            "questionnaires": list(questionnaires),
+            # Offered by the questionnaire's own name; the file name is only the form's value.
+            "questionnaires": [
+                (f, parse_questionnaire(text, f).name) for f, text in questionnaires.items()
+            ],
             "opens": now.strftime("%Y-%m-%dT%H:%M"),
             "closes": (now + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
         },

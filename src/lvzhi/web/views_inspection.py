@@ -32,7 +32,7 @@ from lvzhi.evaluations.models import DataValue
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import actions, queries
-from lvzhi.inspections.models import Finding, Plan
+from lvzhi.inspections.models import Draw, Finding, Plan
 from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
 from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
@@ -114,7 +114,7 @@ def round_inspection(request: HttpRequest, round_id: int) -> HttpResponse:
     ctx = {
         "round": rnd,
         "risks": actions.risk_list(rnd),
-        "draws": list(rnd.inspection_draws.all()[:20]),
+        "draws": list(Draw.objects.filter(round=rnd)[:20]),
         "plans": list(
             Plan.objects.filter(round=rnd)
             .prefetch_related("visits__evaluation__region")
