@@ -90,7 +90,8 @@ SEEDS = [
     {
         "key": "hlj",
         "code": "239901",
-        "name": "某县（报告未署名）",
+        # The report is unsigned: the region goes by a plain placeholder name (it is printed in signatures).
+        "name": "某县",
         "level": Level.COUNTY,
         "parents": [("230000", "黑龙江省", Level.PROVINCE)],
         "scheme": "heilongjiang-2024-county",
