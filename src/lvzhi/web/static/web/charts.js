@@ -6,6 +6,10 @@
     if (!el || !window.echarts) { return; }
     var data = JSON.parse(el.textContent);
     var charts = [];
+    // Tooltips drawn on the canvas (richText), not as HTML: ECharts' HTML tooltip writes its colour markers
+    // as <span style="…"> through innerHTML, which the site's Content-Security-Policy (style-src 'self')
+    // refuses. ECharts' own element.style writes (CSSOM) are not style attributes and are allowed.
+    function tip(extra) { return Object.assign({ renderMode: "richText" }, extra || {}); }
     function chart(id, option) {
       var node = document.getElementById(id);
       if (!node) { return; }
@@ -15,7 +19,7 @@
     }
     if (data.radar && data.radar.axes.length) {
       chart("chart-radar", {
-        tooltip: {},
+        tooltip: tip(),
         radar: { indicator: data.radar.axes.map(function (a) { return { name: a.name, max: a.max }; }), radius: "58%",
                  axisName: { color: "#1f2933", fontSize: 11, formatter: function (n) { return n.length > 9 ? n.slice(0, 9) + "…" : n; } } },
         series: [{ type: "radar", data: [{ name: data.radar.region, value: data.radar.axes.map(function (a) { return a.value; }), areaStyle: { opacity: 0.25 } }] }]
@@ -23,7 +27,7 @@
     }
     if (data.grades) {
       chart("chart-grades", {
-        tooltip: {}, grid: { left: 40, right: 16, top: 24, bottom: 32 },
+        tooltip: tip(), grid: { left: 40, right: 16, top: 24, bottom: 32 },
         xAxis: { type: "category", data: data.grades.map(function (g) { return g[0]; }) },
         yAxis: { type: "value", name: "地区数", minInterval: 1 },
         series: [{ type: "bar", data: data.grades.map(function (g) { return g[1]; }), label: { show: true, position: "top" } }]
@@ -31,7 +35,7 @@
     }
     if (data.trends && data.trends.years.length) {
       chart("chart-trends", {
-        tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
+        tooltip: tip({ trigger: "axis" }), legend: { type: "scroll", top: 0 },
         grid: { left: 70, right: 70, top: 48, bottom: 32 },
         xAxis: { type: "category", data: data.trends.years.map(String) },
         yAxis: [{ type: "value", name: "万元" }, { type: "value", name: "元/生" }],
