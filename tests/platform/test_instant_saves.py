@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.evaluations import actions, rescoring
-from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
+from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Round
+from lvzhi.scoring.explain import PEERS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +30,15 @@ class Rollback(Exception):
 
 
 def snapshot(rnd):
-    rows = ItemScore.objects.filter(evaluation__round=rnd).order_by("evaluation_id", "indicator_code")
+    """The round's scores as a reader sees them: explanations with the round's shared part put back."""
+    rows = list(ItemScore.objects.filter(evaluation__round=rnd).order_by("evaluation_id", "indicator_code"))
+    rescoring.shown_explanations(Round.objects.get(pk=rnd.pk), rows)
     evs = Evaluation.objects.filter(round=rnd).order_by("pk")
     return (
-        list(
-            rows.values_list(
-                "evaluation_id", "indicator_code", "auto_score", "auto_status", "explanation", "final_score"
-            )
-        ),
+        [
+            (r.evaluation_id, r.indicator_code, r.auto_score, r.auto_status, r.explanation, r.final_score)
+            for r in rows
+        ],
         list(evs.values_list("pk", "total", "grade", "result")),
     )
 
@@ -111,7 +114,9 @@ def test_any_sequence_of_saves_from_two_processes_stores_what_a_full_re_score_st
         ev, filler = counties[rng.randrange(len(counties))]
         # Few distinct values: ties and moves across the others (a county's first save adds it to the ranking).
         save(ev, filler, rng.choice(["80", "85", "85", "90", "95.5", "60"]))
+        saves_rebuilt = len(rebuilds)  # the full re-score below builds the round's results too
         assert snapshot(rnd) == full_rescore_snapshot(rnd), f"seed {seed}, step {step}, held {held}"
+        del rebuilds[saves_rebuilt:]
     assert all(rnd.pk in p for p in processes)  # both processes held the round's results by the end
     assert len(rebuilds) <= 8, "most saves went the incremental way"
 
@@ -133,3 +138,22 @@ def test_a_save_with_results_held_touches_only_the_county_and_the_peers_it_moves
     save(three, f3, "95")  # first now: the old first drops to 6
     totals = dict(Evaluation.objects.filter(round=rnd).values_list("pk", "total"))
     assert (totals[one.pk], totals[two.pk], totals[three.pk]) == (6, 6, 10)
+
+
+@pytest.mark.parametrize("ranked", [BY_AVERAGE], ids=["peers-average"], indirect=True)
+def test_a_save_that_moves_the_peers_average_rewrites_no_peer_whose_score_stays(ranked, client):
+    rnd, counties = ranked
+    (one, f1), _, (three, f3) = counties
+    for (ev, f), v in zip(counties, ("90", "80", "70"), strict=True):
+        save(ev, f, v)
+    rows = ItemScore.objects.filter(evaluation=one, indicator_code="1")
+    before = list(rows.values_list("explanation", "version", "updated_at"))
+    save(three, f3, "72")  # the average moves from 80 to 80.67; county one stays above it
+    assert list(rows.values_list("explanation", "version", "updated_at")) == before
+    shown = list(rows)
+    rescoring.shown_explanations(Round.objects.get(pk=rnd.pk), shown)
+    assert "3 个地区平均 80.67" in shown[0].explanation, shown[0].explanation
+    # The county's score page shows the average as it is now, and never the stand-in.
+    client.force_login(f1)
+    page = client.get(reverse("web:scores", args=[one.pk])).content.decode()
+    assert "3 个地区平均 80.67" in page and PEERS not in page

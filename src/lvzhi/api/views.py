@@ -26,7 +26,7 @@ from lvzhi.api import office as office_api
 from lvzhi.audit.codes import action_label, describe_record
 from lvzhi.entry import services as entry
 from lvzhi.entry.workbook import MAX_FILE_BYTES, WorkbookInvalid
-from lvzhi.evaluations import actions, gateway
+from lvzhi.evaluations import actions, gateway, rescoring
 from lvzhi.evaluations.errors import ActionError, EditConflict, ValidationFailed
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, SchemeVersion
 from lvzhi.evaluations.workflow import TRANSITIONS
@@ -397,10 +397,12 @@ def _score(row: ItemScore) -> dict[str, Any]:
 def list_scores(request: ApiRequest, evaluation_pk: int) -> Any:
     """每个末级指标的自动得分、自评、评审和最终得分。"""
     ev = scoping.get_evaluation_for(request.auth, evaluation_pk)
+    rows = list(ItemScore.objects.filter(evaluation=ev))
+    rescoring.shown_explanations(ev.round, rows)
     return {
         "total": _s(ev.total),
         "grade": ev.grade,
-        "items": [_score(r) for r in ItemScore.objects.filter(evaluation=ev)],
+        "items": [_score(r) for r in rows],
     }
 
 
@@ -424,6 +426,7 @@ def save_self_score(request: ApiRequest, evaluation_pk: int, code: str, body: Se
         level=body.level,
         score=body.score,
     )
+    rescoring.shown_explanations(row.evaluation.round, [row])
     return _score(row)
 
 
@@ -445,6 +448,7 @@ def save_review(request: ApiRequest, evaluation_pk: int, code: str, body: Review
         expected_version=body.expected_version,
         score=body.score,
     )
+    rescoring.shown_explanations(row.evaluation.round, [row])
     return _score(row)
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from lvzhi.evaluations.bulk import gc_paused
 from lvzhi.schemes import names
 from lvzhi.schemes.model import DataItem as DataItem  # re-exported: the catalogue's item type
+from lvzhi.scoring.explain import PEERS
+from lvzhi.scoring.explain import with_peers as with_peers  # re-exported: a stored explanation as shown
 
 
 class SchemeInvalid(ValueError):
@@ -222,8 +224,11 @@ def engine_scores(text: str, inputs: list[EvaluationInput]) -> list[tuple[Any, A
     return list(zip(engine_inputs, _scorer(text).score(engine_inputs), strict=True))
 
 
-def _converted(res: Any, leaves: frozenset[str] | None = None) -> EvaluationResult:
-    """The engine's result as the platform stores it, with only `leaves` (all if None)."""
+def _converted(
+    res: Any, leaves: frozenset[str] | None = None, peers: Mapping[str, str] | None = None
+) -> EvaluationResult:
+    """The engine's result as the platform stores it, with only `leaves` (all if None); the part of a
+    leaf's explanation every peer shares (`peers`, by leaf code) is stored as PEERS, kept once per round."""
     leaves_out: dict[str, LeafResult] = {}
     groups: dict[str, str | None] = {}
     for item in res.items:
@@ -235,7 +240,7 @@ def _converted(res: Any, leaves: frozenset[str] | None = None) -> EvaluationResu
         leaves_out[item.code] = LeafResult(
             score=item.score,
             status=item.status,
-            explanation=item.explanation,
+            explanation=_stored(item, peers),
             inputs=[
                 {
                     "code": iv.code,
@@ -270,6 +275,12 @@ def _converted(res: Any, leaves: frozenset[str] | None = None) -> EvaluationResu
     return EvaluationResult(res.total, res.grade_name or res.grade or "", leaves_out, about)
 
 
+def _stored(item: Any, peers: Mapping[str, str] | None) -> str:
+    shared = peers.get(item.code) if peers else None
+    text: str = item.explanation
+    return text.replace(shared, PEERS, 1) if shared else text
+
+
 class RoundScores:
     """A ranked round's results held in memory, changed one evaluation at a time by the engine's incremental
     re-score (only the peers whose outcome moves are touched) instead of scoring every region again."""
@@ -284,6 +295,8 @@ class RoundScores:
         self.rank = frozenset(leaf.code for leaf in scheme_info(text).leaves if leaf.kind == "rank")
         first = self.results[0].items if self.results else []
         self.rank_items = [i for i, item in enumerate(first) if item.code in self.rank]
+        # Per peers'-average leaf, the part of its explanation every peer shares (stored once per round).
+        self.peers: dict[str, str] = self.scorer.peer_texts(self.results)
         self.texts = [self._texts(r) for r in self.results]  # the rank explanations as last handed out
 
     def _scores(self, res: Any) -> tuple[Any, ...]:
@@ -293,19 +306,22 @@ class RoundScores:
 
     def _texts(self, res: Any) -> tuple[str, ...]:
         # Explanations are formatted when read: each is formatted once per change and kept.
-        items = res.items
-        return tuple(items[i].explanation for i in self.rank_items)
+        items, peers = res.items, self.peers
+        return tuple(_stored(items[i], peers) for i in self.rank_items)
 
     def all(self) -> dict[int, EvaluationResult]:
-        return {key: _converted(res) for key, res in zip(self.keys, self.results, strict=True)}
+        return {
+            key: _converted(res, None, self.peers) for key, res in zip(self.keys, self.results, strict=True)
+        }
 
     def change(self, new: EvaluationInput) -> tuple[dict[int, EvaluationResult], dict[int, dict[str, str]]]:
         """Take one evaluation's new inputs: (the results of it and of every peer one of whose scores changed,
         the new rank explanations of the peers whose scores stayed but whose explanation moved).
 
-        A peer's result holds only its rank leaves. A peers'-average rule names the average in every peer's
-        explanation, so most changes move all of them: for those peers only the text is handed back, since
-        converting whole results each time would cost more than all the rest of the save."""
+        A peer's result holds only its rank leaves. A peers'-average rule's stored explanations hold PEERS
+        in place of the average (self.peers holds it, once per round), so a moved average moves no peer's
+        stored text; the texts that do move (ranks) are handed back alone, converting whole results each
+        time would cost more than all the rest of the save."""
         old = self.inputs[new.key]
         values = {
             k: new.values.get(k)
@@ -336,7 +352,8 @@ class RoundScores:
                 manual=manual,
                 layers=new.layers if old.layers != new.layers else None,
             )
-        out = {new.key: _converted(self.results[self.position[new.key]])}
+        self.peers = self.scorer.peer_texts(self.results)
+        out = {new.key: _converted(self.results[self.position[new.key]], None, self.peers)}
         explained: dict[int, dict[str, str]] = {}
         for i, res in enumerate(self.results):
             key = self.keys[i]
@@ -344,7 +361,7 @@ class RoundScores:
             if key == new.key:
                 pass
             elif self._scores(res) != before[i]:
-                out[key] = _converted(res, self.rank)
+                out[key] = _converted(res, self.rank, self.peers)
             elif texts != self.texts[i]:
                 explained[key] = dict(zip((res.items[j].code for j in self.rank_items), texts, strict=True))
             self.texts[i] = texts

@@ -66,6 +66,9 @@ class Round(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Raised by every re-score of a ranked round; a web process's peer results are current at this stamp.
     score_stamp = models.PositiveBigIntegerField(default=0, editable=False)
+    # Per peers'-average rank leaf: the part of its explanation every region shares (number of peers and
+    # their average), kept here once instead of in every region's row (see rescoring.shown_explanations).
+    peer_texts = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = (

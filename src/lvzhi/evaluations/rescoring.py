@@ -128,8 +128,18 @@ _PEERS_KEPT = 4
 _CATCH_UP_LIMIT = 64
 
 
-def _next_stamp(round: Round) -> int:
-    Round.objects.filter(pk=round.pk).update(score_stamp=F("score_stamp") + 1)
+def shown_explanations(round: Round, rows: Any) -> None:
+    """Put the round's shared part back into these score rows' explanations, as a reader shows them (in
+    memory only): a peers'-average rule's rows store PEERS in its place (see Round.peer_texts)."""
+    peers = round.peer_texts or {}
+    if peers:
+        for row in rows:
+            row.explanation = gateway.with_peers(row.explanation, peers.get(row.indicator_code))
+
+
+def _next_stamp(round: Round, peers: dict[str, str]) -> int:
+    Round.objects.filter(pk=round.pk).update(score_stamp=F("score_stamp") + 1, peer_texts=peers)
+    round.peer_texts = peers
     return int(Round.objects.filter(pk=round.pk).values_list("score_stamp", flat=True).get())
 
 
@@ -205,7 +215,7 @@ def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> Non
         _store(
             changed, results, rows, {e.pk: (info.leaves if e.pk == evaluation.pk else rank) for e in changed}
         )
-    held.stamp = _next_stamp(round)
+    held.stamp = _next_stamp(round, held.scores.peers)
     Evaluation.objects.filter(pk=evaluation.pk).update(score_stamp=held.stamp)
 
     def keep() -> None:
@@ -227,12 +237,13 @@ def _score(round: Round, evaluations: list[Evaluation], whole_round: bool = Fals
         return
     text = round.scheme_version.yaml_text
     inputs, rows = _inputs(round, evaluations, whole_round)
-    results = gateway.score_regions(text, inputs)
     info = gateway.scheme_info(text)
+    scores = gateway.RoundScores(text, inputs) if info.has_rank and whole_round else None
+    results = scores.all() if scores is not None else gateway.score_regions(text, inputs)
     _store(evaluations, results, rows, {e.pk: info.leaves for e in evaluations})
-    if info.has_rank and whole_round:
+    if scores is not None:
         # Every evaluation may have changed: peer results held by web processes are rebuilt, not caught up.
-        stamp = _next_stamp(round)
+        stamp = _next_stamp(round, scores.peers)
         Evaluation.objects.filter(round=round).update(score_stamp=stamp)
 
 

@@ -39,7 +39,7 @@ from lvzhi.schemes.formula import (
 from lvzhi.schemes.model import Band, Condition, Indicator, Scheme
 from lvzhi.schemes.names import names_read
 from lvzhi.schemes.rule_text import places_words
-from lvzhi.scoring.explain import ZERO, Env, Explain, dec, fmt
+from lvzhi.scoring.explain import ZERO, Env, Explain, dec, fmt, peer_average
 from lvzhi.scoring.model import (
     SCORED,
     UNSCORED,
@@ -625,6 +625,18 @@ class Scorer:
         except Unavailable as exc:
             return exc
 
+    def peer_texts(self, results: Sequence[RegionResult]) -> dict[str, str]:
+        """Per peers'-average rank leaf of these results (one peer set): the part of its explanation every
+        peer shares (the number of peers and their average), exactly as the explanations print it."""
+        peers = getattr(results[0].state, "peers", None) if results else None
+        out: dict[str, str] = {}
+        for plan in self.ranks:
+            rule = plan.indicator.rule
+            if peers is not None and rule is not None and rule.mode == "peer_average":
+                standing = peers.standings[plan.index]
+                out[plan.indicator.code] = peer_average(len(standing.values), standing.average(), plan.unit)
+        return out
+
     def _rank_all(self, states: Sequence[_State]) -> None:
         """Rank every rank rule among exactly these regions (one peer set), setting each region's outcome."""
         peers = self._peer_set(states)
@@ -681,11 +693,10 @@ class Scorer:
             below = rule.below * points
             average = standing.average()
 
+            shared = peer_average(n, average, unit)
+
             def average_text(value: Decimal, ok: bool, score: Decimal) -> str:
-                return (
-                    f"{label} {fmt(value)}{unit} {better if ok else worse} {n} 个地区平均 "
-                    f"{fmt(average)}{unit} → {fmt(score)}/{pts}"
-                )
+                return f"{label} {fmt(value)}{unit} {better if ok else worse} {shared} → {fmt(score)}/{pts}"
 
             def by_average(value: Decimal) -> Outcome:
                 ok = value >= average if desc else value <= average

@@ -45,6 +45,21 @@ def fmt(v: Value | None) -> str:
     return "0" if s == "-0" else s
 
 
+# Stands in a stored explanation for the part every peer of a peers'-average rule shares (the number of
+# peers and their average): kept once per round, so a save that moves the average rewrites no peer's row.
+PEERS = "〔同级地区平均〕"
+
+
+def peer_average(n: int, average: Value, unit: str) -> str:
+    """The part of a peers'-average explanation every peer shares: `2850 个地区平均 85%`."""
+    return f"{n} 个地区平均 {fmt(average)}{unit}"
+
+
+def with_peers(text: str, peers: str | None) -> str:
+    """A stored explanation as shown: the round's shared part put back in place of PEERS."""
+    return text.replace(PEERS, peers) if peers else text
+
+
 def constant_value(f: Formula) -> Value | None:
     """The value of a formula that reads nothing (None if it reads values or cannot be computed, e.g. 1/0)."""
     if not f.is_constant:

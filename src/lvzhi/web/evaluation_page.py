@@ -130,6 +130,7 @@ def score_rows(ev: Evaluation, only: str | None = None) -> list[ScoreRow]:
     """The scheme's leaves with their stored scores (one leaf with `only`)."""
     info = gateway.scheme_info(ev.round.scheme_version.yaml_text)
     scores = {s.indicator_code: s for s in ItemScore.objects.filter(evaluation=ev).select_related("reviewer")}
+    rescoring.shown_explanations(ev.round, scores.values())
     return [
         ScoreRow(
             leaf.code,
