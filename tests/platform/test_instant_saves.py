@@ -58,9 +58,15 @@ BY_RANK = SCHEME.read_text(encoding="utf-8")
 BY_AVERAGE = BY_RANK.replace("points_by_rank: [10, 6]", "mode: peer_average, below: 0.6")
 
 
-@pytest.fixture(params=[BY_RANK, BY_AVERAGE], ids=["points-by-rank", "peers-average"])
+# Below the average loses nothing: a peer's score never moves, yet above/below in its explanation does.
+BY_AVERAGE_NO_LOSS = BY_AVERAGE.replace("below: 0.6", "below: 1")
+
+
+@pytest.fixture(
+    params=[BY_RANK, BY_AVERAGE, BY_AVERAGE_NO_LOSS], ids=["points-by-rank", "peers-average", "no-loss"]
+)
 def ranked(cast, request):
-    assert BY_AVERAGE != BY_RANK
+    assert BY_RANK != BY_AVERAGE != BY_AVERAGE_NO_LOSS
     sv = actions.do_create_scheme_version(
         acting_user=cast.prov_office, yaml_text=request.param, source_name=SCHEME.name
     )

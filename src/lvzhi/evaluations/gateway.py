@@ -295,6 +295,19 @@ class RoundScores:
         self.rank = frozenset(leaf.code for leaf in scheme_info(text).leaves if leaf.kind == "rank")
         first = self.results[0].items if self.results else []
         self.rank_items = [i for i, item in enumerate(first) if item.code in self.rank]
+        # The rank leaves whose stored text can move while a peer's score stays: not a peers'-average leaf,
+        # whose stored text (its own value, above or below PEERS, its score) moves only with its score
+        # (unless scoring below the average loses nothing: then above/below moves alone).
+        moving = {
+            node.code
+            for top in load(text).indicators
+            for node in top.walk()
+            if node.is_leaf
+            and node.rule is not None
+            and node.rule.kind == "rank"
+            and (node.rule.mode != "peer_average" or node.rule.below * node.points == node.points)
+        }
+        self.text_items = [i for i in self.rank_items if first[i].code in moving]
         # Per peers'-average leaf, the part of its explanation every peer shares (stored once per round).
         self.peers: dict[str, str] = self.scorer.peer_texts(self.results)
         self.texts = [self._texts(r) for r in self.results]  # the rank explanations as last handed out
@@ -307,7 +320,7 @@ class RoundScores:
     def _texts(self, res: Any) -> tuple[str, ...]:
         # Explanations are formatted when read: each is formatted once per change and kept.
         items, peers = res.items, self.peers
-        return tuple(_stored(items[i], peers) for i in self.rank_items)
+        return tuple(_stored(items[i], peers) for i in self.text_items)
 
     def all(self) -> dict[int, EvaluationResult]:
         return {
@@ -363,6 +376,6 @@ class RoundScores:
             elif self._scores(res) != before[i]:
                 out[key] = _converted(res, self.rank, self.peers)
             elif texts != self.texts[i]:
-                explained[key] = dict(zip((res.items[j].code for j in self.rank_items), texts, strict=True))
+                explained[key] = dict(zip((res.items[j].code for j in self.text_items), texts, strict=True))
             self.texts[i] = texts
         return out, explained
