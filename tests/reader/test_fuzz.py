@@ -238,6 +238,9 @@ def test_time_grows_linearly_up_to_a_5_mb_report(tmp_path: Path) -> None:
 
     one, five = _sized(1), _sized(5)
     assert len(five.encode("utf-8")) >= 5 * 1024 * 1024 - 8
-    ratio = seconds(five) / seconds(one)
+    # The best of three, alternating: one pass each was at the mercy of whatever else the machine ran
+    # (a busy moment during the 5 MB pass alone doubled the ratio); the fastest pass is the reader's own cost.
+    runs = [(seconds(one), seconds(five)) for _ in range(3)]
+    ratio = min(f for _, f in runs) / min(o for o, _ in runs)
     # Linear is 5; allow twice that for noise and caches, far below the 25 a quadratic pass would give.
     assert ratio < 10, f"5 MB took {ratio:.1f}× the time of 1 MB"
