@@ -128,6 +128,12 @@ def _new_record(actor: Any, seq: int, at: Any, prev_hash: str, entry: dict[str, 
     return rec
 
 
+def acting_user_or_none(user: Any) -> Any:
+    """The acting user as a stored "by" field holds it: None for the system (an action run without a saved
+    user, as in `lvzhi init`), which no foreign key can name."""
+    return user if getattr(user, "pk", None) else None
+
+
 def record(
     *,
     actor: Any,

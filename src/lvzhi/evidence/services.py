@@ -14,7 +14,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 
 from lvzhi.accounts.scoping import Forbidden, NotFound, Perm, can, evaluations_for, get_evaluation_for
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.errors import ActionError, NotEditable
 from lvzhi.evaluations.locks import lock_evaluation
@@ -127,7 +127,7 @@ def _attach_row(
                 file=stored,
                 name=name,
                 note=note,
-                uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+                uploaded_by=acting_user_or_none(acting_user),
             )
     except IntegrityError as exc:  # a concurrent upload of the same file won the race
         raise ActionError(f"“{name}”已作为指标 {indicator_code} 的证明材料上传过（内容相同）") from exc

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from lvzhi.accounts.scoping import Perm, get_inspection_visit_for, get_round_for
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations.models import DataValue, Round
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
@@ -24,10 +24,6 @@ from lvzhi.site.action_errors import Issue, ValidationFailed, clean_text
 
 # Seeds stay below 2**63 so they fit PostgreSQL's bigint.
 SEED_LIMIT = 2**63
-
-
-def _user_or_none(user: Any) -> Any:
-    return user if getattr(user, "pk", None) else None
 
 
 def risk_list(round: Round, settings: risk.RiskSettings = risk.DEFAULT_SETTINGS) -> list[risk.Risk]:
@@ -86,7 +82,7 @@ def do_draw(
             candidates=[_stored(r) for r in risks],
             quotas=[[s, q] for s, q in result.quotas],
             drawn=list(result.drawn),
-            created_by=_user_or_none(acting_user),
+            created_by=acting_user_or_none(acting_user),
         )
         names = {r.region: r.name for r in risks}
         record(
@@ -151,7 +147,7 @@ def do_create_plan(
             starts_on=starts_on,
             ends_on=ends_on,
             draw=draw,
-            created_by=_user_or_none(acting_user),
+            created_by=acting_user_or_none(acting_user),
         )
         Visit.objects.bulk_create(
             Visit(plan=plan, evaluation=evaluations[code], drawn=code in drawn) for code in sorted(wanted)
@@ -254,7 +250,7 @@ def do_record_finding(
             verified_value=verified_value,
             tolerance=tolerance,
             flagged=flagged,
-            created_by=_user_or_none(acting_user),
+            created_by=acting_user_or_none(acting_user),
         )
         for digest, size, kind in stored:
             file, _ = StoredFile.objects.get_or_create(sha256=digest, defaults={"size": size, "kind": kind})

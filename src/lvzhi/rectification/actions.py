@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lvzhi.accounts.scoping import Forbidden, NotFound
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations import gateway
 from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed, written_text
 from lvzhi.evaluations.models import Evaluation, Round
@@ -52,10 +52,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 WORKING_STATES = frozenset({P.OPEN, P.IN_PROGRESS, P.REFUSED})
 # An uploaded file: (file name, content).
 Upload = tuple[str, bytes]
-
-
-def _user_or_none(user: Any) -> Any:
-    return user if getattr(user, "pk", None) else None
 
 
 def _require(user: Any, evaluation: Evaluation, action: str, what: str) -> None:
@@ -102,7 +98,7 @@ def _move(acting_user: Any, p: Problem, to_state: str, reason: str = "") -> None
     p.state_changed_at = timezone.now()
     p.save(update_fields=["state", "state_changed_at", "refusal_reason", "closure_summary"])
     ProblemEvent.objects.create(
-        problem=p, from_state=before, to_state=to_state, by=_user_or_none(acting_user), reason=reason
+        problem=p, from_state=before, to_state=to_state, by=acting_user_or_none(acting_user), reason=reason
     )
 
 
@@ -154,7 +150,7 @@ def _attach(
             purpose=purpose,
             file=file,
             name=name,
-            uploaded_by=_user_or_none(acting_user),
+            uploaded_by=acting_user_or_none(acting_user),
         )
         out.append({"name": name, "sha256": digest})
     return out
@@ -220,9 +216,9 @@ def do_raise_problem(
             severity=severity,
             required_measure=required_measure,
             deadline=deadline,
-            created_by=_user_or_none(acting_user),
+            created_by=acting_user_or_none(acting_user),
         )
-        ProblemEvent.objects.create(problem=problem, to_state=P.OPEN, by=_user_or_none(acting_user))
+        ProblemEvent.objects.create(problem=problem, to_state=P.OPEN, by=acting_user_or_none(acting_user))
         record(
             actor=acting_user,
             action="problem.raise",
@@ -297,7 +293,7 @@ def do_add_measure(
             responsible_unit=responsible_unit,
             owner=(owner or "").strip(),
             deadline=deadline,
-            created_by=_user_or_none(acting_user),
+            created_by=acting_user_or_none(acting_user),
         )
         record(
             actor=acting_user,
@@ -342,7 +338,7 @@ def do_report_progress(
         if issues:
             raise ValidationFailed(issues)
         update = ProgressUpdate.objects.create(
-            problem=p, text=text, percent=percent, created_by=_user_or_none(acting_user)
+            problem=p, text=text, percent=percent, created_by=acting_user_or_none(acting_user)
         )
         attached = _attach(acting_user, p, _store_files(checked), EvidencePurpose.PROGRESS, update)
         record(
@@ -470,7 +466,7 @@ def _carry(acting_user: Any, original: Problem, into: Evaluation, deadline: date
         # The plan still stands: a problem with measures continues 整改中, one without starts 待整改.
         state=P.IN_PROGRESS if measures else P.OPEN,
         carried_from=original,
-        created_by=_user_or_none(acting_user),
+        created_by=acting_user_or_none(acting_user),
     )
     Measure.objects.bulk_create(
         [
@@ -488,7 +484,7 @@ def _carry(acting_user: Any, original: Problem, into: Evaluation, deadline: date
     ProblemEvent.objects.create(
         problem=copy,
         to_state=copy.state,
-        by=_user_or_none(acting_user),
+        by=acting_user_or_none(acting_user),
         reason=f"由{original.evaluation.round.year}年度问题#{original.pk}（{original.state}）结转",
     )
     record(

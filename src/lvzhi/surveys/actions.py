@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lvzhi.accounts.scoping import Forbidden, Perm, rounds_for, surveys_for
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations.actions.values import do_save_value
 from lvzhi.evaluations.errors import ActionError, Issue, ValidationFailed, clean_text
 from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
@@ -113,7 +113,7 @@ def do_open_survey(
             opens_at=opens_at,
             closes_at=closes_at,
             margin=margin,
-            opened_by=acting_user if getattr(acting_user, "pk", None) else None,
+            opened_by=acting_user_or_none(acting_user),
         )
         count = tokens_per_group if tokens_per_group is not None else quota(survey)
         if not 1 <= count <= MAX_TOKENS_PER_GROUP:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.accounts.scoping import Forbidden, Perm, office_regions, rounds_for
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.actions.rounds import (
     conflict_of_interest,
@@ -45,10 +45,6 @@ from lvzhi.regions.models import Level, Region
 
 # The level choice of a round, as offered on the page and the CLI: 县 (counties), 市 (cities), all below.
 LEVEL_CHOICES = {"county": Level.COUNTY, "city": Level.CITY, "all": ""}
-
-
-def _user_or_none(user: Any) -> Any:
-    return user if getattr(user, "pk", None) else None
 
 
 def _manage_round(acting_user: Any, round: Round) -> None:
@@ -165,7 +161,7 @@ def do_close_round(*, acting_user: Any, round: Round) -> Round:
         rnd = lock_round(round)
         _open(rnd)
         rnd.closed_at = timezone.now()
-        rnd.closed_by = _user_or_none(acting_user)
+        rnd.closed_by = acting_user_or_none(acting_user)
         rnd.save(update_fields=["closed_at", "closed_by"])
         record(
             actor=acting_user,
@@ -246,7 +242,7 @@ def do_grant_extension(
     with transaction.atomic():
         before = fill_deadline_of(evaluation)
         ext = DeadlineExtension.objects.create(
-            evaluation=evaluation, until=until, reason=reason, granted_by=_user_or_none(acting_user)
+            evaluation=evaluation, until=until, reason=reason, granted_by=acting_user_or_none(acting_user)
         )
         record(
             actor=acting_user,

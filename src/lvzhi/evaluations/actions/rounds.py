@@ -10,7 +10,7 @@ from django.db import transaction
 
 from lvzhi.accounts.models import Role, RoleAssignment, User
 from lvzhi.accounts.scoping import Forbidden, Perm, office_regions, rounds_for
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations.actions.guards import UNSET
 from lvzhi.evaluations.errors import ActionError
 from lvzhi.evaluations.locks import lock_round
@@ -56,7 +56,7 @@ def do_open_round(
             owner_region=owner_region,
             fill_deadline=fill_deadline,
             review_deadline=review_deadline,
-            opened_by=acting_user if getattr(acting_user, "pk", None) else None,
+            opened_by=acting_user_or_none(acting_user),
         )
         Evaluation.objects.bulk_create([Evaluation(round=rnd, region=r) for r in targets], batch_size=500)
         link_previous(rnd.evaluations.select_related("round", "region"))
@@ -141,7 +141,7 @@ def do_assign_expert(*, acting_user: Any, round: Round, region: Region, expert: 
             round=round,
             region=region,
             expert=expert,
-            defaults={"assigned_by": acting_user if getattr(acting_user, "pk", None) else None},
+            defaults={"assigned_by": acting_user_or_none(acting_user)},
         )
         if created:
             record(

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lvzhi.accounts.scoping import Forbidden, is_admin, office_regions
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations import gateway
 from lvzhi.evaluations.errors import Issue, ValidationFailed
 from lvzhi.evaluations.models import SchemeVersion
@@ -39,7 +39,7 @@ def do_create_scheme_version(
             yaml_text=yaml_text,
             content_hash=digest,
             source_name=source_name[:255],
-            created_by=acting_user if getattr(acting_user, "pk", None) else None,
+            created_by=acting_user_or_none(acting_user),
             activated_at=timezone.now() if activate else None,
             activated_by=acting_user if activate and getattr(acting_user, "pk", None) else None,
         )
@@ -65,7 +65,7 @@ def do_activate_scheme_version(*, acting_user: Any, version: SchemeVersion) -> S
         sv = SchemeVersion.objects.select_for_update().get(pk=version.pk)
         if sv.activated_at is None:
             sv.activated_at = timezone.now()
-            sv.activated_by = acting_user if getattr(acting_user, "pk", None) else None
+            sv.activated_by = acting_user_or_none(acting_user)
             sv.save(update_fields=["activated_at", "activated_by"])
             record(
                 actor=acting_user,

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lvzhi.accounts.scoping import Perm
-from lvzhi.audit.services import record
+from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.actions.guards import require
 from lvzhi.evaluations.actions.office import completeness_gaps, submission_closed
@@ -48,7 +48,7 @@ def _transition(acting_user: Any, evaluation: Evaluation, to_state: str, reason:
             from_state=before,
             to_state=to_state,
             reason=reason,
-            by=acting_user if getattr(acting_user, "pk", None) else None,
+            by=acting_user_or_none(acting_user),
         )
         record(
             actor=acting_user,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lvzhi.accounts.scoping import Forbidden, Perm, evaluations_for
-from lvzhi.audit.services import record, record_many
+from lvzhi.audit.services import acting_user_or_none, record, record_many
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.actions.guards import UNSET, actor_name, require_editable
 from lvzhi.evaluations.bulk import gc_paused, insert_many, update_many
@@ -123,7 +123,7 @@ def do_save_value(
         if note is not None:
             dv.note = clean_text(note)
         dv.version += 1
-        dv.updated_by = acting_user if getattr(acting_user, "pk", None) else None
+        dv.updated_by = acting_user_or_none(acting_user)
         dv.save()
         record(
             actor=acting_user,
