@@ -163,3 +163,63 @@ def test_a_save_that_moves_the_peers_average_rewrites_no_peer_whose_score_stays(
     client.force_login(f1)
     page = client.get(reverse("web:scores", args=[one.pk])).content.decode()
     assert "3 个地区平均 80.67" in page and PEERS not in page
+
+
+@pytest.mark.parametrize("ranked", [BY_RANK], ids=["points-by-rank"], indirect=True)
+def test_a_county_added_to_a_ranked_round_after_saves_is_ranked_with_its_peers(ranked, cast):
+    from lvzhi.evaluations.actions import office
+    from lvzhi.regions.models import Region
+
+    rnd, counties = ranked
+    for (ev, f), v in zip(counties, ("90", "80", "70"), strict=True):
+        save(ev, f, v)
+    assert rnd.pk in rescoring._PEERS  # this process holds the round's results, without the new county
+    Round.objects.filter(pk=rnd.pk).update(level="县")
+    new = Region.objects.create(code="990202", name="乙市二县", level="县", parent=cast.regions["乙市"])
+    new.path = cast.regions["乙市"].path + "990202/"
+    new.save()
+    with commits_run():
+        opened = office.do_open_year_round(
+            acting_user=cast.prov_office,
+            scheme_version=rnd.scheme_version,
+            year=rnd.year,
+            owner_region=cast.regions["示范省"],
+            level="县",
+        )
+    assert opened.round.pk == rnd.pk and opened.added == 1
+    added = rnd.evaluations.get(region=new)
+    filler = User.objects.create(username="yi2_filler", full_name="乙市二县填报员")
+    RoleAssignment.objects.create(user=filler, role=Role.FILLER, region=new)
+    actions.do_start_filling(acting_user=filler, evaluation=added)
+    save(added, filler, "99")  # was a KeyError: the held results did not know the new evaluation
+    assert snapshot(rnd) == full_rescore_snapshot(rnd)
+    totals = dict(Evaluation.objects.filter(round=rnd).values_list("pk", "total"))
+    assert totals[added.pk] == 10 and totals[counties[0][0].pk] == 6
+
+
+@pytest.mark.parametrize("ranked", [BY_RANK], ids=["points-by-rank"], indirect=True)
+def test_results_held_for_a_round_row_that_was_recreated_are_not_used(ranked):
+    # A recreated or restored database can give a round the id, the stamp and the evaluations' ids of one
+    # a process still holds, with other figures behind them.
+    from datetime import timedelta
+
+    rnd, counties = ranked
+    (_, _), (two, _), (three, f3) = counties
+    for (ev, f), v in zip(counties, ("90", "80", "70"), strict=True):
+        save(ev, f, v)
+    held = rescoring._PEERS[rnd.pk]
+    DataValue.objects.filter(evaluation=two, item_code="edu_budget_progress").update(value="99")
+    Round.objects.filter(pk=rnd.pk).update(created_at=rnd.created_at + timedelta(days=1))
+    rnd.refresh_from_db()
+    three.refresh_from_db()
+    save(three, f3, "75")
+    assert snapshot(rnd) == full_rescore_snapshot(rnd)
+    assert rescoring._PEERS[rnd.pk] is not held
+    assert Evaluation.objects.get(pk=two.pk).total == 10  # ranked first on the figure the database holds
+
+
+def commits_run():
+    """Run what the block schedules on commit, as a request's transaction would."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)

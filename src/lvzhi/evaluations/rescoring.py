@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -114,9 +115,14 @@ class _Peers:
     """A round's results in this process, current at the round's `stamp`, and the ids of its rank rows."""
 
     def __init__(
-        self, scores: gateway.RoundScores, stamp: int, rank_rows: dict[tuple[int, str], int]
+        self,
+        scores: gateway.RoundScores,
+        stamp: int,
+        rank_rows: dict[tuple[int, str], int],
+        created_at: datetime,
     ) -> None:
         self.scores = scores
+        self.created_at = created_at
         self.stamp = stamp
         self.rank_rows = rank_rows
 
@@ -152,7 +158,14 @@ def _caught_up(round: Round, text: str, saving: int) -> _Peers | None:
     stamp = int(Round.objects.filter(pk=round.pk).values_list("score_stamp", flat=True).get())
     # Taken out while in use: if the transaction rolls back, the changed copy is simply dropped.
     held = _PEERS.pop(round.pk, None)
-    if held is None or held.scores.text != text:
+    # Held results belong to this very round row (a restored or recreated database can reuse its id and
+    # even its stamp) and must know the evaluation being saved (one added to the round since is rebuilt).
+    if (
+        held is None
+        or held.scores.text != text
+        or held.created_at != round.created_at
+        or saving not in held.scores.position
+    ):
         return None
     if held.stamp != stamp:
         changed = list(
@@ -190,7 +203,7 @@ def _rescore_with_peers(evaluation: Evaluation, info: gateway.SchemeInfo) -> Non
                 evaluation__round=round, indicator_code__in=[leaf.code for leaf in rank]
             ).values_list("evaluation_id", "indicator_code", "pk")
         }
-        held = _Peers(scores, 0, rank_rows)
+        held = _Peers(scores, 0, rank_rows, round.created_at)
     else:
         inputs, rows = _inputs(round, [evaluation])
         results, explained = held.scores.change(inputs[0])

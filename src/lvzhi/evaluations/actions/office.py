@@ -143,6 +143,10 @@ def do_open_year_round(
         missing = [r for r in targets if r.pk not in have]
         if missing:
             Evaluation.objects.bulk_create([Evaluation(round=existing, region=r) for r in missing])
+            if gateway.scheme_info(existing.scheme_version.yaml_text).has_rank:
+                # New peers change who ranks where; the re-score also moves the round's stamp, so results
+                # held by web processes (which lack the new evaluations) are rebuilt, not caught up.
+                rescoring.rescore_round(existing)
             record(
                 actor=acting_user,
                 action="round.add_regions",
