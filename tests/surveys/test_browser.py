@@ -1,7 +1,7 @@
 """The survey journey in headless chromium: the office opens a survey for three counties, 30 people answer
 on a phone-size page (390 px, and 360 px without overflow), 20 more arrive in an .xlsx, a replayed link and
 a workbook with a wrong column are refused, and a county's rate becomes its statistic and indicator score
-with n and the margin shown. Screenshots in test-artifacts/screenshots/survey-*."""
+with n and the margin shown in its data and in its score's explanation. Screenshots in test-artifacts/screenshots/survey-*."""
 
 from __future__ import annotations
 
@@ -190,7 +190,10 @@ def test_a_survey_from_opening_to_the_countys_score(live_server, cast, three_cou
     assert (
         "教育满意度" in data_row and "n=17" in data_row and "Wilson" in data_row and "满意度调查" in data_row
     )
+    assert dv.sample is not None and dv.sample["n"] == 17 and dv.sample["method"] == "wilson"
     office.goto(f"{base}/e/{dv.evaluation_id}/scores/")
-    assert "教育满意度" in office.content()
+    # The indicator's explanation states the sample the rate was measured on: n, the interval and the ±.
+    explained = office.get_by_text(re.compile(r"教育满意度 [\d.]+%（样本 17 份，95% 置信区间 ")).first
+    assert re.search(r"误差 ±[\d.]+ 个百分点）", explained.inner_text()), explained.inner_text()
     shot(office, "survey-07-county-data")
     assert timezone.now() < survey.closes_at + timedelta(days=1)

@@ -21,6 +21,7 @@ from lvzhi.schemes import names
 from lvzhi.schemes.model import DataItem as DataItem  # re-exported: the catalogue's item type
 from lvzhi.scoring.explain import PEERS
 from lvzhi.scoring.explain import with_peers as with_peers  # re-exported: a stored explanation as shown
+from lvzhi.scoring.model import Sample as Sample  # re-exported: a value's sample (n, interval)
 
 
 class SchemeInvalid(ValueError):
@@ -51,6 +52,30 @@ class SchemeInfo:
     years_read: int = 0  # how many years before the evaluated one the scheme reads (prev(x, n), windows)
     layer_codes: tuple[str, ...] = ()  # the score layers the scheme declares (self, expert …)
     leaf_items: dict[str, tuple[str, ...]] = field(default_factory=dict)  # leaf code → the items it reads
+
+
+def sample_json(sample: Sample) -> dict[str, Any]:
+    """A sample as DataValue.sample stores it (exact decimals as text)."""
+    return {
+        "n": sample.n,
+        "low": format(sample.low, "f"),
+        "high": format(sample.high, "f"),
+        "level": sample.level,
+        "method": sample.method,
+    }
+
+
+def sample_of(data: Mapping[str, Any] | None) -> Sample | None:
+    """The sample a DataValue stores (None: the value was not measured on a sample)."""
+    if not data:
+        return None
+    return Sample(
+        int(data["n"]),
+        Decimal(str(data["low"])),
+        Decimal(str(data["high"])),
+        int(data.get("level", 95)),
+        str(data.get("method", "wilson")),
+    )
 
 
 def content_hash(text: str) -> str:
@@ -161,6 +186,8 @@ class EvaluationInput:
     earlier: list[dict[str, Decimal]] = field(default_factory=list)
     # Scores per score layer the scheme declares: layer code → leaf code → points.
     layers: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # This year's values measured on a sample (a survey's rate): item code → its sample.
+    samples: dict[str, Sample] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +228,7 @@ def _engine_input(inp: EvaluationInput) -> Any:
         manual={code: _manual(j) for code, j in inp.manual.items()},
         earlier=inp.earlier,
         layers=inp.layers,
+        samples=inp.samples,
     )
 
 
@@ -351,12 +379,17 @@ class RoundScores:
             for k in old.manual.keys() | new.manual.keys()
             if old.manual.get(k) != new.manual.get(k)
         }
+        samples = {
+            k: new.samples.get(k)
+            for k in old.samples.keys() | new.samples.keys()
+            if old.samples.get(k) != new.samples.get(k)
+        }
         self.inputs[new.key] = new
         before = [self._scores(r) for r in self.results]
         if old.earlier != new.earlier:
             # Older years are not re-scored incrementally (they change rarely): the round is scored again.
             self.results = gc_paused(self.scorer.score)([_engine_input(self.inputs[k]) for k in self.keys])
-        elif values or previous or manual or old.layers != new.layers:
+        elif values or previous or manual or samples or old.layers != new.layers:
             self.scorer.rescore(
                 self.results,
                 new.region,
@@ -364,6 +397,7 @@ class RoundScores:
                 previous=previous,
                 manual=manual,
                 layers=new.layers if old.layers != new.layers else None,
+                samples=samples,
             )
         self.peers = self.scorer.peer_texts(self.results)
         out = {new.key: _converted(self.results[self.position[new.key]], None, self.peers)}

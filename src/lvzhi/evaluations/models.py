@@ -211,6 +211,10 @@ class DataValue(models.Model):
     # Prefilled values stay unconfirmed until a person confirms them.
     confirmed = models.BooleanField(default=True, verbose_name="已确认")
     note = models.TextField(blank=True, verbose_name="说明")
+    # A value measured on a sample (a satisfaction survey's rate): the sample as data, in the value's unit —
+    # {"n": 17, "low": "78.23", "high": "96.09", "level": 95, "method": "wilson"} (gateway.sample_json);
+    # null for a value typed, imported or prefilled. Kept only while the value stays the survey's.
+    sample = models.JSONField(null=True, blank=True, verbose_name="样本")
     # Optimistic locking: a save must name the version it was based on.
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(

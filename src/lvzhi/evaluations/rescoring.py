@@ -275,11 +275,15 @@ def _inputs(
     by_eval = {"evaluation__round_id": round.pk} if whole_round else {"evaluation_id__in": ids}
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
     prev: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for ev_id, code, value, prev_value in DataValue.objects.filter(**by_eval).values_list(
-        "evaluation_id", "item_code", "value", "prev_value"
+    samples: dict[int, dict[str, gateway.Sample]] = defaultdict(dict)
+    for ev_id, code, value, prev_value, sample in DataValue.objects.filter(**by_eval).values_list(
+        "evaluation_id", "item_code", "value", "prev_value", "sample"
     ):
         if value is not None:
             values[ev_id][code] = value
+            measured = gateway.sample_of(sample)
+            if measured is not None:
+                samples[ev_id][code] = measured
         if prev_value is not None:
             prev[ev_id][code] = prev_value
     # Last year's values from the previous year's round fill what was not stored beside this year's.
@@ -324,6 +328,7 @@ def _inputs(
             manual=manual[e.pk],
             earlier=years_before.get(e.pk, []),
             layers=layers.get(e.pk, {}),
+            samples=samples[e.pk],
         )
         for e in evaluations
     ]

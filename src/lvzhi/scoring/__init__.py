@@ -7,12 +7,14 @@ Public API (what the platform and the report writer call)::
     scorer.rescore(results, "530600", values={"kg_public_share": Decimal("51")})   # incremental
 
     RegionInput(region, name, values, previous, manual: {leaf code: ManualScore},
-                earlier: [values two years ago, three years ago, …], layers: {layer: {leaf code: points}})
+                earlier: [values two years ago, three years ago, …], layers: {layer: {leaf code: points}},
+                samples: {code: Sample(n, low, high, level=95, method="wilson")})  # a value measured on a
+                # sample: every explanation of a rule reading it states n, the interval and the ±
     RegionInput.by_year(region, year, {year: values, …}, name, manual, layers)   # statistics keyed by year
     RegionResult(region, name, total, grade, grade_name, complete, bonus, deductions, items, conditions,
                  grade_explanation)   # how rounding, deduction cap, caps, demotions, veto, quota led there
     over_scoring(layers, "self", ("verified", "expert"), tolerance) -> OverScoring   # 自评可信度 as data
-    scorer.rescore(results, region, values=…, previous=…, manual=…, layers=…)
+    scorer.rescore(results, region, values=…, previous=…, manual=…, layers=…, samples=…)
     ItemResult(code, name, points, score, status, explanation, inputs, kind, depth)
         status: "scored" | "unscored" (explanation says why) | "manual-pending"
     read_data(path, catalogue) -> DataSet            # .csv / .xlsx / .json data files (datafile.py)
@@ -36,6 +38,7 @@ from lvzhi.scoring.model import (
     ManualScore,
     RegionInput,
     RegionResult,
+    Sample,
 )
 from lvzhi.scoring.output import results_to_json
 from lvzhi.scoring.rule_scoring import OverScoring, over_scoring
@@ -52,6 +55,7 @@ __all__ = [
     "OverScoring",
     "RegionInput",
     "RegionResult",
+    "Sample",
     "Scorer",
     "compile_scheme",
     "fmt",

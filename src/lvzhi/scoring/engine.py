@@ -50,6 +50,7 @@ from lvzhi.scoring.model import (
     Outcome,
     RegionInput,
     RegionResult,
+    Sample,
 )
 from lvzhi.scoring.rule_scoring import (
     CROSS_REGION,
@@ -329,14 +330,16 @@ class Scorer:
         previous: Mapping[str, Decimal | None] | None = None,
         manual: Mapping[str, ManualScore | None] | None = None,
         layers: Mapping[str, Mapping[str, Decimal]] | None = None,
+        samples: Mapping[str, Sample | None] | None = None,
     ) -> RegionResult:
         """Change some values (None removes one) of one region in `results` (updated in place); return it.
-        `layers`, when given, replaces the region's score layers (layer → leaf → points) as a whole."""
+        `layers`, when given, replaces the region's score layers (layer → leaf → points) as a whole;
+        `samples` changes the samples of some values (None removes one): only explanations move."""
         # As in score(): a full collection over thousands of held results costs far more than the re-score.
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._rescore(results, region, values, previous, manual, layers)
+            return self._rescore(results, region, values, previous, manual, layers, samples)
         finally:
             if paused:
                 gc.enable()
@@ -349,6 +352,7 @@ class Scorer:
         previous: Mapping[str, Decimal | None] | None,
         manual: Mapping[str, ManualScore | None] | None,
         layers: Mapping[str, Mapping[str, Decimal]] | None = None,
+        samples: Mapping[str, Sample | None] | None = None,
     ) -> RegionResult:
         with localcontext() as ctx:
             ctx.prec = 28
@@ -373,6 +377,9 @@ class Scorer:
                     new_manual.pop(k, None)
                 else:
                     new_manual[k] = m
+            new_samples = inp.samples
+            if samples:
+                new_samples = {k: s for k, s in {**inp.samples, **samples}.items() if s is not None}
             # The constructor, not dataclasses.replace(): this runs on every save.
             state.input = RegionInput(
                 inp.region,
@@ -382,6 +389,7 @@ class Scorer:
                 new_manual,
                 inp.earlier,
                 inp.layers if layers is None else layers,
+                new_samples,
             )
             # Fresh dicts: results handed out before keep showing the values they were scored on.
             state.cur, state.prv = dict(state.cur), Years(state.prv, before(state.prv))

@@ -6,11 +6,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lvzhi.schemes.formula import Formula, Node, Unavailable, Value
 from lvzhi.schemes.model import Scheme
 from lvzhi.schemes.rule_text import formula_text
+
+if TYPE_CHECKING:
+    from lvzhi.scoring.model import Sample
 
 ZERO = Decimal(0)
 _Q2 = Decimal("0.01")
@@ -58,6 +61,42 @@ def peer_average(n: int, average: Value, unit: str) -> str:
 def with_peers(text: str, peers: str | None) -> str:
     """A stored explanation as shown: the round's shared part put back in place of PEERS."""
     return text.replace(PEERS, peers) if peers else text
+
+
+def sample_text(sample: Sample, unit: str) -> str:
+    """What a statistic measured on a sample says of its sample: `样本 17 份，95% 置信区间 78.23%–96.09%，
+    误差 ±8.93 个百分点` (a ± of a percentage is in percentage points)."""
+    spread = " 个百分点" if unit == "%" else unit
+    return (
+        f"样本 {sample.n} 份，{sample.level}% 置信区间 {fmt(sample.low)}{unit}–{fmt(sample.high)}{unit}，"
+        f"误差 ±{fmt(sample.margin)}{spread}"
+    )
+
+
+def with_samples(text: str, sampled: Iterable[tuple[str, str]]) -> str:
+    """An explanation with each sampled value's sample stated: right after the value where the text shows it
+    (`教育满意度 92%（样本 …）≥ 目标 90%`), else with the value before the score (`…（教育满意度 92%，样本 …）→`),
+    else at the end. `sampled` holds (the value as explanations show it, its sample_text)."""
+    for shown, about in sampled:
+        end = _end_of(text, shown)
+        if end >= 0:
+            text = f"{text[:end]}（{about}）{text[end:]}"
+            continue
+        note = f"（{shown}，{about}）"
+        arrow = text.rfind(" → ")
+        text = f"{text[:arrow]}{note}{text[arrow:]}" if arrow >= 0 else text + note
+    return text
+
+
+def _end_of(text: str, shown: str) -> int:
+    """Where the first `shown` in `text` ends (-1: nowhere), skipping a longer number (`92` in `92.5`)."""
+    at = text.find(shown)
+    while at >= 0:
+        end = at + len(shown)
+        if end == len(text) or not (text[end].isdigit() or text[end] == "."):
+            return end
+        at = text.find(shown, end)
+    return -1
 
 
 def constant_value(f: Formula) -> Value | None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from lvzhi.scoring.explain import fmt, sample_text, with_samples
+
 SCORED = "scored"
 UNSCORED = "unscored"
 MANUAL_PENDING = "manual-pending"
@@ -23,6 +25,30 @@ class ManualScore:
 
 
 @dataclass(frozen=True, slots=True)
+class Sample:
+    """How a statistic measured on a sample (a satisfaction survey's rate) was measured: the number of
+    respondents and the confidence interval of the value, in the statistic's own unit (% for a rate).
+
+    n       respondents the value was measured on
+    low     the interval's lower bound, high its upper bound (low ≤ value ≤ high is not required: the
+            interval is of the measurement, the value may be rounded)
+    level   the confidence level in % (95)
+    method  how the interval was computed ("wilson": the Wilson score interval)
+    """
+
+    n: int
+    low: Decimal
+    high: Decimal
+    level: int = 95
+    method: str = "wilson"
+
+    @property
+    def margin(self) -> Decimal:
+        """Half the interval's width: the "±" people read."""
+        return (self.high - self.low) / 2
+
+
+@dataclass(frozen=True, slots=True)
 class RegionInput:
     """One region's statistics by year, its manual scores and its score layers — plain data.
 
@@ -32,6 +58,8 @@ class RegionInput:
     manual    judgements of `manual` leaves, leaf code → ManualScore
     layers    scores given by each score layer the scheme declares, layer code → {leaf code → points}
               (e.g. {"self": {"1.1": 3}, "verified": {"1.1": 2}}); see `score_layers` in the format
+    samples   this year's statistics measured on a sample, code → Sample: every explanation of an item
+              whose rule reads one states its sample (n and the interval); the scores do not depend on it
     """
 
     region: str
@@ -41,6 +69,7 @@ class RegionInput:
     manual: Mapping[str, ManualScore] = field(default_factory=dict)
     earlier: Sequence[Mapping[str, Decimal]] = ()
     layers: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    samples: Mapping[str, Sample] = field(default_factory=dict)
 
     @classmethod
     def by_year(
@@ -51,13 +80,21 @@ class RegionInput:
         name: str = "",
         manual: Mapping[str, ManualScore] | None = None,
         layers: Mapping[str, Mapping[str, Decimal]] | None = None,
+        samples: Mapping[str, Sample] | None = None,
     ) -> RegionInput:
         """The input for `year` from statistics keyed by year ({2023: {...}, 2022: {...}, …}); a year
         without statistics in between is an empty year (its values are missing, never taken from another)."""
         oldest = min(years, default=year)
         earlier = [years.get(y, {}) for y in range(year - 2, oldest - 1, -1)]
         return cls(
-            region, name, years.get(year, {}), years.get(year - 1, {}), manual or {}, earlier, layers or {}
+            region,
+            name,
+            years.get(year, {}),
+            years.get(year - 1, {}),
+            manual or {},
+            earlier,
+            layers or {},
+            samples or {},
         )
 
 
@@ -78,6 +115,7 @@ Recipe = tuple[Callable[..., str], tuple[Any, ...]]
 # What the engine keeps per item while scoring: (score, status, text or None, recipe or None). Objects are
 # only made when someone reads `RegionResult.items`: scoring thousands of regions formats only what is read.
 Outcome = tuple[Decimal | None, str, str | None, Recipe | None]
+_NO_SAMPLES: Mapping[str, Sample] = {}
 # Per item position, what does not depend on the region: code, name, points, kind, depth, inputs spec.
 ItemMeta = tuple[str, str, Decimal, str, int, InputSpec]
 
@@ -92,8 +130,10 @@ class ItemResult:
         "_cur",
         "_prv",
         "_recipe",
+        "_samples",
         "_spec",
         "_text",
+        "_unsampled",
         "code",
         "depth",
         "kind",
@@ -117,6 +157,7 @@ class ItemResult:
         spec: InputSpec = (),
         cur: Mapping[str, Decimal] | None = None,
         prv: Mapping[str, Decimal] | None = None,
+        samples: Mapping[str, Sample] | None = None,
     ) -> None:
         self.code = code
         self.name = name
@@ -130,14 +171,32 @@ class ItemResult:
         self._spec = spec
         self._cur = cur or {}
         self._prv = prv or {}
+        self._samples = samples = samples or _NO_SAMPLES
+        # The explanation still lacks the samples of this year's values the rule read (stated when read).
+        self._unsampled = bool(samples) and any(
+            y == 0 and c in samples and c in self._cur for c, _, _, y in spec
+        )
 
     @property
     def explanation(self) -> str:
-        """E.g. `公办园在园幼儿占比 39.66% < 50% → 0/3`, or why the item is unscored."""
+        """E.g. `公办园在园幼儿占比 39.66% < 50% → 0/3`, or why the item is unscored; a value measured on a
+        sample says so: `教育满意度 92%（样本 17 份，95% 置信区间 78.23%–96.09%，误差 ±8.93 个百分点）…`."""
         if self._text is None:
             fn, args = self._recipe if self._recipe is not None else (str, ("",))
             self._text = fn(*args)
+        if self._unsampled:
+            self._unsampled = False
+            self._text = with_samples(self._text, self._sampled())
         return self._text
+
+    def _sampled(self) -> list[tuple[str, str]]:
+        """(the value as explanations show it, what its sample says) of each sampled value the rule read."""
+        out = []
+        for code, name, unit, years in self._spec:
+            sample = self._samples.get(code) if years == 0 else None
+            if sample is not None and code in self._cur:
+                out.append((f"{name} {fmt(self._cur.get(code))}{unit}", sample_text(sample, unit)))
+        return out
 
     @property
     def inputs(self) -> tuple[InputValue, ...]:
@@ -257,8 +316,9 @@ class RegionResult:
         if self._items is None:
             cur = getattr(self.state, "cur", None)
             prv = getattr(self.state, "prv", None)
+            samples = getattr(getattr(self.state, "input", None), "samples", None)
             self._items = [
-                ItemResult(code, name, points, o[0], o[1], o[2], kind, depth, o[3], spec, cur, prv)
+                ItemResult(code, name, points, o[0], o[1], o[2], kind, depth, o[3], spec, cur, prv, samples)
                 for (code, name, points, kind, depth, spec), o in zip(self._meta, self._outcomes, strict=True)
             ]
         return self._items
@@ -282,6 +342,7 @@ class RegionResult:
                 spec,
                 self._items[position]._cur,
                 self._items[position]._prv,
+                self._items[position]._samples,
             )
 
     def item(self, code: str) -> ItemResult:

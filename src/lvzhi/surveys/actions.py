@@ -18,6 +18,7 @@ from lvzhi.accounts.scoping import Forbidden, Perm, rounds_for, surveys_for
 from lvzhi.audit.services import acting_user_or_none, record
 from lvzhi.evaluations.actions.values import do_save_value
 from lvzhi.evaluations.errors import ActionError, Issue, ValidationFailed, clean_text
+from lvzhi.evaluations.gateway import Sample
 from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
 from lvzhi.regions.models import Region
 from lvzhi.schemes.errors import SchemeError
@@ -246,6 +247,11 @@ def do_import_responses(
     return len(rows)
 
 
+def percent(share: float) -> Decimal:
+    """A share (0..1) as the statistic stores it: in %, two decimals (the rate and its interval alike)."""
+    return (Decimal(repr(share)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def explanation(survey: Survey, rate: tally.RegionResult) -> str:
     """The note the fed value carries: where it comes from, n and the margin."""
     assert rate.total is not None
@@ -258,8 +264,9 @@ def explanation(survey: Survey, rate: tally.RegionResult) -> str:
 
 
 def do_feed_rate(*, acting_user: Any, survey: Survey, region: Region) -> DataValue:
-    """Save the region's satisfaction rate (in %) as its statistic through the value-saving action, its note
-    stating n and the margin."""
+    """Save the region's satisfaction rate (in %) as its statistic through the value-saving action, with its
+    sample as data (n and the Wilson 95 % interval: every explanation of a rule reading the rate states them)
+    and a note stating them for the data page."""
     survey = _manage(acting_user, survey)
     result = next((r for r in tally.survey_results(survey) if r.region.pk == region.pk), None)
     if result is None:
@@ -268,15 +275,16 @@ def do_feed_rate(*, acting_user: Any, survey: Survey, region: Region) -> DataVal
         raise ValidationFailed([Issue("region", f"区划“{region.name}”还没有有效答卷")])
     evaluation = Evaluation.objects.select_related("round", "region").get(round=survey.round, region=region)
     current = DataValue.objects.filter(evaluation=evaluation, item_code=survey.statistic).first()
-    value = (Decimal(repr(result.total.rate)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    total = result.total
     dv, _ = do_save_value(
         acting_user=acting_user,
         evaluation=evaluation,
         item_code=survey.statistic,
-        value=value,
+        value=percent(total.rate),
         expected_version=current.version if current else None,
         source=Source.SURVEY,
         note=explanation(survey, result),
+        sample=Sample(total.n, percent(total.low), percent(total.high), level=95, method="wilson"),
         # The figure is measured, not typed: a change from last year is the survey's finding to keep.
         confirm_change=True,
     )

@@ -40,7 +40,24 @@ def _value_snapshot(dv: DataValue | None) -> dict[str, Any] | None:
         "source": dv.source,
         "confirmed": dv.confirmed,
         "version": dv.version,
+        **({"sample": dv.sample} if dv.sample else {}),
     }
+
+
+def sample_after(
+    dv: DataValue | None, value: Decimal | None, source: str, sample: gateway.Sample | None
+) -> Any:
+    """The one rule of a value's stored sample: a survey's value carries the sample it was measured on; a
+    save that keeps the survey's very value (e.g. a changed note) keeps it; any other value drops it."""
+    if sample is not None:
+        if source != Source.SURVEY:
+            raise ActionError("只有满意度调查得出的数值可以附带样本")
+        if sample.n < 1 or not sample.low <= sample.high:
+            raise ValidationFailed([Issue("sample", "样本数应至少为 1，置信区间下限不应高于上限")])
+        return gateway.sample_json(sample)
+    if dv is not None and source == Source.SURVEY == dv.source and dv.value == value:
+        return dv.sample
+    return None
 
 
 def do_save_value(
@@ -56,12 +73,14 @@ def do_save_value(
     source_document: str = "",
     note: str | None = None,
     confirm_change: bool = False,
+    sample: gateway.Sample | None = None,
 ) -> tuple[DataValue, list[Issue]]:
     """Save one statistic if nobody changed it since `expected_version` (None: it was empty); returns warnings.
 
     An item the scheme scores with cannot be emptied once filled; a value far from last year's (beyond the
     item's tolerance) is refused with ImplausibleChange until the caller passes `confirm_change` (a person
-    checked it).
+    checked it). A survey's value comes with its `sample` (n and the interval), stored beside it and stated
+    by every explanation of a rule reading it; a value saved otherwise drops it (sample_after).
     """
     spec = gateway.catalogue().get(item_code)
     if spec is None:
@@ -111,8 +130,10 @@ def do_save_value(
         if implausible is not None and not confirm_change:
             raise ImplausibleChange(implausible)
         before = _value_snapshot(dv)
+        kept_sample = sample_after(dv, parsed, source, sample)
         if dv is None:
             dv = DataValue(evaluation=ev, item_code=item_code, version=0)
+        dv.sample = kept_sample
         dv.value = parsed
         if prev_parsed is not UNSET:
             dv.prev_value = prev_parsed
@@ -240,6 +261,7 @@ class _ChangedValue(NamedTuple):
     source_sentence: str
     source_document: str
     confirmed: bool
+    sample: Any  # an imported value was not measured on a sample: always None (sample_after)
     version: int
     updated_by: int | None
     updated_at: datetime
@@ -353,6 +375,7 @@ def do_import_values(
                             "",
                             source_document,
                             True,
+                            sample_after(None, new_value, source, None),
                             old.version + 1,
                             user_id,
                             now,
