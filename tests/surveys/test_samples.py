@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client, TestCase
 
+from lvzhi.audit.codes import describe_record
+from lvzhi.audit.models import AuditRecord
 from lvzhi.evaluations import actions as ev_actions
 from lvzhi.evaluations import rescoring
 from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore
@@ -48,6 +50,8 @@ def test_the_fed_rate_stores_its_sample_and_the_score_page_states_n_and_the_marg
     client.force_login(cast.jia1_filler)
     page = client.get(f"/e/{dv.evaluation_id}/scores/").content.decode()
     assert SAID in page
+    saved = AuditRecord.objects.filter(action="value.save").latest("pk")
+    assert describe_record(saved).endswith("样本：样本 3 份，95% 置信区间 20.77%–93.85%，误差 ±36.54 个百分点")
 
 
 def test_a_value_typed_by_hand_drops_the_sample_and_its_explanation_says_no_more(cast, open_survey):

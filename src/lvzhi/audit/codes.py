@@ -117,6 +117,7 @@ FIELD_LABELS = {
     "review_total": "评审总分",
     "grade": "等次",
     "change_confirmed": "与上年相比变化超出合理范围，已确认",
+    "sample": "样本",
     "fill_deadline": "填报截止",
     "active": "已启用",
     "closed": "已关闭",

@@ -20,6 +20,7 @@ from lvzhi.evaluations.bulk import gc_paused
 from lvzhi.schemes import names
 from lvzhi.schemes.model import DataItem as DataItem  # re-exported: the catalogue's item type
 from lvzhi.scoring.explain import PEERS
+from lvzhi.scoring.explain import sample_text as sample_text  # re-exported: a sample as explanations state it
 from lvzhi.scoring.explain import with_peers as with_peers  # re-exported: a stored explanation as shown
 from lvzhi.scoring.model import Sample as Sample  # re-exported: a value's sample (n, interval)
 

@@ -40,8 +40,15 @@ def _value_snapshot(dv: DataValue | None) -> dict[str, Any] | None:
         "source": dv.source,
         "confirmed": dv.confirmed,
         "version": dv.version,
-        **({"sample": dv.sample} if dv.sample else {}),
+        **({"sample": _sample_words(dv)} if dv.sample else {}),
     }
+
+
+def _sample_words(dv: DataValue) -> str:
+    """A stored sample as the audit log tells it: `样本 17 份，95% 置信区间 78.23%–96.09%，误差 ±8.93 个百分点`."""
+    sample = gateway.sample_of(dv.sample)
+    item = gateway.catalogue().get(dv.item_code)
+    return gateway.sample_text(sample, item.unit if item else "") if sample is not None else ""
 
 
 def sample_after(
