@@ -20,7 +20,6 @@ if "platform_cast" not in sys.modules:
 platform_cast = sys.modules["platform_cast"]
 
 
-
 @pytest.fixture
 def cast(db: Any) -> Any:
     """The fixed cast: a province round of three counties (see tests/platform/conftest.py)."""

@@ -45,3 +45,33 @@ def test_refusals_keep_their_statuses(cast):
     assert wrong.status_code == 422 and "抽取数量" in wrong.json()["detail"]
     assert api(cast, cast.users["jia1_filler"]).get("/api/v1/inspection/credibility").status_code == 403
     assert not Draw.objects.exists()
+
+
+def test_a_draw_answers_with_every_regions_probability_and_its_recomputation(cast, over_scored):
+    office = api(cast, cast.prov_office)
+    body = office.post(
+        f"/api/v1/inspection/rounds/{cast.round.pk}/draws",
+        json.dumps({"n": 1, "seed": 5}),
+        content_type="application/json",
+    ).json()
+    assert body["inclusion"]["method"] == "exact" and body["inclusion_matches"] is True
+    assert set(body["inclusion"]["probabilities"]) == {"990101", "990102", "990201"}
+    assert body["inclusion"] == Draw.objects.get().inclusion
+
+
+def test_the_office_reads_and_changes_the_rounds_risk_settings(cast):
+    office = api(cast, cast.prov_office)
+    url = f"/api/v1/inspection/rounds/{cast.round.pk}/risk-settings"
+    shown = {s["name"]: s for s in office.get(url).json()}
+    assert shown["digit_sample"] == {
+        "name": "digit_sample",
+        "label": "末位数字检验的最小样本量（个）",
+        "value": "50",
+        "default": "50",
+    }
+    answer = office.put(url, json.dumps({"values": {"digit_sample": 80}}), content_type="application/json")
+    assert answer.status_code == 200
+    assert {s["name"]: s["value"] for s in answer.json()}["digit_sample"] == "80"
+    wrong = office.put(url, json.dumps({"values": {"floor": "0"}}), content_type="application/json")
+    assert wrong.status_code == 422 and "基础权重（保底机会）应大于 0" in wrong.json()["detail"]
+    assert api(cast, cast.jia_office).get(url).status_code == 403

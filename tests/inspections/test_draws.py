@@ -101,3 +101,71 @@ def test_a_figure_sitting_exactly_on_the_schemes_threshold_is_a_reason(cast):
     risk = next(r for r in risk_list(cast.round) if r.name == "甲市一县")
     (reason,) = [x for x in risk.reasons if x.code == "on_threshold"]
     assert reason.text == "公办园在园幼儿占比 = 50 恰好等于计分临界值"
+
+
+def test_each_draw_stores_every_regions_probability_of_being_drawn_and_a_rerun_reproduces_it(
+    cast, over_scored
+):
+    from lvzhi.inspections.actions import inclusion_matches, rerun_inclusion
+
+    draw = do_draw(acting_user=cast.prov_office, round=cast.round, n=2, seed=11)
+    chances = {code: Decimal(p) for code, p in draw.inclusion["probabilities"].items()}
+    assert set(chances) == {"990101", "990102", "990201"} and all(p > 0 for p in chances.values())
+    assert abs(sum(chances.values()) - 2) <= Decimal("0.000002")
+    assert draw.inclusion["method"] == "exact" and draw.inclusion["half_width"] == "0"
+    # 甲市一县 over-scored: its weight (floor + risk) is the larger of 甲市's two, so is its chance.
+    assert chances["990101"] > chances["990102"]
+    assert inclusion_matches(draw, rerun_inclusion(Draw.objects.get(pk=draw.pk))) is True
+
+
+def test_a_draw_keeps_the_settings_it_was_made_with_when_the_office_changes_them(cast, over_scored):
+    from lvzhi.inspections.actions import do_set_settings, inclusion_matches, rerun_inclusion, settings_of
+
+    before = do_draw(acting_user=cast.prov_office, round=cast.round, n=2, seed=11)
+    do_set_settings(
+        acting_user=cast.prov_office, round=cast.round, values={"floor": "1", "credibility_weight": "80"}
+    )
+    after = do_draw(acting_user=cast.prov_office, round=cast.round, n=2, seed=11)
+    # The new draw uses today's settings: a lower floor and a heavier credibility weight.
+    assert after.floor == 1 and settings_of(after).credibility_weight == 80
+    assert after.inclusion["probabilities"]["990101"] > before.inclusion["probabilities"]["990101"]
+    # The earlier draw is re-run with its own settings and still reproduces its result and chances.
+    stored = Draw.objects.get(pk=before.pk)
+    assert stored.floor == 10 and settings_of(stored).credibility_weight == 40
+    assert list(rerun(stored).drawn) == stored.drawn
+    assert inclusion_matches(stored, rerun_inclusion(stored)) is True
+
+
+def test_the_office_sets_the_rounds_risk_settings_audited_and_the_risk_list_follows_them(cast, over_scored):
+    from lvzhi.inspections.actions import do_set_settings, settings_for
+
+    weight = next(x for x in risk_list(cast.round)[0].reasons if x.code == "credibility").points
+    do_set_settings(acting_user=cast.prov_office, round=cast.round, values={"credibility_weight": "80"})
+    doubled = next(x for x in risk_list(cast.round)[0].reasons if x.code == "credibility").points
+    assert doubled == 2 * weight
+    rec = AuditRecord.objects.get(action="inspection.settings")
+    assert rec.before == {"自评可信度：全部偏高时计分": "40"} and rec.after == {
+        "自评可信度：全部偏高时计分": "80"
+    }
+    assert settings_for(cast.round).credibility_weight == 80
+
+
+def test_wrong_settings_are_refused_in_chinese_and_nothing_is_written(cast):
+    from lvzhi.inspections.actions import do_set_settings, settings_for
+    from lvzhi.inspections.models import SelectionSettings
+
+    with pytest.raises(ValidationFailed) as caught:
+        do_set_settings(
+            acting_user=cast.prov_office,
+            round=cast.round,
+            values={"jump_percent": "25", "jumps_cap": "-1", "verified_tolerance": "百分之五"},
+        )
+    assert [i.message for i in caught.value.issues] == [
+        "同比跳变：最多计分应不小于 0 且不大于 1000，收到“-1”",
+        "核查数值默认允许偏差（%）应为数字，收到“百分之五”",
+    ]
+    assert not SelectionSettings.objects.exists()
+    assert not AuditRecord.objects.filter(action="inspection.settings").exists()
+    assert settings_for(cast.round).jump_percent == 30
+    with pytest.raises(Forbidden):
+        do_set_settings(acting_user=cast.jia_office, round=cast.round, values={"floor": "2"})

@@ -4,6 +4,7 @@ on the visit page; the finding reaches the ledger and the credibility table show
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,6 +33,10 @@ def test_the_office_draws_plans_and_records_a_flagged_finding_through_the_pages(
     assert answer.status_code == 302 and answer["Location"] == f"/inspection/draws/{draw.pk}/"
     shown = office.get(answer["Location"]).content.decode()
     assert "42" in shown and "结果一致" in shown
+    # The page tells an official how the draw works and shows each county's chance, exact here.
+    assert "这次抽取是怎样进行的" in shown and "基础权重 10 + 风险分" in shown and "如何复核" in shown
+    assert "本次为精确计算" in shown and "重新计算的入选概率与存档一致" in shown
+    assert f"{Decimal(draw.inclusion['probabilities']['990101']) * 100:.2f}%" in shown
 
     office.post(
         url,
@@ -141,3 +146,36 @@ def test_a_findings_photo_opens_for_those_who_see_the_visit_and_for_no_one_else(
     )
     outsider = cast.users["admin"].__class__.objects.create(username="nobody")
     assert _client(outsider).get(url).status_code == 404
+
+
+def test_the_office_changes_the_risk_settings_on_the_page_and_a_wrong_value_is_explained(cast):
+    from lvzhi.inspections.actions import settings_for
+    from lvzhi.inspections.risk import DEFAULT_SETTINGS
+
+    office = _client(cast.prov_office)
+    url = f"/rounds/{cast.round.pk}/inspection/"
+    page = office.get(url).content.decode()
+    assert "风险参数" in page and "同比跳变阈值（%）" in page and 'name="jump_percent" value="30"' in page
+    form = {k: str(v) for k, v in DEFAULT_SETTINGS.as_dict().items()}
+    answer = office.post(url, {**form, "action": "settings", "jump_percent": "25", "verified_tolerance": "5"})
+    assert answer.status_code == 302
+    assert settings_for(cast.round).jump_percent == 25
+    page = office.get(answer["Location"]).content.decode()
+    assert "已保存风险参数" in page and 'name="jump_percent" value="25"' in page
+
+    answer = office.post(url, {**form, "action": "settings", "jump_percent": "0", "floor": "abc"})
+    page = answer.content.decode()
+    assert "同比跳变阈值（%）应大于 0" in page and "基础权重（保底机会）应为数字，收到“abc”" in page
+    assert 'name="jump_percent" value="0"' in page  # what was typed stays for correcting
+    assert settings_for(cast.round).jump_percent == 25
+
+    # The visit form suggests the round's default tolerance for a verified figure.
+    plan = office.post(
+        url,
+        {"action": "plan", "name": "春季督导", "starts_on": "2024-05-06", "ends_on": "2024-05-08",
+         "regions": ["990101"]},
+    )  # fmt: skip
+    assert plan.status_code == 302
+    visit = Plan.objects.get().visits.get()
+    page = office.get(f"/inspection/visits/{visit.pk}/").content.decode()
+    assert 'name="tolerance" inputmode="decimal" size="5" value="5"' in page

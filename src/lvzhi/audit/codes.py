@@ -57,6 +57,7 @@ _ACTIONS = (
     AuditAction("inspection.plan", "制定督导计划", "{who}制定了实地督导计划“{what}”：{change}"),
     AuditAction("inspection.finding", "记录督导发现", "{who}记录了实地督导发现“{what}”：{change}"),
     AuditAction("inspection.draw", "抽取督导区划", "{who}按风险抽取了实地督导区划“{what}”：{change}"),
+    AuditAction("inspection.settings", "修改风险参数", "{who}修改了“{what}”的督导抽取风险参数：{change}"),
     # Satisfaction surveys (lvzhi.surveys).
     AuditAction("survey.open", "开启满意度调查", "{who}开启了满意度调查“{what}”：{change}"),
     AuditAction("survey.respond", "提交调查答卷", "匿名受访者提交了满意度调查答卷“{what}”：{change}"),
@@ -170,6 +171,10 @@ FIELD_LABELS = {
     "description": "问题描述",
     "required_measure": "整改要求",
     "deadline": "整改期限",
+    "seed": "随机种子",
+    "n": "抽取数量",
+    "floor": "基础权重",
+    "drawn": "抽中区划",
 }
 
 

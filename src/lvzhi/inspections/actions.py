@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,7 @@ from lvzhi.evaluations.models import DataValue, Round
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import risk
-from lvzhi.inspections.models import Draw, Finding, Plan, Visit
+from lvzhi.inspections.models import Draw, Finding, Plan, SelectionSettings, Visit
 from lvzhi.inspections.queries import region_facts
 from lvzhi.rectification import actions as ra
 from lvzhi.rectification.models import ProblemSource, Severity
@@ -26,9 +26,45 @@ from lvzhi.site.action_errors import Issue, ValidationFailed, clean_text
 SEED_LIMIT = 2**63
 
 
-def risk_list(round: Round, settings: risk.RiskSettings = risk.DEFAULT_SETTINGS) -> list[risk.Risk]:
-    """The round's regions by risk, highest first, each with its reasons (nothing is written)."""
-    return risk.assess(region_facts(round), settings)
+def settings_for(round: Round) -> risk.RiskSettings:
+    """The round's risk settings as the office set them (the platform's defaults for knobs never set)."""
+    stored = SelectionSettings.objects.filter(round=round).values_list("values", flat=True).first()
+    return risk.RiskSettings.from_dict(stored or {})
+
+
+def do_set_settings(*, acting_user: Any, round: Round, values: Mapping[str, object]) -> risk.RiskSettings:
+    """Change some of the round's risk settings (knob → number or text); all or nothing, audited. Draws made
+    before keep the settings they used (stored with each draw)."""
+    round = get_round_for(acting_user, round.pk, Perm.MANAGE)
+    before = settings_for(round)
+    after, problems = risk.parse_settings(values, before)
+    if problems:
+        raise ValidationFailed([Issue(name, message) for name, message in problems])
+    labels = {s.name: s.label for s in risk.SETTING_SPECS}
+    old, new = before.as_dict(), after.as_dict()
+    changed = [k for k in new if str(new[k]) != str(old[k])]
+    if not changed:
+        return before
+    with transaction.atomic():
+        SelectionSettings.objects.update_or_create(
+            round=round, defaults={"values": new, "updated_by": acting_user_or_none(acting_user)}
+        )
+        record(
+            actor=acting_user,
+            action="inspection.settings",
+            obj=round,
+            object_repr=str(round),
+            region_code=round.owner_region.code,
+            before={labels[k]: str(old[k]) for k in changed},
+            after={labels[k]: str(new[k]) for k in changed},
+        )
+    return after
+
+
+def risk_list(round: Round, settings: risk.RiskSettings | None = None) -> list[risk.Risk]:
+    """The round's regions by risk, highest first, each with its reasons (nothing is written); by the
+    round's settings unless others are given."""
+    return risk.assess(region_facts(round), settings if settings is not None else settings_for(round))
 
 
 def _stored(r: risk.Risk) -> dict[str, Any]:
@@ -46,42 +82,60 @@ def candidates_of(draw: Draw) -> list[risk.Candidate]:
     return [risk.Candidate(c["region"], c["stratum"], Decimal(c["risk"])) for c in draw.candidates]
 
 
+def settings_of(draw: Draw) -> risk.RiskSettings:
+    """The settings a draw was made with (stored with it), whatever the round's settings are today."""
+    return risk.RiskSettings.from_dict(draw.risk_settings or {})
+
+
 def rerun(draw: Draw) -> risk.Draw:
     """Draw again from the stored seed and inputs: anyone may check that the stored result follows from them."""
     floor = draw.floor if draw.floor is not None else Decimal(0)
     return risk.draw(candidates_of(draw), draw.n, draw.seed, floor)
 
 
-def do_draw(
-    *,
-    acting_user: Any,
-    round: Round,
-    n: int,
-    seed: int | None = None,
-    floor: Decimal = Decimal(10),
-    settings: risk.RiskSettings = risk.DEFAULT_SETTINGS,
-) -> Draw:
-    """Draw n of the round's regions to inspect, by risk and chance; stores seed, inputs and result, audited."""
+def rerun_inclusion(draw: Draw) -> risk.Inclusion:
+    """Every candidate's probability of being drawn, recomputed from the draw's stored inputs, its floor and
+    its stored simulation seed (the draw's seed for draws stored before the seed was)."""
+    floor = draw.floor if draw.floor is not None else Decimal(0)
+    seed = int((draw.inclusion or {}).get("simulation_seed", draw.seed))
+    return risk.inclusion(candidates_of(draw), draw.n, floor, seed)
+
+
+def inclusion_matches(draw: Draw, again: risk.Inclusion) -> bool | None:
+    """Whether recomputed probabilities are the stored ones; None for a draw stored without them."""
+    if not draw.inclusion:
+        return None
+    stored: dict[str, str] = dict(draw.inclusion.get("probabilities", {}))
+    return bool(stored == again.as_dict()["probabilities"])
+
+
+def do_draw(*, acting_user: Any, round: Round, n: int, seed: int | None = None) -> Draw:
+    """Draw n of the round's regions to inspect, by risk and chance, with the round's risk settings; stores
+    seed, settings, inputs, result and every region's probability of being drawn, audited."""
     round = get_round_for(acting_user, round.pk, Perm.MANAGE)
     if seed is None:
         seed = secrets.randbelow(SEED_LIMIT)
     if not 0 <= seed < SEED_LIMIT:
         raise ValidationFailed([Issue("seed", f"随机种子应为 0 到 {SEED_LIMIT - 1} 之间的整数，收到 {seed}")])
+    settings = settings_for(round)
     risks = risk_list(round, settings)
+    candidates = [risk.Candidate(r.region, r.stratum, r.score) for r in risks]
     try:
-        result = risk.draw([risk.Candidate(r.region, r.stratum, r.score) for r in risks], n, seed, floor)
+        result = risk.draw(candidates, n, seed, settings.floor)
     except risk.DrawError as exc:
         raise ValidationFailed([Issue(exc.field, str(exc))]) from None
+    chances = risk.inclusion(candidates, n, settings.floor, seed)
     with transaction.atomic():
         draw = Draw.objects.create(
             round=round,
             n=n,
             seed=seed,
-            floor=floor,
+            floor=settings.floor,
             risk_settings=settings.as_dict(),
             candidates=[_stored(r) for r in risks],
             quotas=[[s, q] for s, q in result.quotas],
             drawn=list(result.drawn),
+            inclusion=chances.as_dict(),
             created_by=acting_user_or_none(acting_user),
         )
         names = {r.region: r.name for r in risks}
@@ -94,7 +148,7 @@ def do_draw(
             after={
                 "seed": str(seed),
                 "n": n,
-                "floor": str(floor),
+                "floor": str(settings.floor),
                 "drawn": "、".join(f"{names[c]}（{c}）" for c in result.drawn),
             },
         )

@@ -22,7 +22,7 @@ from lvzhi.accounts.scoping import (
     has_role,
     is_admin,
 )
-from lvzhi.inspections import actions, queries
+from lvzhi.inspections import actions, queries, risk
 from lvzhi.inspections.models import Draw
 from lvzhi.site.request_types import ApiRequest
 
@@ -60,6 +60,23 @@ class DrawOut(Schema):
     risk_settings: dict[str, Any]
     created_at: datetime
     rerun_matches: bool
+    # Every candidate's probability of being drawn under the draw's design and how it was found (exact, or
+    # simulated: runs and 95 % half-width); inclusion_matches: whether a re-computation gives the same.
+    inclusion: dict[str, Any]
+    inclusion_matches: bool | None
+
+
+class SettingOut(Schema):
+    name: str
+    label: str
+    value: str
+    default: str
+
+
+class SettingsIn(Schema):
+    """Knobs to change (name → number); knobs not given keep their value."""
+
+    values: dict[str, str | int | float]
 
 
 class CredibilityOut(Schema):
@@ -75,7 +92,16 @@ class CredibilityOut(Schema):
     trend: str
 
 
+def _settings_out(current: risk.RiskSettings) -> list[dict[str, str]]:
+    values, defaults = current.as_dict(), risk.DEFAULT_SETTINGS.as_dict()
+    return [
+        {"name": s.name, "label": s.label, "value": str(values[s.name]), "default": str(defaults[s.name])}
+        for s in risk.SETTING_SPECS
+    ]
+
+
 def _draw_out(d: Draw) -> dict[str, Any]:
+    again = actions.rerun_inclusion(d)
     return {
         "id": d.pk,
         "round_id": d.round_id,
@@ -88,6 +114,8 @@ def _draw_out(d: Draw) -> dict[str, Any]:
         "risk_settings": d.risk_settings,
         "created_at": d.created_at,
         "rerun_matches": list(actions.rerun(d).drawn) == list(d.drawn),
+        "inclusion": d.inclusion or again.as_dict(),
+        "inclusion_matches": actions.inclusion_matches(d, again),
     }
 
 
@@ -96,6 +124,20 @@ def round_risk(request: ApiRequest, round_id: int) -> Any:
     """轮次内各区划的风险分及原因，从高到低（须为管理该轮次的督导办）。"""
     rnd = get_round_for(request.auth, round_id, Perm.MANAGE)
     return actions.risk_list(rnd)
+
+
+@router.get("/rounds/{round_id}/risk-settings", response=list[SettingOut])
+def get_risk_settings(request: ApiRequest, round_id: int) -> Any:
+    """轮次的风险参数（同比跳变阈值、末位数字检验最小样本量、各类原因计分、基础权重、核查默认允许偏差）。"""
+    rnd = get_round_for(request.auth, round_id, Perm.MANAGE)
+    return _settings_out(actions.settings_for(rnd))
+
+
+@router.put("/rounds/{round_id}/risk-settings", response=list[SettingOut])
+def set_risk_settings(request: ApiRequest, round_id: int, body: SettingsIn) -> Any:
+    """修改轮次的风险参数（只改给出的参数；有任何错误则全部不改，返回 422 与中文说明）。"""
+    rnd = get_round_for(request.auth, round_id, Perm.MANAGE)
+    return _settings_out(actions.do_set_settings(acting_user=request.auth, round=rnd, values=body.values))
 
 
 @router.post("/rounds/{round_id}/draws", response={201: DrawOut})

@@ -26,6 +26,9 @@ class Draw(models.Model):
     candidates = models.JSONField(default=list, verbose_name="候选区划")
     quotas = models.JSONField(default=list, verbose_name="分层名额")
     drawn = models.JSONField(default=list, verbose_name="抽中区划")
+    # risk.Inclusion.as_dict(): every candidate's probability of being drawn under this design, how it was
+    # found (exact or simulated from the stored simulation seed) — recomputed by a re-run.
+    inclusion = models.JSONField(default=dict, verbose_name="入选概率")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -38,6 +41,30 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} 抽取#{self.pk}（{self.n} 个，种子 {self.seed}）"
+
+
+class SelectionSettings(models.Model):
+    """The office's risk settings of a round (risk.RiskSettings.as_dict(); knobs not stored keep the
+    platform's defaults). Each draw copies the settings it used into its own inputs."""
+
+    round = models.OneToOneField(
+        "evaluations.Round",
+        on_delete=models.CASCADE,
+        related_name="inspection_settings",
+        verbose_name="评价轮次",
+    )
+    values = models.JSONField(default=dict, verbose_name="风险参数")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "风险参数"
+        verbose_name_plural = "风险参数"
+
+    def __str__(self) -> str:
+        return f"{self.round} 风险参数"
 
 
 class Plan(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,7 +32,7 @@ from lvzhi.accounts.scoping import (
 from lvzhi.evaluations.models import DataValue
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
-from lvzhi.inspections import actions, queries
+from lvzhi.inspections import actions, queries, risk
 from lvzhi.inspections.models import Draw, Finding, Plan
 from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
@@ -67,6 +68,18 @@ def _number(text: str, what: str) -> Decimal | None:
     return value
 
 
+def _percent(p: Decimal) -> str:
+    """A probability as a percentage with two decimals; a chance too small for that still shows as one."""
+    shown = (p * 100).quantize(Decimal("0.01"))
+    if shown == 0 and p > 0:
+        return "不足 0.01%"
+    return f"{shown}%"
+
+
+def _or(value: Decimal | None, default: Decimal) -> Decimal:
+    return default if value is None else value
+
+
 def _issue(code: str, message: str) -> Issue:
     return Issue(code, message)
 
@@ -86,6 +99,16 @@ def round_inspection(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = get_round_for(request.user, round_id, Perm.MANAGE)
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "settings":
+                before = actions.settings_for(rnd)
+                after = actions.do_set_settings(
+                    acting_user=request.user,
+                    round=rnd,
+                    values={s.name: request.POST.get(s.name, "") for s in risk.SETTING_SPECS},
+                )
+                note = "已保存风险参数。" if after != before else "风险参数没有变化。"
+                messages.success(request, note)
+                return redirect(f"{request.path}#settings")
             if request.POST.get("action") == "draw":
                 n = _int(request.POST.get("n", ""), "抽取数量")
                 draw = actions.do_draw(
@@ -111,9 +134,11 @@ def round_inspection(request: HttpRequest, round_id: int) -> HttpResponse:
             return redirect("web:inspection", rnd.pk)
         except (ActionError, PermissionDenied) as exc:
             messages.error(request, f"未能完成：{_explain(exc)}")
+    current = actions.settings_for(rnd)
     ctx = {
         "round": rnd,
-        "risks": actions.risk_list(rnd),
+        "risks": actions.risk_list(rnd, current),
+        "settings": _settings_rows(current, request.POST if request.method == "POST" else None),
         "draws": list(Draw.objects.filter(round=rnd)[:20]),
         "plans": list(
             Plan.objects.filter(round=rnd)
@@ -124,14 +149,72 @@ def round_inspection(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "web/insp/round.html", ctx)
 
 
+GROUPS = (
+    ("statistics", "数据异常与可信度的判定"),
+    ("weights", "各类原因的计分"),
+    ("draw", "抽取"),
+    ("findings", "实地核查"),
+)
+
+
+def _settings_rows(
+    current: risk.RiskSettings, posted: Any = None
+) -> list[tuple[str, list[tuple[risk.SettingSpec, str]]]]:
+    """The settings form's groups: each knob with the value shown (what was typed, after a refused save)."""
+    values = current.as_dict()
+    return [
+        (
+            title,
+            [
+                (
+                    s,
+                    posted.get(s.name, "")
+                    if posted is not None and s.name in posted
+                    else str(values[s.name]),
+                )
+                for s in risk.SETTING_SPECS
+                if s.group == group
+            ],
+        )
+        for group, title in GROUPS
+    ]
+
+
 @login_required
 def inspection_draw(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """One draw: its seed, inputs and result, re-run here to show that the result follows from them."""
+    """One draw: its seed, settings, inputs, result and every region's probability of being drawn, re-run
+    here to show that the result and the probabilities follow from the stored inputs."""
     draw = get_inspection_draw_for(request.user, draw_id)
     again = actions.rerun(draw)
+    chances = actions.rerun_inclusion(draw)
+    stored = (draw.inclusion or {}).get("probabilities", {})
+    used = actions.settings_of(draw)
+    drawn = set(draw.drawn)
+    floor = draw.floor if draw.floor is not None else Decimal(0)
+    rows = [
+        {
+            **c,
+            "weight": floor + max(Decimal(c["risk"]), Decimal(0)),
+            "probability": _percent(Decimal(stored[c["region"]])) if c["region"] in stored else "—",
+            "chance": Decimal(stored.get(c["region"], "0")),
+            "drawn": c["region"] in drawn,
+        }
+        for c in draw.candidates
+    ]
+    rows.sort(key=lambda r: (r["stratum"], -r["chance"], r["region"]))
+    inclusion = draw.inclusion or chances.as_dict()
+    strata = [
+        {**s, "extra": _percent(Decimal(s["extra"])) if Decimal(s["extra"]) > 0 else ""}
+        for s in inclusion["strata"]
+    ]
     ctx = {
         "draw": draw,
+        "rows": rows,
         "rerun_matches": list(again.drawn) == list(draw.drawn),
+        "chances_match": actions.inclusion_matches(draw, chances),
+        "inclusion": inclusion,
+        "strata": strata,
+        "used": [(s.label, getattr(used, s.name)) for s in risk.SETTING_SPECS],
         "names": {c["region"]: c["name"] for c in draw.candidates},
         "manage": rounds_for(request.user, Perm.MANAGE).filter(pk=draw.round_id).exists(),
     }
@@ -155,7 +238,10 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
                 indicator_code=post.get("indicator", ""),
                 item_code=post.get("item", ""),
                 verified_value=_number(post.get("verified", ""), "核查数值"),
-                tolerance=_number(post.get("tolerance", ""), "允许偏差") or Decimal(0),
+                tolerance=_or(
+                    _number(post.get("tolerance", ""), "允许偏差"),
+                    actions.settings_for(visit.plan.round).verified_tolerance,
+                ),
                 photos=[(f.name or "", f.read()) for f in request.FILES.getlist("photos")[:MAX_PHOTOS]],
                 raise_problem=post.get("raise_problem") == "1",
                 required_measure=post.get("required_measure", ""),
@@ -183,6 +269,7 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
             DataValue.objects.filter(evaluation=visit.evaluation, value__isnull=False).order_by("item_code")
         ),
         "severities": Severity.values,
+        "tolerance": actions.settings_for(visit.plan.round).verified_tolerance,
     }
     return render(request, "web/insp/visit.html", ctx)
 
