@@ -22,7 +22,7 @@ from lvzhi.inspections.risk import (
 )
 
 D = Decimal
-ROUNDING = D("0.0000005")  # each probability is rounded to six decimals
+ROUNDING = D("0.0000000005")  # each probability is rounded to nine decimals
 
 # Two cities of four counties and one of two, with risks that differ.
 COUNTIES = [

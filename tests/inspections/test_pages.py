@@ -179,3 +179,81 @@ def test_the_office_changes_the_risk_settings_on_the_page_and_a_wrong_value_is_e
     visit = Plan.objects.get().visits.get()
     page = office.get(f"/inspection/visits/{visit.pk}/").content.decode()
     assert 'name="tolerance" inputmode="decimal" size="5" value="5"' in page
+
+
+def _stored_draw(cast, candidates, n: int, seed: int, with_chances: bool = True) -> Draw:
+    """A draw stored as do_draw stores it, for a round larger than the cast's (the engine makes the result)."""
+    from lvzhi.inspections import risk
+
+    result = risk.draw(candidates, n, seed, Decimal(10))
+    return Draw.objects.create(
+        round=cast.round,
+        n=n,
+        seed=seed,
+        floor=Decimal(10),
+        risk_settings=risk.DEFAULT_SETTINGS.as_dict(),
+        candidates=[
+            {
+                "region": c.region,
+                "name": f"第{c.region}县",
+                "stratum": c.stratum,
+                "risk": str(c.risk),
+                "reasons": [],
+            }
+            for c in candidates
+        ],
+        quotas=[[s, q] for s, q in result.quotas],
+        drawn=list(result.drawn),
+        inclusion=risk.inclusion(candidates, n, Decimal(10), seed).as_dict() if with_chances else {},
+    )
+
+
+def test_a_draw_among_many_regions_shows_simulated_chances_with_their_precision(cast):
+    from lvzhi.inspections.risk import Candidate
+
+    many = [Candidate(f"{i:06}", "甲市" if i % 2 else "乙市", Decimal(i % 7 * 5)) for i in range(60)]
+    draw = _stored_draw(cast, many, 10, 123)
+    page = _client(cast.prov_office).get(f"/inspection/draws/{draw.pk}/").content.decode()
+    assert "改用模拟" in page and "重复 20000 次" in page and "±0.0069（95% 把握）" in page
+    assert "模拟种子 123" in page and "重新计算的入选概率与存档一致" in page
+    assert "（模拟 20000 次）" in page
+
+
+def test_a_draw_stored_before_chances_were_kept_shows_them_recomputed(cast):
+    from lvzhi.inspections.risk import Candidate
+
+    draw = _stored_draw(
+        cast,
+        [Candidate("990101", "甲市", Decimal(5)), Candidate("990102", "甲市", Decimal(0))],
+        1,
+        9,
+        with_chances=False,
+    )
+    page = _client(cast.prov_office).get(f"/inspection/draws/{draw.pk}/").content.decode()
+    assert "本次抽取未存档入选概率，下表为按存档输入重新计算的结果" in page
+    assert "60.00%" in page and "40.00%" in page  # weights 15 : 10
+
+
+def test_a_finding_left_without_a_tolerance_takes_the_rounds_default(cast):
+    from lvzhi.evaluations.actions import do_save_value
+    from lvzhi.inspections.actions import do_create_plan, do_set_settings
+
+    cast.advance(cast.jia1, "填报中")
+    do_save_value(
+        acting_user=cast.jia1_filler, evaluation=cast.jia1, item_code="kg_public_share", value="60",
+        expected_version=None,
+    )  # fmt: skip
+    do_set_settings(acting_user=cast.prov_office, round=cast.round, values={"verified_tolerance": "20"})
+    plan = do_create_plan(
+        acting_user=cast.prov_office, round=cast.round, name="春季督导", starts_on=date(2024, 5, 6),
+        ends_on=date(2024, 5, 8), regions=["990101"],
+    )  # fmt: skip
+    visit = plan.visits.get()
+    answer = _client(cast.prov_office).post(
+        f"/inspection/visits/{visit.pk}/",
+        {"description": "在园幼儿数略有出入", "item": "kg_public_share", "verified": "52", "tolerance": ""},
+    )
+    assert answer.status_code == 302
+    finding = Finding.objects.get()
+    # 52 against 60 differs by 13.3 %: within the round's 20 %, so not flagged.
+    assert finding.tolerance == 20 and not finding.flagged

@@ -417,7 +417,7 @@ def draw(candidates: Sequence[Candidate], n: int, seed: int, floor: Decimal = DE
 # stored with the draw.
 EXACT_STEPS = 400_000
 SIMULATION_RUNS = 20_000
-PLACES = Decimal("0.000001")
+PLACES = Decimal("0.000000001")  # nine decimals: a tiny chance is still shown above 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,7 +497,7 @@ class StratumChances:
 
 @dataclass(frozen=True, slots=True)
 class Inclusion:
-    """Every candidate's probability of being drawn under a draw's design (rounded to six decimals), per
+    """Every candidate's probability of being drawn under a draw's design (rounded to nine decimals), per
     stratum how it was found, and the precision of the simulated ones."""
 
     probabilities: tuple[tuple[str, Decimal], ...]  # region → probability, in region order

@@ -68,8 +68,11 @@ def _number(text: str, what: str) -> Decimal | None:
     return value
 
 
-def _percent(p: Decimal) -> str:
-    """A probability as a percentage with two decimals; a chance too small for that still shows as one."""
+def _percent(p: Decimal, runs: int = 0) -> str:
+    """A probability as a percentage with two decimals; a chance too small for that still shows as one, and
+    a simulated estimate of 0 says it is only that (the floor keeps every region's chance above 0)."""
+    if p == 0 and runs:
+        return f"极小（模拟 {runs} 次中未被抽中）"
     shown = (p * 100).quantize(Decimal("0.01"))
     if shown == 0 and p > 0:
         return "不足 0.01%"
@@ -187,22 +190,23 @@ def inspection_draw(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = get_inspection_draw_for(request.user, draw_id)
     again = actions.rerun(draw)
     chances = actions.rerun_inclusion(draw)
-    stored = (draw.inclusion or {}).get("probabilities", {})
+    inclusion = draw.inclusion or chances.as_dict()
+    stored = inclusion["probabilities"]
     used = actions.settings_of(draw)
+    runs = int(inclusion.get("runs", 0))
     drawn = set(draw.drawn)
     floor = draw.floor if draw.floor is not None else Decimal(0)
     rows = [
         {
             **c,
             "weight": floor + max(Decimal(c["risk"]), Decimal(0)),
-            "probability": _percent(Decimal(stored[c["region"]])) if c["region"] in stored else "—",
+            "probability": _percent(Decimal(stored[c["region"]]), runs) if c["region"] in stored else "—",
             "chance": Decimal(stored.get(c["region"], "0")),
             "drawn": c["region"] in drawn,
         }
         for c in draw.candidates
     ]
     rows.sort(key=lambda r: (r["stratum"], -r["chance"], r["region"]))
-    inclusion = draw.inclusion or chances.as_dict()
     strata = [
         {**s, "extra": _percent(Decimal(s["extra"])) if Decimal(s["extra"]) > 0 else ""}
         for s in inclusion["strata"]
