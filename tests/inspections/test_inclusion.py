@@ -108,9 +108,11 @@ def test_a_draw_too_large_for_the_exact_way_is_simulated_reproducibly_and_says_s
     assert abs(sum(p for _, p in first.probabilities) - 10) <= D("0.0001")
 
 
-def test_a_stratum_drawn_whole_gives_each_region_certainty():
+def test_a_stratum_drawn_whole_gives_each_region_certainty_however_large():
     result = inclusion(COUNTIES, 10, D(10), seed=1)
     assert {p for _, p in result.probabilities} == {D("1.000000")}
+    many = [Candidate(f"{i:06}", "甲市", D(i)) for i in range(40)]
+    assert inclusion(many, 40, D(10), seed=1).exact
 
 
 # ------------------------------------------------------------------------------------------ properties

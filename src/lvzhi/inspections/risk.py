@@ -572,6 +572,10 @@ def inclusion(candidates: Sequence[Candidate], n: int, floor: Decimal, seed: int
     for s in names:
         pool = by_stratum[s]
         q, e = base[s], extra[s]
+        if q == len(pool):  # every region of the stratum is drawn (n equals the number of candidates)
+            probabilities.update((c.region, Decimal(1).quantize(PLACES)) for c in pool)
+            strata.append(StratumChances(s, len(pool), q, _rounded(0.0), True, 0))
+            continue
         picks = first_picks([weight(c, floor) for c in pool], q + (1 if e > 0 else 0), rng)
         for i, c in enumerate(pool):
             with_extra = picks.by_k[q + 1][i] if e > 0 else 0.0
