@@ -63,6 +63,7 @@ _ACTIONS = (
     AuditAction("survey.respond", "提交调查答卷", "匿名受访者提交了满意度调查答卷“{what}”：{change}"),
     AuditAction("survey.import", "导入调查答卷", "{who}通过 Excel 导入了满意度调查“{what}”的答卷：{change}"),
     AuditAction("survey.add_tokens", "增发答卷链接", "{who}为满意度调查“{what}”增发了答卷链接：{change}"),
+    AuditAction("survey.upload_questionnaire", "上传调查问卷", "{who}上传了调查问卷“{what}”：{change}"),
     # Users, roles, sessions and API tokens.
     AuditAction("login.lockout", "登录锁定", "用户名“{what}”登录失败次数过多，已暂时锁定：{change}"),
     AuditAction("user.create", "创建用户", "{who}创建了用户“{what}”：{change}"),

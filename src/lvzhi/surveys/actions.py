@@ -5,6 +5,7 @@ Each is one transaction with its audit record. Refusals say in Chinese what is w
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -24,11 +25,19 @@ from lvzhi.regions.models import Region
 from lvzhi.schemes.errors import SchemeError
 from lvzhi.surveys import tally
 from lvzhi.surveys.imports import parse_responses
-from lvzhi.surveys.models import ResponseSource, ResponseToken, Survey, SurveyRegion, SurveyResponse
+from lvzhi.surveys.models import (
+    QuestionnaireVersion,
+    ResponseSource,
+    ResponseToken,
+    Survey,
+    SurveyRegion,
+    SurveyResponse,
+)
 from lvzhi.surveys.questionnaire import Questionnaire, check_answers, parse_questionnaire
 from lvzhi.surveys.stats import sample_size
 
 MAX_TOKENS_PER_GROUP = 2000
+MAX_QUESTIONNAIRE_BYTES = 256 * 1024  # a questionnaire is a page of questions, not a data file
 TOKEN_BYTES = 16  # 128 random bits: a token cannot be guessed, only handed out
 
 
@@ -47,6 +56,60 @@ def parse_or_refuse(text: str, file_name: str) -> Questionnaire:
     except SchemeError as exc:
         issues = [Issue("questionnaire", f"{p.file}:{p.line}:{p.column}: {p.zh}") for p in exc.problems]
         raise ValidationFailed(issues) from None
+
+
+def do_upload_questionnaire(*, acting_user: Any, file_name: str, data: bytes) -> QuestionnaireVersion:
+    """Store an office's questionnaire file as a new version of its questionnaire (by its code), once the
+    pure loader accepts it; any problem refuses it with file:line and stores nothing. The identical text
+    uploaded again is the version already stored."""
+    if not rounds_for(acting_user, Perm.MANAGE).exists():
+        raise Forbidden("只有可以开启满意度调查的督导办可以上传调查问卷")
+    file_name = clean_text(file_name).replace("/", "_").replace("\\", "_")[:200] or "问卷.yaml"
+    if not file_name.lower().endswith((".yaml", ".yml")):
+        raise ValidationFailed([Issue("file", f"{file_name}：问卷文件应为 .yaml 文件")])
+    if len(data) > MAX_QUESTIONNAIRE_BYTES:
+        raise ValidationFailed(
+            [Issue("file", f"{file_name}：文件超过 {MAX_QUESTIONNAIRE_BYTES // 1024} KB，不像一份问卷")]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationFailed([Issue("file", f"{file_name}:{line}: 不是 UTF-8 编码的文字")]) from None
+    questionnaire = parse_or_refuse(text, file_name)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with transaction.atomic():
+        existing = QuestionnaireVersion.objects.filter(content_hash=digest).first()
+        if existing is not None:
+            return existing
+        last = (
+            QuestionnaireVersion.objects.select_for_update()
+            .filter(code=questionnaire.code)
+            .order_by("-version")
+            .first()
+        )
+        stored = QuestionnaireVersion.objects.create(
+            code=questionnaire.code,
+            version=last.version + 1 if last else 1,
+            name=questionnaire.name,
+            file_name=file_name,
+            text=text,
+            content_hash=digest,
+            uploaded_by=acting_user_or_none(acting_user),
+        )
+        record(
+            actor=acting_user,
+            action="survey.upload_questionnaire",
+            obj=stored,
+            object_repr=str(stored),
+            after={
+                "name": stored.name,
+                "version": stored.version,
+                "file_name": file_name,
+                "sha256": digest,
+            },
+        )
+    return stored
 
 
 def _manage(acting_user: Any, survey: Survey) -> Survey:

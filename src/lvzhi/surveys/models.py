@@ -89,3 +89,31 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} · {self.region} · 答卷 {self.pk}"
+
+
+class QuestionnaireVersion(models.Model):
+    """A questionnaire an office uploaded: one exact YAML text the pure loader accepted, numbered per
+    questionnaire code (第 1 版, 第 2 版 …); identified by its content hash, never changed. A survey opened
+    with it keeps its own copy of the text (Survey.questionnaire_text)."""
+
+    code = models.CharField(max_length=80, verbose_name="问卷代码")
+    version = models.PositiveIntegerField(verbose_name="版本")
+    name = models.CharField(max_length=200, verbose_name="问卷名称")
+    file_name = models.CharField(max_length=200, verbose_name="问卷文件")
+    text = models.TextField(verbose_name="问卷内容")
+    content_hash = models.CharField(max_length=64, unique=True, verbose_name="内容哈希")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="上传时间")
+
+    class Meta:
+        ordering = ("code", "-version")
+        verbose_name = "调查问卷版本"
+        verbose_name_plural = "调查问卷版本"
+        constraints = (
+            models.UniqueConstraint(fields=("code", "version"), name="questionnaire_version_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.name}（第 {self.version} 版）"

@@ -10,6 +10,7 @@ app_name = "surveys"
 
 urlpatterns = [
     path("surveys/", views.survey_list, name="list"),
+    path("surveys/questionnaires/", views.questionnaire_upload, name="upload_questionnaire"),
     path("surveys/<int:survey_id>/", views.survey_detail, name="detail"),
     path("surveys/<int:survey_id>/regions/<str:code>/links/", views.survey_links, name="links"),
     path("surveys/<int:survey_id>/regions/<str:code>/links.pdf", views.survey_links_pdf, name="links_pdf"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from importlib.resources import files
 from typing import Any
 
 import segno
@@ -29,26 +28,15 @@ from lvzhi.entry.workbook import MAX_FILE_BYTES, WorkbookInvalid
 from lvzhi.evaluations.errors import ActionError, ValidationFailed
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.site.downloads import download
-from lvzhi.surveys import actions, tally
+from lvzhi.surveys import actions, library, tally
 from lvzhi.surveys.imports import default_columns
-from lvzhi.surveys.models import ResponseToken, SurveyRegion
-from lvzhi.surveys.questionnaire import parse_questionnaire
+from lvzhi.surveys.models import QuestionnaireVersion, ResponseToken, SurveyRegion
 
 # Submissions per client address per minute: enough for a family sharing one phone or a school's network,
 # too few to flood a county's results from one machine.
 RESPONSES_PER_MINUTE = 30
 MAX_PRINTED = 2000  # links on one printed sheet (a quota at ±2.2 points is about 2000)
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def builtin_questionnaires() -> dict[str, str]:
-    """The reviewed questionnaire files shipped with the platform: file name → text."""
-    folder = files("lvzhi.surveys") / "questionnaires"
-    return {
-        p.name: p.read_text(encoding="utf-8")
-        for p in sorted(folder.iterdir(), key=lambda p: p.name)
-        if p.name.endswith(".yaml")
-    }
 
 
 def _explain(exc: Exception) -> str:
@@ -77,7 +65,6 @@ def response_url(request: HttpRequest, token: str) -> str:
 def survey_list(request: HttpRequest) -> HttpResponse:
     """The surveys the user may see, and for an office the form to open one for a round it manages."""
     manageable = list(rounds_for(request.user, Perm.MANAGE).filter(closed_at__isnull=True)[:200])
-    questionnaires = builtin_questionnaires()
     if request.method == "POST":
         if not manageable:
             raise PermissionDenied("只有督导办可以开启满意度调查")
@@ -85,8 +72,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         try:
             if rnd is None:
                 raise ActionError("请选择评价轮次")
-            file_name = request.POST.get("questionnaire", "")
-            if file_name not in questionnaires:
+            questionnaire = library.chosen(request.POST.get("questionnaire", ""))
+            if questionnaire is None:
                 raise ActionError("请选择问卷")
             codes = request.POST.get("regions", "").split()
             evaluations = Evaluation.objects.filter(round=rnd).select_related("region")
@@ -103,8 +90,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
                 round=rnd,
                 regions=regions,
                 name=request.POST.get("name", ""),
-                questionnaire_file=file_name,
-                questionnaire_text=questionnaires[file_name],
+                questionnaire_file=questionnaire.file_name,
+                questionnaire_text=questionnaire.text,
                 opens_at=_moment(request.POST.get("opens_at", ""), "开始时间"),
                 closes_at=_moment(request.POST.get("closes_at", ""), "结束时间"),
                 margin=margin,
@@ -124,14 +111,40 @@ def survey_list(request: HttpRequest) -> HttpResponse:
             "title": "满意度调查",
             "surveys": surveys,
             "rounds": manageable,
-            # Offered by the questionnaire's own name; the file name is only the form's value.
-            "questionnaires": [
-                (f, parse_questionnaire(text, f).name) for f, text in questionnaires.items()
-            ],
+            # Offered by the questionnaire's own name (and an upload's version); the value names the entry.
+            "questionnaires": [(c.value, c.label) for c in library.choices()] if manageable else [],
+            "picked": request.GET.get("q", ""),
+            "uploaded": list(
+                QuestionnaireVersion.objects.select_related("uploaded_by").order_by("-created_at", "-pk")[:50]
+            )
+            if manageable
+            else [],
+            "max_kb": actions.MAX_QUESTIONNAIRE_BYTES // 1024,
             "opens": now.strftime("%Y-%m-%dT%H:%M"),
             "closes": (now + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
         },
     )
+
+
+@login_required
+@require_POST
+def questionnaire_upload(request: HttpRequest) -> HttpResponse:
+    """An office's questionnaire file, checked by the loader (errors at file:line, nothing stored on error)
+    and stored as a new version, then offered when opening a survey."""
+    upload = request.FILES.get("questionnaire")
+    if upload is None:
+        messages.error(request, "请选择要上传的问卷文件（YAML）")
+        return redirect(reverse("surveys:list") + "#upload-questionnaire")
+    data = upload.read(actions.MAX_QUESTIONNAIRE_BYTES + 1)
+    try:
+        stored = actions.do_upload_questionnaire(
+            acting_user=request.user, file_name=upload.name or "问卷.yaml", data=data
+        )
+    except ValidationFailed as exc:
+        messages.error(request, f"问卷有错误，未保存：{_explain(exc)}")
+        return redirect(reverse("surveys:list") + "#upload-questionnaire")
+    messages.success(request, f"已保存问卷“{stored}”，可在下方开启调查时选用。")
+    return redirect(f"{reverse('surveys:list')}?q={library.UPLOADED}{stored.pk}#open-survey")
 
 
 @login_required
