@@ -27,44 +27,59 @@ PAIRS = {
     "zhejiang-2019-county": "zhejiang-wuxing-2019",
     "heilongjiang-2024-county": "heilongjiang-county-2024",
 }
-# A round evaluates regions below its office's region: the platform has no national level above the
-# provinces, so a province-level scheme opens no round (the file-based reports cover those schemes).
-SCHEMES = [
-    pytest.param(s, marks=pytest.mark.skip(reason="省级方案在平台上无法开评价轮次（无国家级区划）"))
-    if load_builtin(s).level == "省"
-    else s
-    for s in list_builtin()
-    if s != "catalogue"
-]
-COUNTY, CITY = "甲市一县", "甲市"
+SCHEMES = [s for s in list_builtin() if s != "catalogue"]
+COUNTY, CITY, PROVINCE = "甲市一县", "甲市", "示范省"
+REGION_OF_LEVEL = {"县": COUNTY, "市": CITY, "省": PROVINCE}
 
 
 def filler_of(cast: Any, region: str) -> Any:
-    """The county's filler of the cast, or a filler made for the city."""
+    """The county's filler of the cast, or a filler made for the city or the province."""
     if region == COUNTY:
         return cast.jia1_filler
     from lvzhi.accounts.models import Role, RoleAssignment, User
 
-    user = User.objects.create(username="jia_filler", full_name="甲市填报员", password=cast.admin.password)
+    user = User.objects.create(
+        username=f"filler_{cast.regions[region].code}",
+        full_name=f"{region}填报员",
+        password=cast.admin.password,
+    )
     RoleAssignment.objects.create(user=user, role=Role.FILLER, region=cast.regions[region])
     return user
+
+
+def national_office(cast: Any) -> tuple[Any, Any]:
+    """The country (全国) and its supervision office, which evaluates the provinces."""
+    from lvzhi.accounts.models import Role, RoleAssignment, User
+    from lvzhi.regions.models import Region
+    from lvzhi.regions.services import upsert_regions
+
+    upsert_regions(
+        [{"code": "100000", "name": "全国", "level": "国", "parent": None}], acting_user=cast.admin
+    )
+    nation = Region.objects.get(code="100000")
+    user = User.objects.create(username="nation_office", full_name="国家督导办", password=cast.admin.password)
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE, region=nation)
+    return user, nation
 
 
 def entered(cast: Any, scheme_id: str) -> Evaluation:
     """A round of the scheme for 甲市一县 (or 甲市, for a city-level scheme), its figures and self-scores
     entered through the real actions."""
-    region_name = CITY if load_builtin(scheme_id).level == "市" else COUNTY
+    region_name = REGION_OF_LEVEL[load_builtin(scheme_id).level]
     sv = actions.do_create_scheme_version(
         acting_user=cast.admin,
         yaml_text=(BUILTIN / f"{scheme_id}.yaml").read_text(encoding="utf-8"),
         source_name=f"{scheme_id}.yaml",
     )
+    office, owner = cast.prov_office, cast.regions["示范省"]
+    if region_name == PROVINCE:
+        office, owner = national_office(cast)
     rnd = actions.do_open_round(
-        acting_user=cast.prov_office,
+        acting_user=office,
         scheme_version=sv,
         year=2024,
         name=f"{scheme_id} 报告测试",
-        owner_region=cast.regions["示范省"],
+        owner_region=owner,
         regions=[cast.regions[region_name]],
     )
     evaluation = Evaluation.objects.get(round=rnd)

@@ -26,8 +26,6 @@ from lvzhi.regions.models import Region
 from lvzhi.site.downloads import download
 from lvzhi.site.request_types import ApiRequest
 
-LEVELS = {"county": "县", "city": "市", "all": ""}
-
 
 def _end_of(day: date | None) -> datetime | None:
     """A deadline given as a date: the end of that day, Beijing time."""
@@ -38,7 +36,7 @@ class RoundIn(Schema):
     scheme: int
     year: int
     region: str
-    level: Literal["county", "city", "all"] = "county"
+    level: Literal["county", "city", "province", "all"] = "county"
     fill_deadline: date | None = None
     review_deadline: date | None = None
     name: str = ""
@@ -110,7 +108,7 @@ def register(schemes: Router, rounds: Router, scheme_out: Any, round_out: Any) -
             scheme_version=sv,
             year=body.year,
             owner_region=owner,
-            level=LEVELS[body.level],
+            level=office.LEVEL_CHOICES[body.level],
             fill_deadline=_end_of(body.fill_deadline),
             review_deadline=_end_of(body.review_deadline),
             name=body.name,

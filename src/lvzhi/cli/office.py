@@ -99,7 +99,10 @@ def round_open(
     region: Annotated[str, typer.Option("--region", help="组织单位的区划代码")],
     acting: AS,
     level: Annotated[
-        str, typer.Option("--level", help="被评价的下级：county 县级 / city 市级 / all 全部")
+        str,
+        typer.Option(
+            "--level", help="被评价的下级：county 县级 / city 市级 / province 省级（全国区划开启）/ all 全部"
+        ),
     ] = "county",
     fill_deadline: Annotated[str | None, typer.Option("--fill-deadline", help="填报截止 YYYY-MM-DD")] = None,
     review_deadline: Annotated[
@@ -114,7 +117,7 @@ def round_open(
 
     actor = operator_named(acting)
     if level not in LEVEL_CHOICES:
-        raise refuse(f"--level 应为 county、city 或 all，不是 {level}")
+        raise refuse(f"--level 应为 {'、'.join(LEVEL_CHOICES)} 之一，不是 {level}")
     sv = SchemeVersion.objects.filter(pk=scheme).first()
     if sv is None:
         raise refuse(f"方案版本 {scheme} 不存在（lvzhi scheme add 打印的 id）")

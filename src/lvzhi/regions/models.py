@@ -6,9 +6,16 @@ from django.db import models
 
 
 class Level(models.TextChoices):
+    # The country (全国): the national office's region, which evaluates the provinces. It is the root of every
+    # path ("/"), so its subtree is every region, without re-pathing the provinces under it.
+    NATION = "国", "国家级"
     PROVINCE = "省", "省级"
     CITY = "市", "市级"
     COUNTY = "县", "县级"
+
+
+# Levels without a parent region: the country and the provinces.
+TOP_LEVELS = (Level.NATION, Level.PROVINCE)
 
 
 class Kind(models.TextChoices):
@@ -48,8 +55,10 @@ class Region(models.Model):
         if not re.match(pattern, self.code or ""):
             hint = "6位数字" if self.kind == Kind.STANDARD else "上级6位代码加字母开头的后缀，如 500113K01"
             raise ValidationError({"code": f"区划代码格式错误：应为{hint}"})
-        if self.level != Level.PROVINCE and not self.parent_id:
+        if self.level not in TOP_LEVELS and not self.parent_id:
             raise ValidationError({"parent": "市级/县级区划必须有上级"})
+        if self.level in TOP_LEVELS and self.parent_id:
+            raise ValidationError({"parent": "全国和省级区划不应有上级"})
         if (
             self.parent_id
             and self.parent
@@ -63,6 +72,8 @@ class Region(models.Model):
     def full_name(self) -> str:
         """The name with its ancestors' names, e.g. 示范省甲市一县."""
         codes = [c for c in self.path.strip("/").split("/") if c]
+        if not codes:  # the country, the root of every path
+            return self.name
         names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
         return "".join(names.get(c, "") for c in codes)
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from lvzhi.audit.services import record
-from lvzhi.regions.models import Kind, Level, Region
+from lvzhi.regions.models import TOP_LEVELS, Kind, Level, Region
 
 STANDARD_CODE = re.compile(r"^\d{6}$")
 # Non-standard units have no GB/T 2260 code: we give them the parent's code plus a letter-led suffix.
@@ -28,7 +28,10 @@ class UpsertResult:
     unchanged: int
 
 
-def _path(parent_path: str | None, code: str) -> str:
+def _path(parent_path: str | None, code: str, level: str = "") -> str:
+    # The country's path is the root every other path starts with (see Level.NATION).
+    if level == Level.NATION:
+        return "/"
     return f"{parent_path or '/'}{code}/"
 
 
@@ -53,11 +56,11 @@ def upsert_regions(
             raise RegionError(f"{where}: 名称含有控制字符 (control character in name)")
         level = row.get("level")
         if level not in Level.values:
-            raise RegionError(f"{where}: 层级 {level!r} 无效，应为 省/市/县")
+            raise RegionError(f"{where}: 层级 {level!r} 无效，应为 国/省/市/县")
         parent = row.get("parent") or None
-        if level == Level.PROVINCE and parent:
-            raise RegionError(f"{where}: 省级区划不应有上级")
-        if level != Level.PROVINCE and not parent:
+        if level in TOP_LEVELS and parent:
+            raise RegionError(f"{where}: {'全国' if level == Level.NATION else '省级区划'}不应有上级")
+        if level not in TOP_LEVELS and not parent:
             raise RegionError(f"{where}: 市级/县级区划必须有上级 (parent required)")
         if code in items:
             raise RegionError(f"{where}: 代码重复 (duplicate code)")
@@ -72,6 +75,7 @@ def upsert_regions(
 
     with transaction.atomic():
         existing = {r.code: r for r in Region.objects.all()}
+        _check_nation(items, existing)
         # Parents first: order rows by depth through the parent links (parents may be in the DB already).
         resolved: dict[str, str] = {code: r.path for code, r in existing.items()}
         pending = dict(items)
@@ -82,7 +86,7 @@ def upsert_regions(
                 row = pending[code]
                 parent = row["parent"]
                 if parent is None or (parent in resolved and parent not in pending):
-                    row["path"] = _path(resolved.get(parent) if parent else None, code)
+                    row["path"] = _path(resolved.get(parent) if parent else None, code, row["level"])
                     resolved[code] = row["path"]
                     ordered.append(row)
                     del pending[code]
@@ -155,6 +159,17 @@ def upsert_regions(
                 },
             )
         return result
+
+
+def _check_nation(items: Mapping[str, Mapping[str, Any]], existing: Mapping[str, Region]) -> None:
+    # One country, and nothing filed under it by parent: the provinces are its subtree through their paths.
+    nations = {c for c, r in existing.items() if r.level == Level.NATION and c not in items}
+    nations |= {c for c, row in items.items() if row["level"] == Level.NATION}
+    if len(nations) > 1:
+        raise RegionError(f"只能有一个全国区划，现有 {'、'.join(sorted(nations))}")
+    for code, row in items.items():
+        if row["parent"] in nations:
+            raise RegionError(f"代码 {code}: 上级不能是全国区划（省级区划不填上级，自然属于全国）")
 
 
 def _repath_descendants(moved: list[Region], by_code: dict[str, Region]) -> None:

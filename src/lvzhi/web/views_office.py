@@ -28,10 +28,9 @@ from lvzhi.evaluations import actions, gateway, progress, results
 from lvzhi.evaluations.actions import office
 from lvzhi.evaluations.errors import ActionError, ValidationFailed
 from lvzhi.evaluations.models import Evaluation, ExpertAssignment, SchemeVersion
-from lvzhi.regions.models import Region
+from lvzhi.regions.models import Level, Region
 from lvzhi.site.downloads import download
 
-LEVELS = [("县", "县级（各区县）"), ("市", "市级（各地市）"), ("", "全部下级")]
 # Batch steps the office takes on selected evaluations, each through its own action.
 BATCH = {
     "start_review": ("开始审核", actions.do_start_review),
@@ -225,7 +224,11 @@ def rounds(request: HttpRequest) -> HttpResponse:
         "title": "评价轮次",
         "rounds": visible,
         "owners": owners,
-        "levels": LEVELS,
+        "levels": [
+            (value, label)
+            for value, label in office.LEVEL_LABELS.items()
+            if value != Level.PROVINCE or any(r.level == Level.NATION for r in owners)
+        ],
         "versions": SchemeVersion.objects.filter(activated_at__isnull=False)
         .defer("yaml_text")
         .order_by("scheme_id", "-version"),

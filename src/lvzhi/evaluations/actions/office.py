@@ -44,7 +44,15 @@ from lvzhi.evaluations.models import (
 from lvzhi.regions.models import Level, Region
 
 # The level choice of a round, as offered on the page and the CLI: 县 (counties), 市 (cities), all below.
-LEVEL_CHOICES = {"county": Level.COUNTY, "city": Level.CITY, "all": ""}
+# The levels a year's round evaluates, by the names the API and CLI take; "" is every region below the owner.
+LEVEL_CHOICES = {"county": Level.COUNTY, "city": Level.CITY, "province": Level.PROVINCE, "all": ""}
+# As the round-opening form offers them (省级 only to the national office: only the country has provinces below).
+LEVEL_LABELS = {
+    Level.COUNTY: "县级（各区县）",
+    Level.CITY: "市级（各地市）",
+    Level.PROVINCE: "省级（各省）",
+    "": "全部下级",
+}
 
 
 def _manage_round(acting_user: Any, round: Round) -> None:
@@ -82,7 +90,7 @@ def regions_at_level(owner_region: Region, level: str) -> list[Region]:
 
 def round_name(owner_region: Region, year: int, level: str) -> str:
     """The default name of a round, as offices write it (e.g. 甲市2025年度县级政府履行教育职责评价)."""
-    scopes: dict[str, str] = {Level.COUNTY: "县级", Level.CITY: "市级"}
+    scopes: dict[str, str] = {Level.COUNTY: "县级", Level.CITY: "市级", Level.PROVINCE: "省级"}
     scope = scopes.get(level, "")
     return f"{owner_region.name}{year}年度{scope}政府履行教育职责评价"
 
@@ -111,7 +119,7 @@ def do_open_year_round(
     read through the link).
     """
     if level not in LEVEL_CHOICES.values():
-        raise ActionError(f"评价层级应为 县、市 或 全部，不是“{level}”")
+        raise ActionError(f"评价层级应为 县、市、省 或 全部，不是“{level}”")
     if not office_regions(acting_user).filter(pk=owner_region.pk).exists():
         raise Forbidden(f"只有{owner_region.name}的督导办可以以该单位名义开启评价轮次")
     targets = regions_at_level(owner_region, level)
