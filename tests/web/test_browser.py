@@ -250,6 +250,19 @@ def test_county_user_cannot_open_another_countys_pages(live_server, fresh_demo, 
     shot(page, "11-filler-other-county-404")
 
 
+def settled(page, canvas, quiet: int = 3) -> str:
+    """The canvas's picture once it has stopped changing (`quiet` equal looks 150 ms apart, within 15 s)."""
+    last, same = canvas.evaluate("c => c.toDataURL()"), 0
+    for _ in range(100):
+        page.wait_for_timeout(150)
+        now = canvas.evaluate("c => c.toDataURL()")
+        same = same + 1 if now == last else 0
+        if same >= quiet:
+            break
+        last = now
+    return last
+
+
 def test_chart_tooltips_show_on_hover_without_breaking_the_content_security_policy(
     live_server, fresh_demo, open_page, shot
 ):
@@ -263,13 +276,26 @@ def test_chart_tooltips_show_on_hover_without_breaking_the_content_security_poli
     for chart in ("#chart-grades", "#chart-trends", "#chart-radar"):
         canvas = page.locator(f"{chart} canvas").first
         canvas.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)  # the entry animation settles before the picture is compared
-        before = canvas.evaluate("c => c.toDataURL()")
+        before = settled(page, canvas)  # the entry animation is over before the picture is compared
         box = canvas.bounding_box()
         assert box is not None
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.wait_for_timeout(600)
-        assert canvas.evaluate("c => c.toDataURL()") != before, f"no tooltip drawn on {chart}"
+        # The mouse walks a grid over the chart until it is over a bar, a point or an axis and a tooltip is
+        # drawn: more text runs on the canvas than before, and a changed picture (a hover highlight alone
+        # changes the picture but adds no text; a picture taken mid-animation would differ without either).
+        texts = f"""() => echarts.getInstanceByDom(document.querySelector('{chart}')).getZr().storage
+            .getDisplayList(true).filter(e => e.type === 'tspan' && e.style && e.style.text).length"""
+        labels = page.evaluate(texts)
+        drawn = False
+        for fy in (0.5, 0.7, 0.35, 0.85):
+            for fx in (0.5, 0.3, 0.7, 0.15, 0.85, 0.4, 0.6):
+                page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+                page.wait_for_timeout(250)
+                if page.evaluate(texts) > labels and canvas.evaluate("c => c.toDataURL()") != before:
+                    drawn = True
+                    break
+            if drawn:
+                break
+        assert drawn, f"no tooltip drawn on {chart}"
         shot(page, f"13-office-analysis-tooltip-{chart.removeprefix('#chart-')}")
         page.mouse.move(0, 0)
 
