@@ -53,6 +53,8 @@ class SchemeInfo:
     years_read: int = 0  # how many years before the evaluated one the scheme reads (prev(x, n), windows)
     layer_codes: tuple[str, ...] = ()  # the score layers the scheme declares (self, expert …)
     leaf_items: dict[str, tuple[str, ...]] = field(default_factory=dict)  # leaf code → the items it reads
+    # The first `credibility` rule's comparison (layer, reference layers, tolerance), else None.
+    credibility: tuple[str, tuple[str, ...], Decimal] | None = None
 
 
 def sample_json(sample: Sample) -> dict[str, Any]:
@@ -160,6 +162,15 @@ def scheme_info(text: str, source_name: str = "<scheme>") -> SchemeInfo:
         years_read=names.years_read(scheme),
         layer_codes=tuple(layer.code for layer in scheme.score_layers.layers) if scheme.score_layers else (),
         leaf_items=_leaf_items(scheme),
+        credibility=next(
+            (
+                (node.rule.layer, node.rule.against, node.rule.tolerance)
+                for top in (*scheme.indicators, *scheme.bonus, *scheme.deductions)
+                for node in top.walk()
+                if node.is_leaf and node.rule is not None and node.rule.kind == "credibility"
+            ),
+            None,
+        ),
     )
 
 

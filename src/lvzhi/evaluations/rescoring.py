@@ -6,6 +6,7 @@ with rank rules score a region against its peers, so a change re-scores the whol
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -40,6 +41,38 @@ def evidence_files(evaluation_ids: list[int]) -> dict[tuple[int, str], tuple[str
     for provider in _evidence_providers:
         for key, names in provider(evaluation_ids).items():
             found[key] = found.get(key, ()) + tuple(names)
+    return found
+
+
+class Verified(NamedTuple):
+    """What inspectors verified on site in one evaluation: figures by item code and their own scores of
+    leaves by leaf code (the latest finding of each wins)."""
+
+    figures: dict[str, Decimal]
+    scores: dict[str, Decimal]
+
+
+VerifiedProvider = Callable[[list[int]], Mapping[int, Verified]]
+_verified_providers: list[VerifiedProvider] = []
+
+
+def register_verified_provider(provider: VerifiedProvider) -> None:
+    """Let the inspections app tell scoring what was verified on site in each evaluation (by id).
+
+    Registered in its AppConfig.ready(), as the evidence provider is: evaluations does not import it.
+    """
+    if provider not in _verified_providers:
+        _verified_providers.append(provider)
+
+
+def verified_on_site(evaluation_ids: list[int]) -> dict[int, Verified]:
+    """Per evaluation id, the figures and scores verified on site, from the registered providers."""
+    found: dict[int, Verified] = {}
+    for provider in _verified_providers:
+        for key, v in provider(evaluation_ids).items():
+            have = found.setdefault(key, Verified({}, {}))
+            have.figures.update(v.figures)
+            have.scores.update(v.scores)
     return found
 
 
@@ -266,10 +299,30 @@ def engine_inputs(round: Round, evaluations: list[Evaluation]) -> list[gateway.E
     return _inputs(round, evaluations)[0]
 
 
+def score_layers(evaluations: list[Evaluation]) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """Per evaluation id, every score layer the platform keeps (self, expert, verified), exactly as scoring
+    reads them for a scheme declaring them all — for the credibility table and the risk list, which must
+    compare the same scores the `credibility` rule compares."""
+    by_round: dict[int, list[Evaluation]] = defaultdict(list)
+    rounds: dict[int, Round] = {}
+    for e in evaluations:
+        by_round[e.round_id].append(e)
+        rounds[e.round_id] = e.round
+    out: dict[int, dict[str, dict[str, Decimal]]] = {}
+    for round_id, evs in by_round.items():
+        for inp in _inputs(rounds[round_id], evs, layer_codes=tuple(PLATFORM_LAYERS))[0]:
+            out[inp.key] = inp.layers
+    return out
+
+
 def _inputs(
-    round: Round, evaluations: list[Evaluation], whole_round: bool = False
+    round: Round,
+    evaluations: list[Evaluation],
+    whole_round: bool = False,
+    layer_codes: tuple[str, ...] | None = None,
 ) -> tuple[list[gateway.EvaluationInput], dict[int, dict[str, _Row]]]:
-    """The engine inputs of these evaluations (values, last year's, manual judgements) and their score rows."""
+    """The engine inputs of these evaluations (values, last year's, manual judgements, the score layers the
+    scheme declares, or `layer_codes`) and their score rows."""
     ids = [e.pk for e in evaluations]
     # For a whole round, filter by round (one join) rather than by thousands of ids.
     by_eval = {"evaluation__round_id": round.pk} if whole_round else {"evaluation_id__in": ids}
@@ -314,10 +367,12 @@ def _inputs(
             chosen = judgement(row, evidence.get((ev_id, code), ()))
             if chosen is not None:
                 manual[ev_id][code] = chosen
-    info = gateway.scheme_info(round.scheme_version.yaml_text)
+    text = round.scheme_version.yaml_text
+    info = gateway.scheme_info(text)
     years = info.years_read
     years_before = _earlier_years(round.year, evaluations, years) if years > 1 else {}
-    layers = _layers(rows, manual, info.layer_codes) if info.layer_codes else {}
+    codes = info.layer_codes if layer_codes is None else layer_codes
+    layers = _layers(rows, manual, codes) if codes else {}
     inputs = [
         gateway.EvaluationInput(
             key=e.pk,
@@ -332,11 +387,78 @@ def _inputs(
         )
         for e in evaluations
     ]
+    if VERIFIED in codes:
+        _add_verified(text, info, inputs, verified_on_site(ids), codes)
     return inputs, rows
 
 
-# The platform's score layers, by the codes a scheme's `score_layers` declares them with.
+# The platform's score layers, by the codes a scheme's `score_layers` declares them with: two are score
+# fields of a leaf's row; `verified` comes from what inspectors verified on site (see _add_verified).
 LAYER_SCORES = {"self": "self_score", "expert": "review_score"}
+VERIFIED = "verified"
+PLATFORM_LAYERS = (*LAYER_SCORES, VERIFIED)
+# Leaves whose score is not recomputed from verified figures: judged by people, or ranked among peers.
+_NOT_RECOMPUTED = frozenset({"manual", "rank"})
+
+
+def _add_verified(
+    text: str,
+    info: gateway.SchemeInfo,
+    inputs: list[gateway.EvaluationInput],
+    found: Mapping[int, Verified],
+    codes: tuple[str, ...],
+) -> None:
+    """The `verified` layer (实地核查) of each input, per tree leaf: the inspector's verified score when given;
+    else, for a leaf whose rule reads an item with a verified figure, the engine's score of the leaf with
+    the verified figures in place of the reported ones. Such a computed leaf is compared with what the
+    region's own figures gave it, its self-assessed score: that score joins the `self` layer."""
+    tree = {leaf.code: leaf for leaf in info.leaves if leaf.section == "indicators"}
+    wanted: list[tuple[gateway.EvaluationInput, dict[str, Decimal], set[str]]] = []
+    for inp in inputs:
+        v = found.get(inp.key)
+        if v is None:
+            continue
+        given = {code: score for code, score in v.scores.items() if code in tree}
+        recomputed = {
+            code
+            for code, leaf in tree.items()
+            if code not in given
+            and leaf.kind not in _NOT_RECOMPUTED
+            and not v.figures.keys().isdisjoint(info.leaf_items.get(code, ()))
+        }
+        if given or recomputed:
+            wanted.append((inp, given, recomputed))
+    if not wanted:
+        return
+    # One engine run (layers left out: each leaf by its own rule), the reported and the verified figures
+    # of every inspected evaluation side by side, keyed 2i and 2i + 1.
+    runs: list[gateway.EvaluationInput] = []
+    for i, (inp, _, _) in enumerate(wanted):
+        verified_values = {**inp.values, **found[inp.key].figures}
+        runs.append(dataclasses.replace(inp, key=2 * i, layers={}))
+        runs.append(dataclasses.replace(inp, key=2 * i + 1, values=verified_values, layers={}))
+    results = gateway.score_regions(text, runs)
+    for i, (inp, given, recomputed) in enumerate(wanted):
+        reported, verified = results[2 * i].leaves, results[2 * i + 1].leaves
+        layer = dict(given)
+        for code in recomputed:
+            res = verified.get(code)
+            if res is not None and res.score is not None and res.status == "scored":
+                layer[code] = res.score
+        if not layer:
+            continue
+        inp.layers = {**inp.layers, VERIFIED: layer}
+        if "self" in codes:
+            claimed = {
+                code: res.score
+                for code in layer
+                if tree[code].kind not in _NOT_RECOMPUTED
+                and (res := reported.get(code)) is not None
+                and res.score is not None
+                and res.status == "scored"
+            }
+            if claimed:
+                inp.layers["self"] = {**inp.layers.get("self", {}), **claimed}
 
 
 def _layers(

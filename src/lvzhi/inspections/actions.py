@@ -12,7 +12,10 @@ from django.db import transaction
 
 from lvzhi.accounts.scoping import Perm, get_inspection_visit_for, get_round_for
 from lvzhi.audit.services import acting_user_or_none, record
-from lvzhi.evaluations.models import DataValue, Round
+from lvzhi.evaluations import gateway, rescoring
+from lvzhi.evaluations.locks import lock_evaluation
+from lvzhi.evaluations.models import DataValue, Evaluation, Round
+from lvzhi.evaluations.validation import check_item
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import risk
@@ -235,6 +238,33 @@ def differs(reported: Decimal, verified: Decimal, tolerance: Decimal) -> bool:
     return abs(verified - reported) * 100 > tolerance * abs(reported)
 
 
+def checked_score(ev: Evaluation, indicator_code: str, raw: Any) -> tuple[Decimal | None, list[Issue]]:
+    """An inspector's verified score of a leaf, parsed and checked against the leaf's points (0…points);
+    the issues say in Chinese why it is refused."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, []
+    leaf = next(
+        (
+            lf
+            for lf in gateway.scheme_info(ev.round.scheme_version.yaml_text).leaves
+            if lf.code == indicator_code and lf.section == "indicators"
+        ),
+        None,
+    )
+    if leaf is None:
+        what = (
+            f"方案中没有代码为 {indicator_code} 的末级指标"
+            if indicator_code
+            else "填写了核查得分，请选择对应的指标"
+        )
+        return None, [Issue("verified_score", what)]
+    points = leaf.points if leaf.points is not None else Decimal(0)
+    value, issues = check_item(
+        gateway.DataItem("verified_score", f"{leaf.name}的核查得分", "分", min=Decimal(0), max=points), raw
+    )
+    return (None if issues else value), issues
+
+
 def do_record_finding(
     *,
     acting_user: Any,
@@ -243,6 +273,7 @@ def do_record_finding(
     indicator_code: str = "",
     item_code: str = "",
     verified_value: Decimal | None = None,
+    verified_score: Any = None,
     tolerance: Decimal = Decimal(0),
     photos: Sequence[Upload] = (),
     raise_problem: bool = False,
@@ -251,14 +282,19 @@ def do_record_finding(
     severity: str = Severity.GENERAL,
 ) -> Finding:
     """Record what an inspector found in a visit: the verified figure beside the reported one (a difference
-    beyond the tolerance is flagged), photos as content-hashed evidence and, when asked, a problem in the
-    rectification ledger (source 实地检查) — all in one transaction."""
+    beyond the tolerance is flagged), the inspector's verified score of the indicator (核查得分, within its
+    points), photos as content-hashed evidence and, when asked, a problem in the rectification ledger
+    (source 实地检查) — all in one transaction. A verified figure or score re-scores the evaluation: its
+    `verified` score layer changed (lvzhi.evaluations.rescoring)."""
     visit = get_inspection_visit_for(acting_user, visit.pk, Perm.MANAGE)
     ev = visit.evaluation
     issues: list[Issue] = []
     description = clean_text(description or "")
     if not description:
         issues.append(Issue("description", "请填写督导发现"))
+    indicator_code = (indicator_code or "").strip()
+    score, score_issues = checked_score(ev, indicator_code, verified_score)
+    issues += score_issues
     reported: Decimal | None = None
     item_code = (item_code or "").strip()
     if verified_value is not None:
@@ -295,17 +331,22 @@ def do_record_finding(
     # action leaves at most an unreferenced file, never a row.
     stored = [(storage.store(content), len(content), kind) for _, content, kind in checked]
     with transaction.atomic():
+        # The evaluation domain's lock order (round → evaluation → rows → audit): the finding re-scores.
+        locked = lock_evaluation(ev)
         finding = Finding.objects.create(
             visit=visit,
-            indicator_code=(indicator_code or "").strip(),
+            indicator_code=indicator_code,
             item_code=item_code,
             description=description,
             reported_value=reported,
             verified_value=verified_value,
+            verified_score=score,
             tolerance=tolerance,
             flagged=flagged,
             created_by=acting_user_or_none(acting_user),
         )
+        if verified_value is not None or score is not None:
+            rescoring.rescore(locked)
         for digest, size, kind in stored:
             file, _ = StoredFile.objects.get_or_create(sha256=digest, defaults={"size": size, "kind": kind})
             finding.photos.add(file)
@@ -337,6 +378,7 @@ def do_record_finding(
                 "item": item_code,
                 "reported": "" if reported is None else str(reported),
                 "verified": "" if verified_value is None else str(verified_value),
+                "verified_score": "" if score is None else str(score),
                 "flagged": "超出允许偏差" if flagged else "",
                 "photos": len(stored),
                 "problem": str(finding.problem) if finding.problem else "",

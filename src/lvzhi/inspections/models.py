@@ -113,7 +113,8 @@ class Visit(models.Model):
 
 
 class Finding(models.Model):
-    """What an inspector found on site: a verified figure beside the reported one, photos, the problem raised."""
+    """What an inspector found on site: a verified figure beside the reported one, the verified score of a leaf,
+    photos, the problem raised."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="findings")
     indicator_code = models.CharField(max_length=40, blank=True, verbose_name="指标")
@@ -122,6 +123,9 @@ class Finding(models.Model):
     reported_value = DecimalStringField(verbose_name="填报数值")
     verified_value = DecimalStringField(verbose_name="核查数值")
     tolerance = DecimalStringField(verbose_name="允许偏差（%）")
+    # The inspector's own score of the leaf `indicator_code` (核查得分), within 0…its points: the `verified`
+    # score layer (lvzhi.evaluations.rescoring) takes it before any score computed from verified figures.
+    verified_score = DecimalStringField(verbose_name="核查得分")
     flagged = models.BooleanField(default=False, verbose_name="超出允许偏差")
     photos = models.ManyToManyField("evidence.StoredFile", blank=True, related_name="+", verbose_name="照片")
     problem = models.ForeignKey(

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from lvzhi.evaluations import gateway
-from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, Round
+from lvzhi.evaluations import gateway, rescoring
+from lvzhi.evaluations.models import DataValue, Evaluation, Round
 from lvzhi.inspections import checklist
 from lvzhi.inspections.models import Finding, Visit
 from lvzhi.inspections.risk import RegionFacts, scheme_thresholds
@@ -26,21 +26,31 @@ from lvzhi.scoring import over_scoring
 from lvzhi.writer.inspection_report import CheckLine, FindingLine, InspectionInput
 from lvzhi.writer.model import issuer_name
 
-# ItemScore fields as the score layers lvzhi.scoring compares (the names the `credibility` rule uses).
-LAYER_FIELDS = (("self", "self_score"), ("expert", "review_score"))
 
-
-def layers_of(evaluation_ids: list[int]) -> dict[int, dict[str, dict[str, Decimal]]]:
-    """Per evaluation, its score layers as lvzhi.scoring reads them: {"self": {leaf: points}, "expert": {…}}."""
-    layers: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(dict)
-    for s in ItemScore.objects.filter(evaluation_id__in=evaluation_ids).only(
-        "evaluation_id", "indicator_code", "self_score", "review_score"
+def verified_on_site(evaluation_ids: list[int]) -> dict[int, rescoring.Verified]:
+    """Per evaluation id, the figures and leaf scores its inspectors verified, the latest finding of each
+    item and leaf winning (registered as scoring's provider of the `verified` layer)."""
+    out: dict[int, rescoring.Verified] = {}
+    for ev_id, indicator, item, figure, score in (
+        Finding.objects.filter(visit__evaluation_id__in=evaluation_ids)
+        .filter(Q(verified_value__isnull=False) | Q(verified_score__isnull=False))
+        .order_by("created_at", "pk")
+        .values_list(
+            "visit__evaluation_id", "indicator_code", "item_code", "verified_value", "verified_score"
+        )
     ):
-        for layer, field in LAYER_FIELDS:
-            score = getattr(s, field)
-            if score is not None:
-                layers[s.evaluation_id].setdefault(layer, {})[s.indicator_code] = score
-    return layers
+        v = out.setdefault(ev_id, rescoring.Verified({}, {}))
+        if figure is not None and item:
+            v.figures[item] = figure
+        if score is not None and indicator:
+            v.scores[indicator] = score
+    return out
+
+
+def layers_of(evaluations: list[Evaluation]) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """Per evaluation, its score layers exactly as scoring reads them (self, expert and what was verified on
+    site): {"self": {leaf: points}, "expert": {…}, "verified": {…}} — lvzhi.evaluations.rescoring decides."""
+    return rescoring.score_layers(evaluations)
 
 
 def reader_findings(evaluations: list[Evaluation]) -> dict[int, list[str]]:
@@ -61,7 +71,7 @@ def _history(round: Round, region_ids: list[int]) -> dict[int, dict[int, Evaluat
         Evaluation.objects.filter(
             region_id__in=region_ids, round__year__lte=round.year, round__level=round.level
         )
-        .select_related("round")
+        .select_related("round__scheme_version", "region")
         .order_by("round__year", "round_id")
     )
     for e in evaluations:
@@ -74,7 +84,7 @@ def region_facts(round: Round) -> list[RegionFacts]:
     evaluations = list(round.evaluations.select_related("region__parent").order_by("region__code"))
     history = _history(round, [e.region_id for e in evaluations])
     ids = [e.pk for years in history.values() for e in years.values()]
-    layers = layers_of(ids)
+    layers = layers_of([e for years in history.values() for e in years.values()])
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for v in DataValue.objects.filter(evaluation_id__in=ids, value__isnull=False).only(
         "evaluation_id", "item_code", "value"
@@ -118,7 +128,7 @@ def checklist_for(visit: Visit) -> list[checklist.Line]:
     """The checklist of one visit: the scheme's leaves, the region's flagged ones first."""
     ev = visit.evaluation
     scheme = gateway.load(ev.round.scheme_version.yaml_text)
-    layers = layers_of([ev.pk]).get(ev.pk, {})
+    layers = layers_of([ev]).get(ev.pk, {})
     reported = {v.item_code: v.value for v in DataValue.objects.filter(evaluation=ev, value__isnull=False)}
     return checklist.build(
         scheme,
@@ -138,20 +148,33 @@ class CredibilityRow:
     year: int
     compared: int
     over: int
-    rate: Decimal | None  # percent of compared leaves self-scored above the reviewer's score
+    rate: Decimal | None  # percent of compared leaves self-scored above the verified or reviewer's score
     mean_deviation: Decimal | None
     overstated: int  # figures found over-stated on site (verified below reported beyond the tolerance)
     checked: int  # figures verified on site
     trend: str  # the over-scoring rate against the region's previous year on record: ↑ ↓ → or ""
 
 
+# Without a `credibility` rule in its scheme, a region's self-scores are compared with what was verified on
+# site, else with the reviewer's score (the comparison the risk list makes too).
+DEFAULT_COMPARISON: tuple[str, tuple[str, ...], Decimal] = ("self", ("verified", "expert"), Decimal(0))
+
+
+def comparison_of(evaluation: Evaluation) -> tuple[str, tuple[str, ...], Decimal]:
+    """The layers an evaluation's self-assessment is compared with: its scheme's `credibility` rule's."""
+    return gateway.scheme_info(evaluation.round.scheme_version.yaml_text).credibility or DEFAULT_COMPARISON
+
+
 def credibility_table(evaluations: QuerySet[Evaluation]) -> list[CredibilityRow]:
-    """Per region and year of the given (already scoped) evaluations: self vs reviewer deviation through
-    lvzhi.scoring.over_scoring, and the figures verified on site; newest year first within a region."""
+    """Per region and year of the given (already scoped) evaluations: the self-assessment against the
+    verified and reviewer scores (the score layers scoring reads, compared as the scheme's `credibility`
+    rule compares them, through lvzhi.scoring.over_scoring), and the figures verified on site; newest year
+    first within a region."""
     evs = list(
-        evaluations.select_related("region", "round").order_by("region__code", "round__year", "round_id")
+        evaluations.select_related("region", "round__scheme_version").order_by(
+            "region__code", "round__year", "round_id"
+        )
     )
-    layers = layers_of([e.pk for e in evs])
     checked: dict[int, list[Finding]] = defaultdict(list)
     for f in Finding.objects.filter(visit__evaluation__in=evs, verified_value__isnull=False).select_related(
         "visit"
@@ -160,10 +183,12 @@ def credibility_table(evaluations: QuerySet[Evaluation]) -> list[CredibilityRow]
     by_year: dict[tuple[int, int], Evaluation] = {}
     for e in evs:
         by_year[(e.region_id, e.round.year)] = e  # the latest round of a year stands for the year
+    layers = layers_of(list(by_year.values()))
     rows: list[CredibilityRow] = []
     previous: dict[int, Decimal | None] = {}
     for (region_id, year), e in sorted(by_year.items(), key=lambda kv: (kv[1].region.code, kv[0][1])):
-        o = over_scoring(layers.get(e.pk, {}), "self", ("expert",))
+        own, against, tolerance = comparison_of(e)
+        o = over_scoring(layers.get(e.pk, {}), own, against, tolerance)
         before = previous.get(region_id)
         trend = (
             ""

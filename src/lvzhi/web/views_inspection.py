@@ -242,6 +242,7 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
                 indicator_code=post.get("indicator", ""),
                 item_code=post.get("item", ""),
                 verified_value=_number(post.get("verified", ""), "核查数值"),
+                verified_score=post.get("verified_score", ""),
                 tolerance=_or(
                     _number(post.get("tolerance", ""), "允许偏差"),
                     actions.settings_for(visit.plan.round).verified_tolerance,
