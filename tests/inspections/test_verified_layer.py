@@ -188,3 +188,31 @@ def test_the_visit_page_records_a_verified_score_and_refuses_one_above_the_point
     assert "核查得分" in page and Finding.objects.get().verified_score == D(4)
     ev.refresh_from_db()
     assert _scores(ev)["1.1"].final_score == D(4)
+
+
+def test_correcting_a_findings_verified_figure_re_scores_and_lifts_the_deduction(cast, inspected):
+    from lvzhi.inspections.actions import do_correct_finding
+
+    ev, visit = inspected
+    finding = do_record_finding(
+        acting_user=cast.jia_office,
+        visit=visit,
+        description="公办园在园幼儿数与花名册不符",
+        indicator_code="2.1",
+        item_code="kg_public_share",
+        verified_value=D(45),
+        tolerance=D(5),
+    )
+    corrected = do_correct_finding(acting_user=cast.jia_office, finding=finding, verified_value=D(58))
+    assert not corrected.flagged and corrected.tolerance == D(5)
+    ev.refresh_from_db()
+    scores = _scores(ev)
+    assert scores["2.1"].final_score == D(5) and scores["K1"].final_score == D(0)
+    assert "自评高出 0 项（0%）" in scores["K1"].explanation and ev.total == D(15)
+    audit = AuditRecord.objects.get(action="inspection.finding.correct")
+    assert (audit.before["verified"], audit.after["verified"]) == ("45", "58")
+    with pytest.raises(ValidationFailed):
+        do_correct_finding(
+            acting_user=cast.jia_office, finding=finding, verified_value=D(58), verified_score="9"
+        )
+    assert Finding.objects.get().verified_score is None

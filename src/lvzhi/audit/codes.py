@@ -56,6 +56,9 @@ _ACTIONS = (
     # On-site inspection (lvzhi.inspections): risk-based draws, plans and what the inspectors found.
     AuditAction("inspection.plan", "制定督导计划", "{who}制定了实地督导计划“{what}”：{change}"),
     AuditAction("inspection.finding", "记录督导发现", "{who}记录了实地督导发现“{what}”：{change}"),
+    AuditAction(
+        "inspection.finding.correct", "更正督导发现", "{who}更正了实地督导发现“{what}”的核查结果：{change}"
+    ),
     AuditAction("inspection.draw", "抽取督导区划", "{who}按风险抽取了实地督导区划“{what}”：{change}"),
     AuditAction("inspection.settings", "修改风险参数", "{who}修改了“{what}”的督导抽取风险参数：{change}"),
     # Satisfaction surveys (lvzhi.surveys).
@@ -176,6 +179,13 @@ FIELD_LABELS = {
     "n": "抽取数量",
     "floor": "基础权重",
     "drawn": "抽中区划",
+    "item": "数据项",
+    "reported": "填报数值",
+    "verified": "核查数值",
+    "verified_score": "核查得分",
+    "tolerance": "允许偏差（%）",
+    "flagged": "超出允许偏差",
+    "photos": "照片",
 }
 
 

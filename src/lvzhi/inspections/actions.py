@@ -385,3 +385,62 @@ def do_record_finding(
             },
         )
     return finding
+
+
+def do_correct_finding(
+    *,
+    acting_user: Any,
+    finding: Finding,
+    verified_value: Decimal | None,
+    verified_score: Any = None,
+    tolerance: Decimal | None = None,
+) -> Finding:
+    """Correct what a finding verified: its verified figure and verified score (None or empty clears one)
+    and the tolerance; the figure is flagged anew and the evaluation re-scored, audited, in one transaction."""
+    visit = get_inspection_visit_for(acting_user, finding.visit_id, Perm.MANAGE)
+    ev = visit.evaluation
+    current = Finding.objects.get(pk=finding.pk, visit=visit)
+    issues: list[Issue] = []
+    score, score_issues = checked_score(ev, current.indicator_code, verified_score)
+    issues += score_issues
+    if verified_value is not None and current.reported_value is None:
+        issues.append(Issue("verified", "该督导发现没有可比对的填报数值，不能填写核查数值"))
+    tolerance = current.tolerance if tolerance is None else tolerance
+    if tolerance is not None and tolerance < 0:
+        issues.append(Issue("tolerance", "允许偏差不能为负数"))
+    if issues:
+        raise ValidationFailed(issues)
+    tolerance = tolerance if tolerance is not None else Decimal(0)
+    with transaction.atomic():
+        locked = lock_evaluation(ev)
+        row = Finding.objects.select_for_update().get(pk=current.pk)
+        before = _verified_snapshot(row)
+        row.verified_value = verified_value
+        row.verified_score = score
+        row.tolerance = tolerance
+        row.flagged = (
+            row.reported_value is not None
+            and verified_value is not None
+            and differs(row.reported_value, verified_value, tolerance)
+        )
+        row.save(update_fields=["verified_value", "verified_score", "tolerance", "flagged"])
+        rescoring.rescore(locked)
+        record(
+            actor=acting_user,
+            action="inspection.finding.correct",
+            obj=row,
+            object_repr=f"{ev} · {row}",
+            region_code=ev.region.code,
+            before=before,
+            after=_verified_snapshot(row),
+        )
+    return row
+
+
+def _verified_snapshot(f: Finding) -> dict[str, Any]:
+    return {
+        "verified": "" if f.verified_value is None else str(f.verified_value),
+        "verified_score": "" if f.verified_score is None else str(f.verified_score),
+        "tolerance": str(f.tolerance) if f.tolerance is not None else "",
+        "flagged": "超出允许偏差" if f.flagged else "",
+    }
