@@ -146,6 +146,7 @@ FIELD_LABELS = {
     "ip": "IP 地址",
     "started": "登录时间",
     "count": "数量",
+    "group": "调查对象",
     "prefix": "前缀",
     "expires_at": "有效期至",
     "file": "文件",

@@ -1,4 +1,4 @@
-"""CLI of satisfaction surveys: `lvzhi survey open/list/results/links/import/feed`.
+"""CLI of satisfaction surveys: `lvzhi survey open/list/results/links/add-links/import/feed`.
 
 Every command acts as the user named by `--as`, through the scoping helper and the surveys actions the web
 pages use; a refusal prints the action's Chinese message and exits with code 1.
@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
     survey.command("list")(survey_list)
     survey.command("results")(survey_results)
     survey.command("links")(survey_links)
+    survey.command("add-links")(survey_add_links)
     survey.command("import")(survey_import)
     survey.command("feed")(survey_feed)
     app.add_typer(survey, name="survey")
@@ -137,6 +138,29 @@ def survey_links(
     tokens = ResponseToken.objects.filter(survey=survey, region__code=region, used_at__isnull=True)
     for t in tokens:
         typer.echo(f"{t.group}\t{base.rstrip('/')}{reverse('surveys:respond', args=[t.token])}")
+
+
+def survey_add_links(
+    acting: AS,
+    survey_id: SURVEY,
+    region: Annotated[str, typer.Option("--region", help="区划代码")],
+    group: Annotated[str, typer.Option("--group", help="调查对象（问卷中的代码或名称，如 parent 或 家长）")],
+    count: Annotated[int, typer.Option("--count", help="增发的链接数")],
+) -> None:
+    """为某区划的某类调查对象增发答卷链接（调查结束前）(add response links for a region's group)."""
+    django_setup()
+    from lvzhi.surveys.actions import do_add_tokens
+    from lvzhi.surveys.models import SurveyRegion
+
+    user = operator_named(acting)
+    survey = _survey(user, survey_id, "manage")
+    sr = SurveyRegion.objects.filter(survey=survey, region__code=region).select_related("region").first()
+    if sr is None:
+        raise refuse(f"区划 {region} 不在本次调查中")
+    added = run_action(
+        do_add_tokens, acting_user=user, survey=survey, region=sr.region, group=group, count=count
+    )
+    typer.echo(f"已为 {sr.region.name} 的{added.group_name}增发 {added.count} 个答卷链接。")
 
 
 def survey_import(

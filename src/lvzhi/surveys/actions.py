@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -39,6 +40,12 @@ from lvzhi.surveys.stats import sample_size
 MAX_TOKENS_PER_GROUP = 2000
 MAX_QUESTIONNAIRE_BYTES = 256 * 1024  # a questionnaire is a page of questions, not a data file
 TOKEN_BYTES = 16  # 128 random bits: a token cannot be guessed, only handed out
+
+
+@dataclass(frozen=True)
+class AddedLinks:
+    count: int
+    group_name: str  # the group as the questionnaire names it (家长 …)
 
 
 class SurveyRefused(ActionError):
@@ -207,25 +214,33 @@ def do_open_survey(
     return survey
 
 
-def do_add_tokens(*, acting_user: Any, survey: Survey, region: Region, group: str, count: int) -> int:
-    """More response links for one group of one region (a quota not reached with the first ones)."""
+def do_add_tokens(
+    *, acting_user: Any, survey: Survey, region: Region, group: str, count: int, now: datetime | None = None
+) -> AddedLinks:
+    """More response links for one group of one region of a survey still open (a quota not reached with the
+    first ones). `group` is the group's code or its name as the questionnaire gives it."""
     survey = _manage(acting_user, survey)
+    now = now or timezone.now()
+    if now > survey.closes_at:
+        raise ValidationFailed([Issue("survey", f"调查已于 {_local(survey.closes_at)} 结束，不能再增发链接")])
     if not SurveyRegion.objects.filter(survey=survey, region=region).exists():
         raise ValidationFailed([Issue("region", f"区划“{region.name}”不在本次调查中")])
-    if survey.questionnaire().group(group) is None:
+    asked = next((g for g in survey.questionnaire().groups if group in (g.code, g.name)), None)
+    if asked is None:
         raise ValidationFailed([Issue("group", f"问卷中没有调查对象“{group}”")])
     if not 1 <= count <= MAX_TOKENS_PER_GROUP:
         raise ValidationFailed([Issue("count", f"链接数应在 1 到 {MAX_TOKENS_PER_GROUP} 之间")])
     with transaction.atomic():
-        ResponseToken.objects.bulk_create(_new_tokens(survey, region, group, count))
+        ResponseToken.objects.bulk_create(_new_tokens(survey, region, asked.code, count))
         record(
             actor=acting_user,
             action="survey.add_tokens",
             obj=survey,
             region_code=region.code,
-            after={"region": region.code, "group": group, "count": count},
+            # The group by its name: the audit log is read by people (the code is the questionnaire's).
+            after={"region": region.code, "group": asked.name, "count": count},
         )
-    return count
+    return AddedLinks(count, asked.name)
 
 
 def submit_response(*, token: str, answers: Mapping[str, str], now: datetime | None = None) -> SurveyResponse:

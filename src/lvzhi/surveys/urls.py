@@ -14,6 +14,7 @@ urlpatterns = [
     path("surveys/<int:survey_id>/", views.survey_detail, name="detail"),
     path("surveys/<int:survey_id>/regions/<str:code>/links/", views.survey_links, name="links"),
     path("surveys/<int:survey_id>/regions/<str:code>/links.pdf", views.survey_links_pdf, name="links_pdf"),
+    path("surveys/<int:survey_id>/regions/<str:code>/links/add/", views.survey_add_links, name="add_links"),
     path("surveys/<int:survey_id>/qr/<str:token>.png", views.survey_qr, name="qr"),
     path("surveys/<int:survey_id>/import/", views.survey_import, name="import"),
     path("surveys/<int:survey_id>/feed/", views.survey_feed, name="feed"),

@@ -26,6 +26,7 @@ from lvzhi.accounts.scoping import Perm, get_survey_for, rounds_for, surveys_for
 from lvzhi.accounts.security import client_ip
 from lvzhi.entry.workbook import MAX_FILE_BYTES, WorkbookInvalid
 from lvzhi.evaluations.errors import ActionError, ValidationFailed
+from lvzhi.evaluations.gateway import catalogue
 from lvzhi.evaluations.models import Evaluation
 from lvzhi.site.downloads import download
 from lvzhi.surveys import actions, library, tally
@@ -184,6 +185,8 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
                 for f, h in default_columns(questionnaire).items()
             ],
             "margin_points": f"{survey.margin * 100:g}",
+            # The statistic by its catalogue name: a page shows no identifier.
+            "statistic_name": getattr(catalogue().get(survey.statistic), "name", "满意度"),
             "max_mb": MAX_FILE_BYTES // 1048576,
         },
     )
@@ -208,10 +211,42 @@ def _unused_links(
 
 @login_required
 def survey_links(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
-    """A printable sheet of one region's unused links with their QR codes (one per respondent)."""
+    """A printable sheet of one region's unused links with their QR codes (one per respondent), and the
+    form giving the region more links while the survey is open."""
     survey, region, links = _unused_links(request, survey_id, code)
-    context = {"title": f"{survey} · {region.name}", "survey": survey, "region": region, "links": links}
+    context = {
+        "title": f"{survey} · {region.name}",
+        "survey": survey,
+        "region": region,
+        "links": links,
+        "groups": survey.questionnaire().groups,
+        "open": timezone.now() <= survey.closes_at,
+        "max_links": actions.MAX_TOKENS_PER_GROUP,
+    }
     return render(request, "surveys/links.html", context)
+
+
+@login_required
+@require_POST
+def survey_add_links(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    """增发链接: more response links for one group of the region (the survey's office only)."""
+    survey = get_survey_for(request.user, survey_id, Perm.MANAGE)
+    sr = SurveyRegion.objects.filter(survey=survey, region__code=code).select_related("region").first()
+    if sr is None:
+        raise Http404("本次调查没有这个区划")
+    group = request.POST.get("group", "")
+    count = request.POST.get("count", "").strip()
+    try:
+        if not count.isdigit():
+            raise ActionError("链接数应为正整数")
+        added = actions.do_add_tokens(
+            acting_user=request.user, survey=survey, region=sr.region, group=group, count=int(count)
+        )
+    except ActionError as exc:
+        messages.error(request, f"未能增发链接：{_explain(exc)}")
+    else:
+        messages.success(request, f"已为{sr.region.name}的{added.group_name}增发 {added.count} 个答卷链接。")
+    return redirect("surveys:links", survey.pk, sr.region.code)
 
 
 @login_required
