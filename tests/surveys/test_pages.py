@@ -160,6 +160,10 @@ def test_the_api_gives_results_in_reach_and_feeds_only_for_the_office(cast, open
     assert filler.post(f"/api/v1/surveys/{open_survey.pk}/regions/990101/feed").status_code == 403
     fed = office.post(f"/api/v1/surveys/{open_survey.pk}/regions/990101/feed")
     assert fed.status_code == 200 and "n=3" in fed.json()["note"]
+    assert fed.json()["sample"] == {"n": 3, "low": "20.77", "high": "93.85", "level": 95, "method": "wilson"}
+    ev = open_survey.round.evaluations.get(region__code="990101")
+    values = office.get(f"/api/v1/evaluations/{ev.pk}/values").json()["items"]
+    assert [v["sample"]["n"] for v in values if v["item"] == "satisfaction_rate"] == [3]
 
 
 def test_a_regions_links_print_as_a_pdf_of_qr_codes_for_its_office_only(cast, open_survey):

@@ -337,6 +337,8 @@ def _value(dv: DataValue) -> dict[str, Any]:
         "source_sentence": dv.source_sentence,
         "confirmed": dv.confirmed,
         "note": dv.note,
+        # A value measured on a sample (a survey's rate): n and the 95 % interval, else null.
+        "sample": dv.sample,
         "version": dv.version,
     }
 

@@ -59,10 +59,19 @@ class RegionOut(Schema):
     total: RateOut | None
 
 
+class SampleOut(Schema):
+    n: int
+    low: str  # the 95 % interval in the value's unit (%), exact decimals as text
+    high: str
+    level: int
+    method: str
+
+
 class FedOut(Schema):
     item_code: str
     value: str
     note: str
+    sample: SampleOut | None = None  # what the value was measured on (DataValue.sample)
 
 
 def _rate(rate: Rate | None) -> RateOut | None:
@@ -126,10 +135,11 @@ def import_responses(request: ApiRequest, survey_id: int, file: File[UploadedFil
 
 @router.post("/{int:survey_id}/regions/{code}/feed", response=FedOut)
 def feed_rate(request: ApiRequest, survey_id: int, code: str) -> Any:
-    """Save the region's rate as its statistic (n and margin in the note) and re-score it."""
+    """Save the region's rate as its statistic with its sample (n and the Wilson 95 % interval, also in the
+    note) and re-score it."""
     survey = get_survey_for(request.auth, survey_id, Perm.MANAGE)
     sr = SurveyRegion.objects.filter(survey=survey, region__code=code).select_related("region").first()
     if sr is None:
         raise ValidationFailed([Issue("code", f"区划 {code} 不在本次调查中")])
     dv = actions.do_feed_rate(acting_user=request.auth, survey=survey, region=sr.region)
-    return FedOut(item_code=dv.item_code, value=str(dv.value), note=dv.note)
+    return FedOut(item_code=dv.item_code, value=str(dv.value), note=dv.note, sample=dv.sample)
