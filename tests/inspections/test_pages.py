@@ -128,8 +128,9 @@ def test_the_inspection_report_of_a_region_names_the_flagged_figure_and_the_prob
         c.text for t in Document(BytesIO(answer.content)).tables for r in t.rows for c in r.cells
     )
     assert "关于甲市一县2024年度履行教育职责实地督导情况的报告" in text.replace("\n", "")
-    assert f"问题#{finding.problem_id}" in text
-    assert "公办园在园幼儿占比" in cells and "60" in cells and "52" in cells and "超出允许偏差5%" in cells
+    assert f"已列入整改台账，编号{finding.problem_id}" in text
+    assert "公办园在园幼儿占比" in cells and "60" in cells and "52" in cells
+    assert "核查数少8，偏差13.3%，超出允许偏差5%" in cells
     pdf = _client(cast.prov_office).get(f"/inspection/visits/{visit.pk}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert _client(cast.prov_office).get(f"/inspection/visits/{visit.pk}/report.txt").status_code == 404

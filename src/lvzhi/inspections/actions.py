@@ -19,6 +19,7 @@ from lvzhi.evaluations.validation import check_item
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import risk
+from lvzhi.inspections.figures import differs
 from lvzhi.inspections.models import Draw, Finding, Plan, SelectionSettings, Visit
 from lvzhi.inspections.queries import region_facts
 from lvzhi.rectification import actions as ra
@@ -228,14 +229,6 @@ def do_create_plan(
 
 PHOTO_KINDS = ("jpg", "png")
 Upload = tuple[str, bytes]
-
-
-def differs(reported: Decimal, verified: Decimal, tolerance: Decimal) -> bool:
-    """True when the verified figure differs from the reported one by more than `tolerance` percent of it
-    (any difference at all when the reported figure is 0)."""
-    if reported == 0:
-        return verified != 0
-    return abs(verified - reported) * 100 > tolerance * abs(reported)
 
 
 def checked_score(ev: Evaluation, indicator_code: str, raw: Any) -> tuple[Decimal | None, list[Issue]]:

@@ -55,7 +55,7 @@ def build(
             verify = "查阅佐证材料，实地查看并访谈相关负责人，核实自评等级的依据"
         else:
             verify = "调阅原始台账，逐项核对填报数据：" + "、".join(
-                f"{f.label} {fmt(f.reported) if f.reported is not None else '（未填报）'}" for f in figures
+                f"{f.label}{'填报' + fmt(f.reported) if f.reported is not None else '未填报'}" for f in figures
             )
         flags: list[str] = []
         own, review = self_scores.get(leaf.code), review_scores.get(leaf.code)

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from lvzhi.evaluations import gateway, rescoring
 from lvzhi.evaluations.models import DataValue, Evaluation, Round
 from lvzhi.inspections import checklist
+from lvzhi.inspections.figures import relative_difference
 from lvzhi.inspections.models import Finding, Visit
 from lvzhi.inspections.risk import RegionFacts, scheme_thresholds
 from lvzhi.jobs.models import ReportReading
@@ -247,7 +248,10 @@ def report_input(visit: Visit, when: date) -> InspectionInput:
                 f.verified_value,
                 f.tolerance,
                 f.flagged,
-                f"问题#{f.problem_id}" if f.problem_id else "",
+                f"已列入整改台账，编号{f.problem_id}" if f.problem_id else "",
+                relative_difference(f.reported_value, f.verified_value)
+                if f.reported_value is not None and f.verified_value is not None
+                else None,
             )
             for f in visit.findings.all()
         ),

@@ -32,7 +32,8 @@ class FindingLine:
     verified: Decimal | None = None
     tolerance: Decimal | None = None
     flagged: bool = False
-    problem: str = ""  # the rectification problem raised for it (e.g. 问题#12), if any
+    problem: str = ""  # the rectification problem raised for it (e.g. 已列入整改台账，编号12), if any
+    rate: Decimal | None = None  # 偏差率: (verified − reported) in percent of the reported figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,22 @@ class InspectionInput:
 
 def _value(v: Decimal | None) -> str:
     return "—" if v is None else numbers.plain(v)
+
+
+def _difference(f: FindingLine) -> str:
+    """`核查数少8，偏差13.3%，超出允许偏差5%`: the gap in words (no sign a line could break after), its rate
+    and the verdict, as an inspector writes it."""
+    if f.reported is None or f.verified is None:
+        return "—"
+    gap = f.verified - f.reported
+    if not gap:
+        return "一致"
+    parts = [f"核查数{'多' if gap > 0 else '少'}{numbers.plain(abs(gap))}"]
+    if f.rate is not None:
+        parts.append(f"偏差{numbers.plain(abs(f.rate).quantize(Decimal('0.1')))}%")
+    limit = f"允许偏差{_value(f.tolerance)}%" if f.tolerance is not None else "允许偏差"
+    parts.append(f"超出{limit}" if f.flagged else f"在{limit}以内")
+    return "，".join(parts)
 
 
 def build_inspection_report(i: InspectionInput) -> ReportDocument:
@@ -96,7 +113,7 @@ def build_inspection_report(i: InspectionInput) -> ReportDocument:
                             f.item or "—",
                             _value(f.reported),
                             _value(f.verified),
-                            f"超出允许偏差{_value(f.tolerance)}%" if f.flagged else "—",
+                            _difference(f),
                         )
                         for f in i.findings
                     ),
