@@ -92,3 +92,25 @@ def test_only_the_national_office_is_offered_the_province_level(nation, cast, cl
     assert "省级（各省）" in client.get(reverse("web:rounds")).content.decode()
     client.force_login(cast.prov_office)
     assert "省级（各省）" not in client.get(reverse("web:rounds")).content.decode()
+
+
+def test_the_national_offices_pages_of_a_province_round_open_and_name_the_province(nation, cast, client):
+    region, user = nation
+    sv = actions.do_create_scheme_version(
+        acting_user=cast.admin, yaml_text=province_scheme_text(), source_name="province.yaml"
+    )
+    rnd = office.do_open_year_round(
+        acting_user=user, scheme_version=sv, year=2025, owner_region=region, level="省"
+    ).round
+    client.force_login(user)
+    for name in ("web:round", "web:round_experts", "web:inspection", "web:workbook_template"):
+        answer = client.get(reverse(name, args=[rnd.pk]))
+        assert answer.status_code == 200, name
+        if name != "web:workbook_template":
+            assert "示范省" in answer.content.decode(), name
+    for fmt in ("xlsx", "csv"):
+        assert client.get(reverse("web:round_export", args=[rnd.pk, fmt])).status_code == 200
+    assert client.get(reverse("web:analysis")).status_code == 200
+    # The province's own office fills in nothing for the country, and cannot open the national round's pages.
+    client.force_login(cast.prov_office)
+    assert client.get(reverse("web:round_experts", args=[rnd.pk])).status_code in (403, 404)
