@@ -216,3 +216,82 @@ def test_correcting_a_findings_verified_figure_re_scores_and_lifts_the_deduction
             acting_user=cast.jia_office, finding=finding, verified_value=D(58), verified_score="9"
         )
     assert Finding.objects.get().verified_score is None
+
+
+def test_the_office_corrects_a_verified_score_on_the_visit_page_and_a_filler_cannot(cast, inspected):
+    from django.test import Client
+
+    ev, visit = inspected
+    finding = do_record_finding(
+        acting_user=cast.jia_office,
+        visit=visit,
+        description="会议纪要仅两次",
+        indicator_code="1.1",
+        verified_score="3",
+    )
+    filler = Client()
+    filler.force_login(cast.jia1_filler)
+    url = f"/inspection/findings/{finding.pk}/correct/"
+    filler.post(url, {"verified_score": "5"})
+    assert Finding.objects.get().verified_score == D(3)
+    office = Client()
+    office.force_login(cast.jia_office)
+    page = office.post(url, {"verified_score": "8"}, follow=True).content.decode()
+    assert "未能更正：“党政重视教育的核查得分”不能大于 5 分，填写的是 8" in page
+    page = office.post(url, {"verified_score": "5"}, follow=True).content.decode()
+    assert "评分已按核查结果重新计算" in page and "更正核查" in page
+    ev.refresh_from_db()
+    assert _scores(ev)["1.1"].final_score == D(5) and _scores(ev)["K1"].final_score == D(0)
+
+
+def test_the_credibility_table_shows_the_trend_of_the_over_scoring_rate_over_the_years(cast, inspected):
+    ev, visit = inspected
+    do_record_finding(
+        acting_user=cast.jia_office,
+        visit=visit,
+        description="公办园在园幼儿数与花名册不符",
+        indicator_code="2.1",
+        item_code="kg_public_share",
+        verified_value=D(45),
+    )
+    # The next year the region reports what the inspectors find (60 % verified as 60 %).
+    later = ea.do_open_round(
+        acting_user=cast.jia_office,
+        scheme_version=ev.round.scheme_version,
+        year=2025,
+        name="2025年实地核查测试",
+        owner_region=cast.regions["甲市"],
+        regions=[cast.regions["甲市一县"]],
+    )
+    ev25 = later.evaluations.get()
+    ea.do_start_filling(acting_user=cast.jia1_filler, evaluation=ev25)
+    ea.do_save_value(
+        acting_user=cast.jia1_filler,
+        evaluation=ev25,
+        item_code="kg_public_share",
+        value="60",
+        expected_version=None,
+    )
+    plan = do_create_plan(
+        acting_user=cast.jia_office,
+        round=later,
+        name="2025年实地核查",
+        starts_on=date(2025, 5, 6),
+        ends_on=date(2025, 5, 8),
+        regions=["990101"],
+    )
+    do_record_finding(
+        acting_user=cast.jia_office,
+        visit=plan.visits.get(),
+        description="与花名册一致",
+        indicator_code="2.1",
+        item_code="kg_public_share",
+        verified_value=D(60),
+    )
+    rows = credibility_table(
+        Evaluation.objects.filter(region=cast.regions["甲市一县"], round__in=[ev.round, later])
+    )
+    assert [(r.year, r.rate, r.overstated, r.trend) for r in rows] == [
+        (2025, D(0), 0, "↓"),
+        (2024, D(100), 1, ""),
+    ]

@@ -67,6 +67,11 @@ urlpatterns = [
         views_inspection.finding_photo,
         name="finding_photo",
     ),
+    path(
+        "inspection/findings/<int:finding_id>/correct/",
+        views_inspection.correct_finding,
+        name="correct_finding",
+    ),
     path("inspection/credibility/", views_inspection.credibility, name="credibility"),
     path("rectification/", views_rectification.rectification, name="rectification"),
     path(

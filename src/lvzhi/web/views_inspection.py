@@ -280,6 +280,29 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 
 @login_required
+def correct_finding(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """更正核查: the office corrects a finding's verified figure, verified score or tolerance (POST)."""
+    finding = Finding.objects.filter(pk=finding_id, visit__in=inspection_visits_for(request.user)).first()
+    if finding is None:
+        raise Http404("督导发现不存在")
+    if request.method == "POST":
+        post = request.POST
+        try:
+            corrected = actions.do_correct_finding(
+                acting_user=request.user,
+                finding=finding,
+                verified_value=_number(post.get("verified", ""), "核查数值"),
+                verified_score=post.get("verified_score", ""),
+                tolerance=_number(post.get("tolerance", ""), "允许偏差"),
+            )
+        except (ActionError, PermissionDenied) as exc:
+            messages.error(request, f"未能更正：{_explain(exc)}")
+        else:
+            messages.success(request, f"已更正{corrected}的核查结果，评分已按核查结果重新计算。")
+    return redirect("web:inspection_visit", finding.visit_id)
+
+
+@login_required
 def inspection_report(request: HttpRequest, visit_id: int, fmt: str) -> HttpResponse:
     """The region's inspection report (实地督导情况报告) as docx or pdf, through the writer."""
     visit = get_inspection_visit_for(request.user, visit_id)
