@@ -55,6 +55,17 @@ def test_the_fed_rate_stores_its_sample_and_the_score_page_states_n_and_the_marg
     assert "样本：样本 3 份，95% 置信区间 20.77%–93.85%，误差 ±36.54 个百分点" in told
 
 
+def test_the_self_evaluation_report_states_the_rate_with_its_sample(cast, open_survey):
+    from lvzhi.evaluations import reporting
+
+    answered(open_survey)
+    dv = actions.do_feed_rate(
+        acting_user=cast.jia_office, survey=open_survey, region=cast.regions["甲市一县"]
+    )
+    html = reporting.render(dv.evaluation, "html")
+    assert "教育满意度为66.67%（抽样调查有效样本3份，95%置信区间为20.77%—93.85%，误差±36.54个百分点）" in html
+
+
 def test_a_value_typed_by_hand_drops_the_sample_and_its_explanation_says_no_more(cast, open_survey):
     answered(open_survey)
     dv = actions.do_feed_rate(

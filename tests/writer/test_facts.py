@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from lvzhi.scoring import Sample
 from lvzhi.writer.builder import ReportDocument, stat_sentence
 from lvzhi.writer.model import ReportContext, Stat
 
@@ -97,3 +98,15 @@ def test_a_judged_indicator_that_lost_points_says_what_it_scored(
 ) -> None:
     text = seed_reports["zhejiang-wuxing-2019"].text()
     assert "“教育布局专项规划与学校建设”自评得2分（满分4分）。" in text
+
+
+def test_a_figure_measured_on_a_sample_states_n_the_interval_and_the_margin() -> None:
+    measured = Sample(17, Decimal("78.23"), Decimal("96.09"))
+    rate = Stat("satisfaction_rate", "教育满意度", "%", Decimal("92.35"), sample=measured)
+    assert stat_sentence(rate) == (
+        "教育满意度为92.35%（抽样调查有效样本17份，95%置信区间为78.23%—96.09%，误差±8.93个百分点）。"
+    )
+    last_year = Stat("satisfaction_rate", "教育满意度", "%", Decimal("92.35"), Decimal("90"), sample=measured)
+    assert stat_sentence(last_year).endswith("误差±8.93个百分点），较上年90%提高2.35个百分点。")
+    typed = Stat("satisfaction_rate", "教育满意度", "%", Decimal("92.35"))
+    assert stat_sentence(typed) == "教育满意度为92.35%。"

@@ -122,10 +122,16 @@ def stat_sentence(s: Stat) -> str:
     if s.adverse and s.value == 0 and not s.qualifier:
         return f"{period}未发生{s.name}。"
     exact = not s.qualifier  # a bound (以上, 余, 近) is not compared: its change is unknown
+    # A figure measured on a sample says on what, right after it.
+    sampled = (
+        f"（{numbers.sample_phrase(s.sample.n, s.sample.low, s.sample.high, s.unit, s.sample.level)}）"
+        if s.sample is not None
+        else ""
+    )
     if s.unit == "%":
         if s.qualifier in ("近", "接近"):  # 接入率接近100%, not 接入率为近100%
-            return f"{period}{s.name}接近{numbers.plain(s.value)}%。"
-        text = f"{s.name}为{numbers.quantity(s.value, '%', s.qualifier)}"
+            return f"{period}{s.name}接近{numbers.plain(s.value)}%{sampled}。"
+        text = f"{s.name}为{numbers.quantity(s.value, '%', s.qualifier)}{sampled}"
         if s.previous is not None and exact:
             if s.previous == s.value:
                 text += "，与上年持平"
@@ -136,13 +142,13 @@ def stat_sentence(s: Stat) -> str:
         return period + text + "。"
     if s.previous is not None and exact and not s.previous_derived and s.previous != s.value:
         current, last = numbers.quantity_pair(s.value, s.previous, _unit(s))
-        text = f"{s.name}{current}，较上年{last}"
+        text = f"{s.name}{current}{sampled}，较上年{last}"
         if s.growth is not None:
             text += numbers.change_phrase(s.growth)
         elif s.previous != 0:
             text += numbers.change_phrase(numbers.growth_rate(s.value, s.previous))
         return period + text + "。"
-    text = f"{s.name}{numbers.quantity(s.value, _unit(s), s.qualifier)}"
+    text = f"{s.name}{numbers.quantity(s.value, _unit(s), s.qualifier)}{sampled}"
     if not exact:
         return period + text + "。"
     if s.previous_derived:

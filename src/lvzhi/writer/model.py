@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from lvzhi.schemes.model import Indicator, Scheme
-from lvzhi.scoring.model import MANUAL_PENDING, SCORED, ItemResult, RegionInput, RegionResult
+from lvzhi.scoring.model import MANUAL_PENDING, SCORED, ItemResult, RegionInput, RegionResult, Sample
 from lvzhi.writer import number_style as numbers
 
 # An explanation naming formula identifiers (`party_committee_edu_sessions >= 2`) is for the analyst, not
@@ -43,6 +43,7 @@ class Stat:
     qualifier: str = ""  # the bound the source puts on it: 余, 以上, 近 …
     printed: bool = True  # False: implied or an unconfirmed prefill — scored, never stated as a fact
     adverse: bool = False  # an event the scheme penalises (accidents, falsification): 0 reads 未发生
+    sample: Sample | None = None  # measured on a sample (a survey's rate): n and the interval are stated
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +233,7 @@ def _stats(scheme: Scheme, region: RegionInput, notes: Mapping[str, FigureNote])
             note.qualifier,
             note.printed,
             code in adverse,
+            region.samples.get(code),
         )
     return out
 

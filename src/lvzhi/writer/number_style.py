@@ -116,6 +116,18 @@ def points_phrase(current: Decimal, previous: Decimal) -> str:
     return "与上年持平"
 
 
+def sample_phrase(n: int, low: Decimal, high: Decimal, unit: str, level: int = 95) -> str:
+    """What a figure measured on a sample was measured on, as a report states it after the figure:
+    `抽样调查有效样本17份，95%置信区间为78.23%—96.09%，误差±8.93个百分点` (the ± is derived: half the
+    interval, rounded half up to two decimals; a ± of a percentage is in 个百分点)."""
+    spread = "个百分点" if unit == "%" else unit
+    margin = ((high - low) / 2).quantize(_TWO, rounding=ROUND_HALF_UP)
+    return (
+        f"抽样调查有效样本{n}份，{level}%置信区间为{plain(low)}{unit}—{plain(high)}{unit}，"
+        f"误差±{plain(margin)}{spread}"
+    )
+
+
 def cn_number(n: int) -> str:
     """A count in Chinese numerals as used in section numbers: 1 → 一, 10 → 十, 12 → 十二, 20 → 二十."""
     if not 0 < n < 100:
