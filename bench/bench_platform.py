@@ -158,13 +158,14 @@ def run(args: argparse.Namespace, connection: object) -> None:
     t_validate = time.perf_counter() - t0
     assert parsed.current == current, "the workbook must give back exactly the values written"
     t0 = time.perf_counter()
-    written = do_import_values(
+    imported = do_import_values(
         acting_user=admin,
         round=rnd,
         rows=parsed.current,
         previous=parsed.previous,
         source_document="bench.xlsx",
     )
+    written = imported.written
     t_store = time.perf_counter() - t0
     assert DataValue.objects.filter(evaluation__round=rnd).count() == len(counties) * len(rules)
 
@@ -176,7 +177,7 @@ def run(args: argparse.Namespace, connection: object) -> None:
     vendor = getattr(connection, "vendor", "?")
     print(
         f"database: {vendor}; {len(counties)} regions × {len(rules)} items × 2 years = {cells:,} cells "
-        f"({len(data) / 1048576:.1f} MB workbook, built in {t_build:.1f} s); {written:,} values stored; "
+        f"({len(data) / 1048576:.1f} MB workbook, built in {t_build:.1f} s); {written:,} values stored ({len(imported.doubtful):,} far from last year's); "
         f"{ItemScore.objects.filter(evaluation__round=rnd).count():,} item scores"
     )
     print(f"openpyxl merely reading the workbook : {t_read:7.2f} s  ({n:,} cells; baseline)")

@@ -69,6 +69,43 @@ def test_a_filled_item_template_is_stored_with_last_years_values_and_audited(fil
     assert AuditRecord.objects.filter(action="value.import", region_code="990101").count() == 1
 
 
+def test_an_imported_amount_far_from_last_years_is_stored_unconfirmed_and_named(filling):
+    from lvzhi.evaluations.actions import do_confirm_value, submission_problems
+
+    wb = _item_template(filling)
+    ws = wb[wbk.ITEM_SHEET]
+    r = _row_of(ws, "edu_gpb_spending")
+    ws.cell(r, 4).value, ws.cell(r, 5).value = 10000, 100000  # a slipped digit: ten times last year's
+    r = _row_of(ws, "kg_public_share")
+    ws.cell(r, 4).value, ws.cell(r, 5).value = 48, 55.5  # a share, not an amount: not checked for change
+    result = import_workbook(filling.jia1_filler, filling.round.pk, _save(wb), "甲市一县.xlsx")
+    assert result.values_written == 2
+    (doubt,) = result.doubtful
+    assert doubt.startswith("甲市一县：") and "与上年" in doubt and "+900.0%" in doubt
+    far = DataValue.objects.get(evaluation=filling.jia1, item_code="edu_gpb_spending")
+    assert (far.value, far.confirmed) == (Decimal(100000), False)
+    assert DataValue.objects.get(evaluation=filling.jia1, item_code="kg_public_share").confirmed
+    # Not submitted until a person vouches for it, as a typed value would not be saved without 确认.
+    assert any("导入的数值与上年相比变动较大" in i.message for i in submission_problems(filling.jia1))
+    do_confirm_value(
+        acting_user=filling.jia1_filler,
+        evaluation=filling.jia1,
+        item_code=far.item_code,
+        expected_version=far.version,
+    )
+    assert not any("与上年相比变动较大" in i.message for i in submission_problems(filling.jia1))
+
+
+def test_an_import_in_another_unit_is_doubted_the_same_way(filling):
+    # 元 typed where 万元 is asked (×10000): whatever the size of the figures, the same verdict.
+    for last, now in ((1234, 12340000), (5, 50000)):
+        wb = _item_template(filling)
+        ws = wb[wbk.ITEM_SHEET]
+        r = _row_of(ws, "edu_gpb_spending")
+        ws.cell(r, 4).value, ws.cell(r, 5).value = last, now
+        assert len(import_workbook(filling.jia1_filler, filling.round.pk, _save(wb), "a.xlsx").doubtful) == 1
+
+
 def test_notes_in_the_item_template_are_stored_beside_the_values(filling):
     wb = _item_template(filling)
     ws = wb[wbk.ITEM_SHEET]

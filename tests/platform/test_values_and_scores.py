@@ -263,7 +263,7 @@ def test_importing_a_round_writes_everything_or_nothing(cast):
             round=cast.round,
             rows=good,
             previous={"990101": {"edu_gpb_spending": "900"}},
-        )
+        ).written
         == 3
     )
     dv = DataValue.objects.get(evaluation=cast.jia1, item_code="edu_gpb_spending")
@@ -335,7 +335,7 @@ def test_importing_again_updates_changed_values_only_and_keeps_the_audit_chain_i
     first = {"990101": {"kg_public_share": "51.5", "edu_gpb_spending": "1000"}}
     actions.do_import_values(acting_user=cast.jia1_filler, round=cast.round, rows=first)
     again = {"990101": {"kg_public_share": "48", "edu_gpb_spending": "1000"}}
-    assert actions.do_import_values(acting_user=cast.jia1_filler, round=cast.round, rows=again) == 1
+    assert actions.do_import_values(acting_user=cast.jia1_filler, round=cast.round, rows=again).written == 1
     dv = DataValue.objects.get(evaluation=cast.jia1, item_code="kg_public_share")
     assert (dv.value, dv.version) == (Decimal(48), 2)
     assert DataValue.objects.get(evaluation=cast.jia1, item_code="edu_gpb_spending").version == 1

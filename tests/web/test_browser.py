@@ -63,10 +63,10 @@ def test_the_yearly_cycle_from_filling_to_publication(live_server, fresh_demo, o
     assert ".txt" not in filler.locator("tbody").inner_text()
     filler.get_by_role("button", name=re.compile("确认全部")).click()
     assert filler.locator("tr.prefill").count() == len(prefilled)  # refused until the person ticks the box
-    filler.get_by_label("我已逐项核对以下预填数值与原句一致").check()
+    filler.get_by_label("我已逐项核对以下待确认的数值（原句或上年数值）").check()
     filler.get_by_role("button", name=re.compile("确认全部")).click()
     filler.wait_for_load_state()
-    assert f"已确认 {len(prefilled)} 项报告预填数值" in filler.content()
+    assert f"已确认 {len(prefilled)} 项数值" in filler.content()
     assert "待确认" not in filler.locator("tbody").inner_text()
     # Items a rule compares with last year and that lack last year's figure get it entered in their row.
     missing = filler.locator("tbody tr", has_text="评分需要与上年比较")

@@ -272,7 +272,11 @@ def round_import(request: ApiRequest, round_pk: int, file: File[UploadedFile]) -
     """导入填好的模板：先检查全部单元格，有任何错误则不写入任何数据。"""
     data = file.read(MAX_FILE_BYTES + 1)
     result = entry.import_workbook(request.auth, round_pk, data, file.name or "工作簿.xlsx")
-    return {"regions": result.regions, "values_written": result.values_written}
+    return {
+        "regions": result.regions,
+        "values_written": result.values_written,
+        "doubtful": list(result.doubtful),
+    }
 
 
 # ---------------------------------------------------------------- evaluations, values, scores

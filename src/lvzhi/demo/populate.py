@@ -27,7 +27,7 @@ from lvzhi.accounts import actions as account_actions
 from lvzhi.accounts.models import Role, User
 from lvzhi.demo import synthetic
 from lvzhi.evaluations import actions
-from lvzhi.evaluations.models import Evaluation, Round, SchemeVersion, Source, State
+from lvzhi.evaluations.models import DataValue, Evaluation, Round, SchemeVersion, Source, State
 from lvzhi.regions.models import Kind, Level, Region
 from lvzhi.regions.services import upsert_regions
 
@@ -330,6 +330,12 @@ class Builder:
             return
         office, expert = self.users["sheng_office"], self.users["expert"]
         filler = self.users.get(f"filler:{ev.region.code}") or self.users["sheng_filler"]
+        # Imported figures far from last year's wait for a person's word (as on the data page) before submitting.
+        doubted = dict(
+            DataValue.objects.filter(evaluation=ev, confirmed=False).values_list("item_code", "version")
+        )
+        if doubted:
+            actions.do_confirm_values(acting_user=filler, evaluation=ev, versions=doubted)
         actions.do_submit(acting_user=filler, evaluation=ev)
         if target == State.SUBMITTED:
             return

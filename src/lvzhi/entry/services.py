@@ -32,6 +32,8 @@ from lvzhi.evaluations.models import DataValue, Evaluation, Round, Source
 class ImportResult:
     regions: int
     values_written: int
+    # Values far from last year's, stored unconfirmed: "地区：说明" each, for the person to check on the rows.
+    doubtful: tuple[str, ...] = ()
 
 
 def item_rules(rnd: Round, codes: list[str] | None = None) -> list[ItemRule]:
@@ -149,17 +151,17 @@ def import_workbook(
     try:
         # One transaction for the values and the notes: a refused note undoes the values too.
         with transaction.atomic():
-            written = do_import_values(
+            imported = do_import_values(
                 acting_user=user, round=rnd, rows=rows, previous=parsed.previous, source_document=name[:255]
             )
-            written += _save_notes(user, rnd, parsed.notes, name)
+            written = imported.written + _save_notes(user, rnd, parsed.notes, name)
             if progress is not None:
                 # Last chance to cancel: still inside the transaction, so a cancel undoes every write.
                 progress(len(rows), len(rows), "写入数据并重新计分")
     except ValidationFailed as exc:
         # The workbook's cells passed; what remains is about the evaluations (e.g. locked after submission).
         raise WorkbookInvalid([f"{name}: {issue}" for issue in exc.issues]) from exc
-    return ImportResult(len(rows), written)
+    return ImportResult(len(rows), written, tuple(i.message for i in imported.doubtful))
 
 
 def _save_notes(user: Any, rnd: Round, notes: dict[str, dict[str, str]], name: str) -> int:

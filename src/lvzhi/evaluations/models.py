@@ -196,6 +196,13 @@ class Source(models.TextChoices):
     SURVEY = "survey", "满意度调查"
 
 
+def unconfirmed_reason(source: str) -> str:
+    """Why a stored value awaits a person's confirmation, by where it came from (as pages and checks say it)."""
+    if source == Source.PREFILL:
+        return "报告预填的数值"
+    return "导入的数值与上年相比变动较大"
+
+
 class DataValue(models.Model):
     """One statistic (catalogue item) of one evaluation, exact, with last year's value and provenance."""
 

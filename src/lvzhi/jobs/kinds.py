@@ -73,10 +73,23 @@ def _run_import(ctx: JobContext) -> Outcome:
     result = import_workbook(
         ctx.owner, job.round_id, ctx.input_bytes(), job.input_name, progress=ctx.progress
     )
+    doubtful = ""
+    if result.doubtful:
+        shown = "；".join(result.doubtful[:DOUBTFUL_SHOWN])
+        more = f"等 {len(result.doubtful)} 项" if len(result.doubtful) > DOUBTFUL_SHOWN else ""
+        doubtful = f"其中与上年相比变动超出合理范围、已标为待确认的数值{more}：{shown}。请到各地区的数据页逐项核对并确认。"
     return Outcome(
-        f"已导入“{job.input_name}”：{result.regions} 个地区，写入 {result.values_written} 个数值。",
-        {"regions": result.regions, "values_written": result.values_written},
+        f"已导入“{job.input_name}”：{result.regions} 个地区，写入 {result.values_written} 个数值。{doubtful}",
+        {
+            "regions": result.regions,
+            "values_written": result.values_written,
+            "doubtful": list(result.doubtful),
+        },
     )
+
+
+# The doubtful values named in an import's message (all of them are in its result and on the rows).
+DOUBTFUL_SHOWN = 10
 
 
 register(Kind("import_workbook", "Excel 数据导入", _authorize_import, _run_import))

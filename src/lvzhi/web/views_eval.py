@@ -220,18 +220,18 @@ def confirm_prefills(request: HttpRequest, pk: int) -> HttpResponse:
     ev = scoping.get_evaluation_for(request.user, pk, Perm.FILL)
     back = reverse("web:data", args=[ev.pk])
     if not request.POST.get("reviewed"):
-        messages.error(request, "请先逐项核对预填数值与其原句，勾选“我已核对”后再全部确认。")
+        messages.error(request, "请先逐项核对待确认的数值（原句或上年数值），勾选“我已核对”后再全部确认。")
         return redirect(back)
     versions: dict[str, int] = {}
     for code, version in zip(request.POST.getlist("code"), request.POST.getlist("version"), strict=False):
         if version.isdigit():
             versions[code] = int(version)
     if not versions:
-        messages.info(request, "没有待确认的预填数值。")
+        messages.info(request, "没有待确认的数值。")
         return redirect(back)
     try:
         done = actions.do_confirm_values(acting_user=request.user, evaluation=ev, versions=versions)
-        messages.success(request, f"已确认 {len(done)} 项报告预填数值。")
+        messages.success(request, f"已确认 {len(done)} 项数值。")
     except (ActionError, PermissionDenied) as exc:
         messages.error(request, f"未确认任何数值：{exc}")
     return redirect(back)

@@ -40,6 +40,7 @@ from lvzhi.evaluations.models import (
     Round,
     SchemeVersion,
     State,
+    unconfirmed_reason,
 )
 from lvzhi.regions.models import Level, Region
 
@@ -368,11 +369,11 @@ def completeness_gaps(evaluation: Evaluation) -> list[Issue]:
         if s is None or s.final_score is None:
             gaps.append(Issue(leaf.code, f"{section[leaf.section]} {leaf.code}“{leaf.name}”尚未得分"))
     cat = gateway.catalogue()
-    for code in DataValue.objects.filter(evaluation=evaluation, confirmed=False).values_list(
-        "item_code", flat=True
+    for code, source in DataValue.objects.filter(evaluation=evaluation, confirmed=False).values_list(
+        "item_code", "source"
     ):
         spec = cat.get(code)
-        gaps.append(Issue(code, f"报告预填的数据项“{spec.name if spec else code}”尚未确认"))
+        gaps.append(Issue(code, f"数据项“{spec.name if spec else code}”是{unconfirmed_reason(source)}，尚未确认"))
     evidence = rescoring.evidence_files([evaluation.pk])
     for leaf in info.leaves:
         if leaf.evidence_required and not evidence.get((evaluation.pk, leaf.code)):

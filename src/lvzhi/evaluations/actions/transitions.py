@@ -14,7 +14,7 @@ from lvzhi.evaluations.actions.guards import require
 from lvzhi.evaluations.actions.office import completeness_gaps, submission_closed
 from lvzhi.evaluations.errors import ActionError, Issue, TransitionError, ValidationFailed, written_text
 from lvzhi.evaluations.locks import lock_evaluation
-from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, State, StateChange
+from lvzhi.evaluations.models import DataValue, Evaluation, ItemScore, State, StateChange, unconfirmed_reason
 from lvzhi.evaluations.validation import check_item, cross_field_issues
 from lvzhi.evaluations.workflow import TRANSITIONS
 
@@ -79,7 +79,9 @@ def submission_problems(evaluation: Evaluation) -> list[Issue]:
         if spec is not None and dv.value is not None:
             problems.extend(check_item(spec, dv.value)[1])
         if not dv.confirmed:
-            problems.append(Issue(code, f"“{spec.name if spec else code}”是报告预填的数值，尚未确认"))
+            problems.append(
+                Issue(code, f"“{spec.name if spec else code}”是{unconfirmed_reason(dv.source)}，尚未确认")
+            )
     for code in info.item_codes:
         spec = cat.get(code)
         if spec is not None and spec.required and (code not in values or values[code].value is None):

@@ -317,6 +317,15 @@ def _check_import(
     return _CheckedImport(evaluations, values, last_year)
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What an import stored: the values written, and those far from last year's (implausible_change)."""
+
+    written: int
+    # Stored unconfirmed, like a typed value awaiting 确认无误并保存: the row shows why and asks to confirm.
+    doubtful: list[Issue]
+
+
 @gc_paused
 def do_import_values(
     *,
@@ -326,8 +335,11 @@ def do_import_values(
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     source: str = Source.IMPORT,
     source_document: str = "",
-) -> int:
-    """Store many regions' values at once (Excel import): all checked first, nothing written on any error."""
+) -> Imported:
+    """Store many regions' values at once (Excel import): all checked first, nothing written on any error.
+
+    A value far from last year's is stored but left unconfirmed, with its reason among `doubtful`: an import
+    cannot stop to ask, as the page does for a typed value, and must not store it as if it were checked."""
     checked = _check_import(acting_user, round, rows, previous or {})
     user_id = acting_user.pk if getattr(acting_user, "pk", None) else None
     now = timezone.now()
@@ -345,6 +357,9 @@ def do_import_values(
         to_create: list[_NewValue] = []
         to_update: list[_ChangedValue] = []
         entries: list[dict[str, Any]] = []
+        doubtful: list[Issue] = []
+        catalogue = gateway.catalogue()
+        last_years = rescoring.previous_values_many(list(checked.evaluations.values()))
         for code, ev in checked.evaluations.items():
             values, last_year = checked.values[code], checked.previous[code]
             before: dict[str, Any] = {}
@@ -355,6 +370,18 @@ def do_import_values(
                 new_prev = last_year.get(item, old.prev_value if old else None)
                 if old is not None and (old.value, old.prev_value) == (new_value, new_prev):
                     continue
+                spec = catalogue.get(item)
+                far = (
+                    implausible_change(
+                        spec, new_value, new_prev if new_prev is not None else last_years[ev.pk].get(item)
+                    )
+                    if spec is not None and item in values
+                    else None
+                )
+                if far is not None:
+                    doubtful.append(
+                        Issue(f"{code}/{item}", f"{ev.region.name}：{far.message}", blocking=False)
+                    )
                 if old is None:
                     to_create.append(
                         _NewValue(
@@ -365,7 +392,7 @@ def do_import_values(
                             source,
                             "",
                             source_document,
-                            True,
+                            far is None,
                             "",
                             1,
                             user_id,
@@ -381,7 +408,7 @@ def do_import_values(
                             source,
                             "",
                             source_document,
-                            True,
+                            far is None,
                             sample_after(None, new_value, source, None),
                             old.version + 1,
                             user_id,
@@ -406,7 +433,7 @@ def do_import_values(
         update_many(DataValue, list(_ChangedValue._fields[:-1]), list(to_update))
         record_many(actor=acting_user, entries=entries)
         rescoring.rescore_round(round)
-    return written
+    return Imported(written, doubtful)
 
 
 @dataclass(frozen=True)
