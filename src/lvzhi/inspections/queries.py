@@ -66,7 +66,12 @@ def reader_findings(evaluations: list[Evaluation]) -> dict[int, list[str]]:
 
 
 def _history(round: Round, region_ids: list[int]) -> dict[int, dict[int, Evaluation]]:
-    """Per region, per year up to the round's year: the evaluation of the latest round of that year."""
+    """Per region, per year up to the round's year: the evaluation of that year's round of the same scheme
+    (the latest such round), else of the latest round of that year.
+
+    A region can be in more than one round of a year (a special round, a survey pilot under its own scheme);
+    its history is the one whose figures and scores compare with this round's."""
+    same = round.scheme_version.scheme_id
     out: dict[int, dict[int, Evaluation]] = defaultdict(dict)
     evaluations = (
         Evaluation.objects.filter(
@@ -76,7 +81,12 @@ def _history(round: Round, region_ids: list[int]) -> dict[int, dict[int, Evaluat
         .order_by("round__year", "round_id")
     )
     for e in evaluations:
-        out[e.region_id][e.round.year] = e  # later rounds of a year replace earlier ones
+        held = out[e.region_id].get(e.round.year)
+        # Later rounds of a year replace earlier ones, but never one of this scheme by one of another.
+        if held is None or (e.round.scheme_version.scheme_id == same) >= (
+            held.round.scheme_version.scheme_id == same
+        ):
+            out[e.region_id][e.round.year] = e
     return out
 
 
