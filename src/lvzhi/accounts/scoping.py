@@ -26,7 +26,7 @@ _M = TypeVar("_M", bound=Model)
 
 if TYPE_CHECKING:
     from lvzhi.evaluations.models import Evaluation, ExpertAssignment, Round
-    from lvzhi.inspections.models import Draw, Visit
+    from lvzhi.inspections.models import Draw, Finding, Visit
     from lvzhi.jobs.models import Job
     from lvzhi.surveys.models import Survey, SurveyRegion
 
@@ -340,3 +340,16 @@ def inspection_visits_for(user: Any, perm: Perm | str = Perm.VIEW) -> QuerySet[V
 def get_inspection_visit_for(user: Any, visit_id: Any, perm: Perm | str = Perm.VIEW) -> Visit:
     """The visit if its round is visible (else NotFound) and the user holds `perm` on the round (else Forbidden)."""
     return _get_for(lambda p: inspection_visits_for(user, p), visit_id, Perm(perm), "督导区划", "督导区划")
+
+
+def get_inspection_finding_for(user: Any, finding_id: Any, perm: Perm | str = Perm.VIEW) -> Finding:
+    """A finding if its visit is visible (else NotFound) and the user holds `perm` on the visit's round (else
+    Forbidden)."""
+    findings = cast("type[Finding]", apps.get_model("inspections", "Finding"))
+    return _get_for(
+        lambda p: findings.objects.select_related("visit").filter(visit__in=inspection_visits_for(user, p)),
+        finding_id,
+        Perm(perm),
+        "督导发现",
+        "督导发现",
+    )

@@ -228,6 +228,7 @@ def do_create_plan(
 # ------------------------------------------------------------------------------------------ findings
 
 PHOTO_KINDS = ("jpg", "png")
+MAX_PHOTOS = 10  # photos of one finding
 Upload = tuple[str, bytes]
 
 
@@ -303,6 +304,8 @@ def do_record_finding(
         issues.append(Issue("deadline", "登记整改问题需填写整改时限（例如 2025-06-30）"))
     if tolerance < 0:
         issues.append(Issue("tolerance", "允许偏差不能为负数"))
+    if len(photos) > MAX_PHOTOS:
+        issues.append(Issue("photos", f"一条督导发现最多附 {MAX_PHOTOS} 张照片，收到 {len(photos)} 张"))
     checked: list[tuple[str, bytes, str]] = []
     for i, (photo_name, content) in enumerate(photos, start=1):
         photo_name = (photo_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]

@@ -267,3 +267,19 @@ def report_input(visit: Visit, when: date) -> InspectionInput:
         ),
         when=when,
     )
+
+
+REPORT_FORMATS = ("docx", "pdf")
+
+
+def report_file(visit: Visit, fmt: str, when: date) -> tuple[bytes, str]:
+    """A visit's inspection report (实地督导情况报告) as a docx or pdf file: its bytes and file name, built
+    by the writer — the one way the page, the API and the command line produce it."""
+    from lvzhi.writer import docx, pdf
+    from lvzhi.writer.inspection_report import build_inspection_report
+
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(fmt)
+    document = build_inspection_report(report_input(visit, when))
+    data = docx.render_docx(document) if fmt == "docx" else pdf.render_pdf(document)
+    return data, f"{document.title}.{fmt}"

@@ -22,6 +22,7 @@ from lvzhi.accounts.scoping import (
     Perm,
     evaluations_for,
     get_inspection_draw_for,
+    get_inspection_finding_for,
     get_inspection_visit_for,
     get_round_for,
     has_role,
@@ -38,8 +39,6 @@ from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
 from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
 from lvzhi.site.downloads import content_type_of, download
-
-MAX_PHOTOS = 10
 
 
 def _explain(exc: Exception) -> str:
@@ -247,7 +246,7 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
                     _number(post.get("tolerance", ""), "允许偏差"),
                     actions.settings_for(visit.plan.round).verified_tolerance,
                 ),
-                photos=[(f.name or "", f.read()) for f in request.FILES.getlist("photos")[:MAX_PHOTOS]],
+                photos=[(f.name or "", f.read()) for f in request.FILES.getlist("photos")],
                 raise_problem=post.get("raise_problem") == "1",
                 required_measure=post.get("required_measure", ""),
                 deadline=_day(post.get("deadline", "")),
@@ -282,9 +281,7 @@ def inspection_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
 @login_required
 def correct_finding(request: HttpRequest, finding_id: int) -> HttpResponse:
     """更正核查: the office corrects a finding's verified figure, verified score or tolerance (POST)."""
-    finding = Finding.objects.filter(pk=finding_id, visit__in=inspection_visits_for(request.user)).first()
-    if finding is None:
-        raise Http404("督导发现不存在")
+    finding = get_inspection_finding_for(request.user, finding_id)
     if request.method == "POST":
         post = request.POST
         try:
@@ -306,14 +303,9 @@ def correct_finding(request: HttpRequest, finding_id: int) -> HttpResponse:
 def inspection_report(request: HttpRequest, visit_id: int, fmt: str) -> HttpResponse:
     """The region's inspection report (实地督导情况报告) as docx or pdf, through the writer."""
     visit = get_inspection_visit_for(request.user, visit_id)
-    if fmt not in ("docx", "pdf"):
+    if fmt not in queries.REPORT_FORMATS:
         raise Http404("只能下载 docx 或 pdf 格式")
-    from lvzhi.writer import docx, pdf
-    from lvzhi.writer.inspection_report import build_inspection_report
-
-    document = build_inspection_report(queries.report_input(visit, today_in_shanghai()))
-    data = docx.render_docx(document) if fmt == "docx" else pdf.render_pdf(document)
-    return download(data, f"{document.title}.{fmt}")
+    return download(*queries.report_file(visit, fmt, today_in_shanghai()))
 
 
 @login_required
