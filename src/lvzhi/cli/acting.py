@@ -42,11 +42,14 @@ def refusal(exc: Exception) -> typer.Exit:
 
 
 def run_action(action: Any, **kwargs: Any) -> Any:
-    """Run an action; its refusal becomes the Chinese message and exit code 1."""
+    """Run an action (or a scoping look-up); its refusal — or an object outside the user's scope — becomes the
+    Chinese message and exit code 1."""
+    from django.http import Http404
+
     from lvzhi.accounts.scoping import Forbidden
     from lvzhi.evaluations.errors import ActionError
 
     try:
         return action(**kwargs)
-    except (ActionError, Forbidden) as exc:  # ValidationFailed is an ActionError
+    except (ActionError, Forbidden, Http404) as exc:  # ValidationFailed is an ActionError; NotFound an Http404
         raise refusal(exc) from exc
