@@ -122,7 +122,9 @@ def test_the_office_plans_a_drawn_and_a_chosen_county_records_a_finding_with_a_p
 
     visit = codes["990101"]["id"]
     checklist = office.get(f"/api/v1/inspection/visits/{visit}/checklist").json()
-    assert any(f["item"] == "kg_public_share" and f["reported"] == "60" for x in checklist for f in x["figures"])
+    assert any(
+        f["item"] == "kg_public_share" and f["reported"] == "60" for x in checklist for f in x["figures"]
+    )
     answer = office.post(
         f"/api/v1/inspection/visits/{visit}/findings",
         {
@@ -188,9 +190,12 @@ def test_out_of_scope_and_unmanaging_users_are_refused_and_nothing_is_written(ca
         content_type="application/json",
     )
     assert correct.status_code == 403
-    assert outsider.post(
-        f"/api/v1/inspection/findings/{flagged_finding.pk}/correct", "{}", content_type="application/json"
-    ).status_code == 404
+    assert (
+        outsider.post(
+            f"/api/v1/inspection/findings/{flagged_finding.pk}/correct", "{}", content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert Plan.objects.count() == 1 and Finding.objects.count() == 1
     assert Finding.objects.get().verified_value == Decimal(52)
 

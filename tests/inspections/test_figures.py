@@ -10,13 +10,15 @@ from hypothesis import strategies as st
 
 from lvzhi.inspections.figures import differs, relative_difference
 
-amounts = st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+amounts = st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 tolerances = st.decimals(min_value=0, max_value=50, places=1)
 
 
 def test_a_figure_verified_eight_below_a_reported_sixty_is_thirteen_point_three_percent_off():
     assert relative_difference(Decimal(60), Decimal(52)).quantize(Decimal("0.1")) == Decimal("-13.3")
-    assert differs(Decimal(60), Decimal(52), Decimal(5)) and not differs(Decimal(60), Decimal(52), Decimal(15))
+    assert differs(Decimal(60), Decimal(52), Decimal(5)) and not differs(
+        Decimal(60), Decimal(52), Decimal(15)
+    )
 
 
 def test_a_reported_zero_is_off_by_any_verified_difference():

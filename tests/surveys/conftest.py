@@ -77,5 +77,3 @@ def open_survey(cast: Any, survey_round: Any) -> Any:
         margin=Decimal("0.05"),
         tokens_per_group=3,
     )
-
-

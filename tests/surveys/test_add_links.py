@@ -43,7 +43,9 @@ def test_the_office_adds_links_for_a_group_of_a_county_from_its_links_page(cast,
     assert audit.region_code == "990101"
     told = describe_record(audit)  # the stored fields' order is the database's (jsonb sorts them)
     assert told.startswith("jia_office为满意度调查“甲市2024年教育满意度调查”增发了答卷链接：")
-    assert {"区划：甲市一县（990101）", "调查对象：家长", "数量：5"} <= set(told.split("：", 1)[1].split("；"))
+    assert {"区划：甲市一县（990101）", "调查对象：家长", "数量：5"} <= set(
+        told.split("：", 1)[1].split("；")
+    )
 
 
 def test_nobody_but_the_surveys_office_can_add_links(cast, open_survey):

@@ -131,3 +131,28 @@ def test_a_questionnaire_with_an_error_is_refused_at_its_line_and_nothing_is_ope
     )
     assert code == 1 and f"问卷-有误.yaml:{line}:11: 题目 burden: 未知题型 “slider”" in out
     assert Survey.objects.count() == 0
+
+
+def test_an_office_opens_a_survey_with_an_uploaded_questionnaire_version(cast, survey_round):
+    from lvzhi.surveys.actions import do_upload_questionnaire
+
+    text = (
+        Path(QUESTIONNAIRE)
+        .read_text(encoding="utf-8")
+        .replace("code: education-satisfaction", "code: jia-satisfaction")
+    )
+    for name in ("甲市家长满意度调查", "甲市家长满意度调查（修订）"):
+        do_upload_questionnaire(
+            acting_user=cast.jia_office,
+            file_name="甲市问卷.yaml",
+            data=text.replace("name: 县域教育满意度调查", f"name: {name}").encode("utf-8"),
+        )
+    args = ["survey", "open", "--as", "jia_office", "--round", str(survey_round.pk), "--name", "第一版调查"]
+    args += ["--opens", "2020-01-01T00:00", "--closes", "2099-12-31", "--links", "2"]
+    code, out = cli(*args, "--questionnaire", "jia-satisfaction@9")
+    assert code == 1 and "没有问卷“jia-satisfaction@9”" in out and not Survey.objects.exists()
+    code, out = cli(*args, "--questionnaire", "jia-satisfaction@1")
+    assert code == 0, out
+    survey = Survey.objects.get()
+    assert "name: 甲市家长满意度调查\n" in survey.questionnaire_text
+    assert survey.questionnaire_file == "甲市问卷.yaml"

@@ -51,5 +51,9 @@ def run_action(action: Any, **kwargs: Any) -> Any:
 
     try:
         return action(**kwargs)
-    except (ActionError, Forbidden, Http404) as exc:  # ValidationFailed is an ActionError; NotFound an Http404
+    except (
+        ActionError,
+        Forbidden,
+        Http404,
+    ) as exc:  # ValidationFailed is an ActionError; NotFound an Http404
         raise refusal(exc) from exc

@@ -41,7 +41,13 @@ def _survey(user: Any, survey_id: int, perm: str = "view") -> Any:
 def survey_open(
     acting: AS,
     round_id: Annotated[int, typer.Option("--round", help="评价轮次编号")],
-    questionnaire: Annotated[Path, typer.Option("--questionnaire", help="问卷文件 (.yaml)")],
+    questionnaire: Annotated[
+        str,
+        typer.Option(
+            "--questionnaire",
+            help="问卷：文件路径 (.yaml)，或已有问卷 CODE[@VERSION]（上传的问卷及其版本）或内置问卷文件名",
+        ),
+    ],
     name: Annotated[str, typer.Option("--name", help="调查名称")],
     opens: Annotated[str, typer.Option("--opens", help="开始时间，如 2026-05-01T08:00")],
     closes: Annotated[str, typer.Option("--closes", help="结束时间（只写日期为当天 23:59:59）")],
@@ -63,11 +69,9 @@ def survey_open(
         chosen = [r for r in chosen if r.code in codes]
         if len(chosen) != len(set(codes)):
             raise refuse("--regions 中有不属于该评价轮次的区划代码")
+    file_name, text = _questionnaire(questionnaire)
     try:
-        text = questionnaire.read_text(encoding="utf-8")
         share = Decimal(margin) / 100
-    except (OSError, UnicodeDecodeError) as exc:
-        raise refuse(f"无法读取问卷文件 {questionnaire}：{exc}") from None
     except InvalidOperation:
         raise refuse("--margin 应为数字（百分点）") from None
     opens_at, closes_at = deadline(opens, "--opens"), deadline(closes, "--closes")
@@ -79,7 +83,7 @@ def survey_open(
         round=rnd,
         regions=chosen,
         name=name,
-        questionnaire_file=questionnaire.name,
+        questionnaire_file=file_name,
         questionnaire_text=text,
         opens_at=opens_at,
         closes_at=closes_at,
@@ -87,6 +91,25 @@ def survey_open(
         tokens_per_group=links,
     )
     typer.echo(f"已开启满意度调查 {survey.pk}“{survey}”，{len(chosen)} 个区划。")
+
+
+def _questionnaire(reference: str) -> tuple[str, str]:
+    """(file name, text) of the questionnaire `--questionnaire` names: a file on disk, else a stored one
+    (lvzhi.surveys.library.named: CODE, CODE@VERSION or a shipped file's name)."""
+    from lvzhi.surveys import library
+
+    path = Path(reference)
+    if path.is_file():
+        try:
+            return path.name, path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise refuse(f"无法读取问卷文件 {path}：{exc}") from None
+    found = library.named(reference)
+    if found is None:
+        raise refuse(
+            f"没有问卷“{reference}”：请给出问卷文件路径，或已上传问卷的 代码@版本（如 jia-satisfaction@2）"
+        )
+    return found.file_name, found.text
 
 
 def survey_list(acting: AS) -> None:

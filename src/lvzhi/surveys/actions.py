@@ -39,6 +39,7 @@ from lvzhi.surveys.stats import sample_size
 
 MAX_TOKENS_PER_GROUP = 2000
 MAX_QUESTIONNAIRE_BYTES = 256 * 1024  # a questionnaire is a page of questions, not a data file
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a survey's window lies within these years
 TOKEN_BYTES = 16  # 128 random bits: a token cannot be guessed, only handed out
 
 
@@ -163,7 +164,20 @@ def do_open_survey(
     name = clean_text(name)
     if not name:
         issues.append(Issue("name", "请填写调查名称"))
-    if closes_at <= opens_at:
+    if round.closed_at is not None:
+        issues.append(Issue("round", f"评价轮次“{round}”已结束，不能再开启调查"))
+    outside_years = [
+        f"{what} {moment:%Y-%m-%d}"
+        for what, moment in (("开始时间", opens_at), ("结束时间", closes_at))
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR
+    ]
+    if outside_years:
+        issues.append(
+            Issue(
+                "opens_at", f"调查时间应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间：{'、'.join(outside_years)}"
+            )
+        )
+    elif closes_at <= opens_at:
         issues.append(Issue("closes_at", "结束时间应晚于开始时间"))
     if not Decimal("0.005") <= margin <= Decimal("0.5"):
         issues.append(Issue("margin", "允许误差应在 0.5% 到 50% 之间"))

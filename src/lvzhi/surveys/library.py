@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 
+from lvzhi.site.errors import parse_id
 from lvzhi.surveys.models import QuestionnaireVersion
 from lvzhi.surveys.questionnaire import parse_questionnaire
 
@@ -46,10 +47,40 @@ def chosen(value: str) -> Choice | None:
     """The questionnaire a form's value names (None: no such questionnaire)."""
     if value.startswith(UPLOADED):
         pk = value.removeprefix(UPLOADED)
-        q = QuestionnaireVersion.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+        pk_n = parse_id(pk)
+        q = QuestionnaireVersion.objects.filter(pk=pk_n).first() if pk_n is not None else None
         return _uploaded(q) if q is not None else None
     text = builtin_questionnaires().get(value)
     return None if text is None else Choice(value, parse_questionnaire(text, value).name, value, text)
+
+
+def named(reference: str) -> Choice | None:
+    """The questionnaire a person names (the API and the command line): a form's value (a shipped file's name,
+    upload-<id>), or CODE@VERSION for that uploaded version, or CODE for the latest uploaded version of the
+    code — else the shipped questionnaire of that code. None: no such questionnaire."""
+    reference = (reference or "").strip()
+    found = chosen(reference)
+    if found is not None or not reference:
+        return found
+    code, sep, version = reference.rpartition("@")
+    if not sep:
+        code, version = reference, ""
+    uploads = QuestionnaireVersion.objects.filter(code=code)
+    if sep:
+        n = parse_id(version)
+        q = uploads.filter(version=n).first() if n is not None else None
+        return _uploaded(q) if q is not None else None
+    latest = uploads.order_by("-version").first()
+    if latest is not None:
+        return _uploaded(latest)
+    return next(
+        (
+            Choice(name, parse_questionnaire(text, name).name, name, text)
+            for name, text in builtin_questionnaires().items()
+            if parse_questionnaire(text, name).code == code
+        ),
+        None,
+    )
 
 
 def _uploaded(q: QuestionnaireVersion) -> Choice:
