@@ -206,7 +206,8 @@ def inspection_plan(
         draw=draw,
         regions=[c.strip() for c in regions.split(",") if c.strip()],
     )
-    table = Table(title=f"督导计划#{plan.pk}“{plan}”（{plan.starts_on} 至 {plan.ends_on}）")
+    typer.echo(f"已制定督导计划#{plan.pk}“{plan}”（{plan.starts_on} 至 {plan.ends_on}）：")
+    table = Table()
     for col in ("督导区划 id", "区划代码", "区划", "来源"):
         table.add_column(col)
     for v in plan.visits.select_related("evaluation__region"):
@@ -262,7 +263,8 @@ def inspection_finding(
         deadline=_day(deadline, "--deadline"),
         severity=severity or Severity.GENERAL,
     )
-    table = Table(title=f"已记录{finding}（{visit.evaluation.region.name}）", show_header=False)
+    typer.echo(f"已记录{visit.evaluation.region.name}的{finding}")
+    table = Table(show_header=False)
     table.add_column("项")
     table.add_column("内容")
     if finding.item_code:
