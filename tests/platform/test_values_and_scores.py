@@ -86,7 +86,7 @@ def test_the_second_of_two_people_editing_the_same_item_is_refused_and_nothing_i
     with pytest.raises(EditConflict) as exc:
         save(filling, "edu_gpb_spending", "120", version=loaded_by_b, user=filling.jia1_filler)
     msg = str(exc.value)
-    assert "保存冲突" in msg and "110" in msg and "120" in msg and "jia1_filler" in msg
+    assert "保存冲突" in msg and "110" in msg and "120" in msg and "甲市一县填报员" in msg  # the person, not the account
     assert exc.value.your_value == "120"  # the refused input is handed back for the editor to reapply
     assert DataValue.objects.get(evaluation=filling.jia1, item_code="edu_gpb_spending").value == Decimal(110)
 

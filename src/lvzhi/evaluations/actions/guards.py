@@ -14,7 +14,9 @@ UNSET: Any = object()
 
 
 def actor_name(user: Any) -> str:
-    return str(getattr(user, "username", "") or "系统")
+    # The person's name as pages show it (User.get_full_name), never the account name alone.
+    name = user.get_full_name() if hasattr(user, "get_full_name") else getattr(user, "username", "")
+    return str(name or "系统")
 
 
 def require(user: Any, evaluation: Evaluation, *perms: Perm) -> None:

@@ -327,7 +327,7 @@ def do_assign_experts(
     _open(round)
     out: list[BatchItem] = []
     for region, expert in pairs:
-        label = f"{region.name} ← {expert.full_name or expert.username}"
+        label = f"{region.name} ← {expert.get_full_name()}"
         try:
             do_assign_expert(acting_user=acting_user, round=round, region=region, expert=expert)
         except (ActionError, Forbidden) as exc:

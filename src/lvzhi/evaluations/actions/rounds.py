@@ -148,7 +148,7 @@ def do_assign_expert(*, acting_user: Any, round: Round, region: Region, expert: 
                 actor=acting_user,
                 action="round.assign_expert",
                 obj=assignment,
-                object_repr=f"{round} · {region.name} · 专家 {expert.username}",
+                object_repr=f"{round} · {region.name} · 专家 {expert.get_full_name()}",
                 region_code=region.code,
                 after={"round": round.pk, "region": region.code, "expert": expert.username},
             )
