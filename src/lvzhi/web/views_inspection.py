@@ -26,7 +26,6 @@ from lvzhi.accounts.scoping import (
     get_inspection_visit_for,
     get_round_for,
     has_role,
-    inspection_visits_for,
     is_admin,
     rounds_for,
 )
@@ -34,7 +33,7 @@ from lvzhi.evaluations.models import DataValue
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import actions, queries, risk
-from lvzhi.inspections.models import Draw, Finding, Plan
+from lvzhi.inspections.models import Draw, Plan
 from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
 from lvzhi.site.action_errors import ActionError, Issue, ValidationFailed
@@ -311,10 +310,10 @@ def inspection_report(request: HttpRequest, visit_id: int, fmt: str) -> HttpResp
 @login_required
 def finding_photo(request: HttpRequest, finding_id: int, photo_n: int) -> FileResponse:
     """The n-th photo of a finding, if the finding's visit is visible to the user."""
-    finding = Finding.objects.filter(pk=finding_id, visit__in=inspection_visits_for(request.user)).first()
-    photos = list(finding.photos.order_by("pk")) if finding is not None else []
-    if finding is None or not 1 <= photo_n <= len(photos):
-        raise Http404("督导发现或照片不存在")
+    finding = get_inspection_finding_for(request.user, finding_id)
+    photos = list(finding.photos.order_by("pk"))
+    if not 1 <= photo_n <= len(photos):
+        raise Http404("照片不存在")
     photo = photos[photo_n - 1]
     name = f"督导发现{finding.pk}-照片{photo_n}.{photo.kind}"
     return FileResponse(
