@@ -114,3 +114,10 @@ def test_the_national_offices_pages_of_a_province_round_open_and_name_the_provin
     # The province's own office fills in nothing for the country, and cannot open the national round's pages.
     client.force_login(cast.prov_office)
     assert client.get(reverse("web:round_experts", args=[rnd.pk])).status_code in (403, 404)
+
+
+def test_an_expert_filed_at_the_country_is_offered_to_a_provinces_round(nation, cast):
+    region, _ = nation
+    expert = User.objects.create(username="nation_expert", full_name="国家督学")
+    RoleAssignment.objects.create(user=expert, role=Role.EXPERT, region=region)
+    assert expert in office.experts_available_to(cast.prov_office, cast.round)

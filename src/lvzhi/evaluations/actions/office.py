@@ -349,7 +349,8 @@ def experts_available_to(acting_user: Any, round: Round) -> list[User]:
     """Experts the office may assign: holders of the 专家 role filed in the round owner's subtree or above it."""
     owner = round.owner_region
     ancestors = [c for c in owner.path.strip("/").split("/") if c]
-    q = Q(region__path__startswith=owner.path) | Q(region__code__in=ancestors)
+    # The country is above every region but in no path (its own path is the root): named by its level.
+    q = Q(region__path__startswith=owner.path) | Q(region__code__in=ancestors) | Q(region__level=Level.NATION)
     ids = RoleAssignment.objects.filter(q, role=Role.EXPERT).values("user")
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))
 
@@ -373,7 +374,9 @@ def completeness_gaps(evaluation: Evaluation) -> list[Issue]:
         "item_code", "source"
     ):
         spec = cat.get(code)
-        gaps.append(Issue(code, f"数据项“{spec.name if spec else code}”是{unconfirmed_reason(source)}，尚未确认"))
+        gaps.append(
+            Issue(code, f"数据项“{spec.name if spec else code}”是{unconfirmed_reason(source)}，尚未确认")
+        )
     evidence = rescoring.evidence_files([evaluation.pk])
     for leaf in info.leaves:
         if leaf.evidence_required and not evidence.get((evaluation.pk, leaf.code)):
