@@ -105,7 +105,7 @@ def test_a_second_save_on_a_stale_version_is_a_409_conflict_naming_who_changed_i
     url = f"/api/v1/evaluations/{filling.jia1.pk}/values/kg_public_share"
     assert _put(c, url, {"value": "50"}).status_code == 200
     r = _put(c, url, {"value": "60", "expected_version": None})
-    assert r.status_code == 409 and "jia1_filler" in r.json()["detail"] and r.json()["current_value"] == "50"
+    assert r.status_code == 409 and "甲市一县填报员" in r.json()["detail"] and r.json()["current_value"] == "50"
 
 
 def test_bad_values_answer_422_with_every_issue(filling):

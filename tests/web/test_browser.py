@@ -325,6 +325,9 @@ def test_office_pages_charts_keyboard_and_tablet(live_server, fresh_demo, open_p
         assert names[0] == "示范省甲市八县"
         page.goto(f"{base}/schemes/")
         page.get_by_role("link", name=re.compile("法定与国家规定")).click()
+        # The page is read once the browser has arrived (content() while navigating is empty).
+        page.wait_for_url(re.compile(r".*/schemes/\d+/$"))
+        page.wait_for_load_state()
         assert "S1.1" in page.content() and "分" in page.content()
         shot(page, f"14-scheme-tree-{suffix}")
         page.goto(f"{base}/audit/")
