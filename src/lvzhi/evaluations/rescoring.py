@@ -328,17 +328,22 @@ def _inputs(
     by_eval = {"evaluation__round_id": round.pk} if whole_round else {"evaluation_id__in": ids}
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
     prev: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    samples: dict[int, dict[str, gateway.Sample]] = defaultdict(dict)
-    for ev_id, code, value, prev_value, sample in DataValue.objects.filter(**by_eval).values_list(
-        "evaluation_id", "item_code", "value", "prev_value", "sample"
+    for ev_id, code, value, prev_value in DataValue.objects.filter(**by_eval).values_list(
+        "evaluation_id", "item_code", "value", "prev_value"
     ):
         if value is not None:
             values[ev_id][code] = value
-            measured = gateway.sample_of(sample)
-            if measured is not None:
-                samples[ev_id][code] = measured
         if prev_value is not None:
             prev[ev_id][code] = prev_value
+    # Few values were measured on a sample: read those alone (decoding a JSON column for every value of a
+    # national round cost more than the rest of reading them).
+    samples: dict[int, dict[str, gateway.Sample]] = defaultdict(dict)
+    for ev_id, code, sample in DataValue.objects.filter(
+        **by_eval, sample__isnull=False, value__isnull=False
+    ).values_list("evaluation_id", "item_code", "sample"):
+        measured = gateway.sample_of(sample)
+        if measured is not None:
+            samples[ev_id][code] = measured
     # Last year's values from the previous year's round fill what was not stored beside this year's.
     current_of_region = {e.region_id: e.pk for e in evaluations}
     earlier_to_current: dict[int, int] = {}
