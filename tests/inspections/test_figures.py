@@ -37,3 +37,19 @@ def test_a_verified_figure_equal_to_the_reported_one_is_never_flagged(reported, 
     assert not differs(reported, reported, tolerance)
     if differs(reported, verified, tolerance):
         assert verified != reported
+
+
+def test_a_typed_figure_reads_with_separators_blank_is_none_and_what_is_no_number_is_refused():
+    from lvzhi.inspections.figures import typed_number
+
+    assert (
+        typed_number(" 12,345.60 ") == Decimal("12345.60")
+        and typed_number("") is None
+        and typed_number(None) is None
+    )
+    for bad in ("abc", "NaN", "Infinity", "1.2.3"):
+        try:
+            typed_number(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)

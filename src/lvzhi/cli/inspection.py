@@ -12,7 +12,7 @@ regions, `finding` records what was found in a visit (verified figure and score,
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -161,16 +161,12 @@ def _day(text: str | None, option: str) -> date | None:
 
 
 def _number(text: str | None, option: str) -> Decimal | None:
-    text = (text or "").strip().replace(",", "")
-    if not text:
-        return None
+    from lvzhi.inspections.figures import typed_number
+
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise refuse(f"{option}“{text}”不是数字")
-    return value
+        return typed_number(text)
+    except ValueError:
+        raise refuse(f"{option}“{(text or '').strip().replace(',', '')}”不是数字") from None
 
 
 def inspection_plan(

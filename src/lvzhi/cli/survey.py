@@ -38,6 +38,16 @@ def _survey(user: Any, survey_id: int, perm: str = "view") -> Any:
     return run_action(get_survey_for, user=user, survey_id=survey_id, perm=perm)
 
 
+def _survey_region(survey: Any, code: str) -> Any:
+    """The survey's region of this code, or a refusal naming it."""
+    from lvzhi.surveys.models import SurveyRegion
+
+    sr = SurveyRegion.objects.filter(survey=survey, region__code=code).select_related("region").first()
+    if sr is None:
+        raise refuse(f"区划 {code} 不在本次调查中")
+    return sr
+
+
 def survey_open(
     acting: AS,
     round_id: Annotated[int, typer.Option("--round", help="评价轮次编号")],
@@ -173,13 +183,10 @@ def survey_add_links(
     """为某区划的某类调查对象增发答卷链接（调查结束前）(add response links for a region's group)."""
     django_setup()
     from lvzhi.surveys.actions import do_add_tokens
-    from lvzhi.surveys.models import SurveyRegion
 
     user = operator_named(acting)
     survey = _survey(user, survey_id, "manage")
-    sr = SurveyRegion.objects.filter(survey=survey, region__code=region).select_related("region").first()
-    if sr is None:
-        raise refuse(f"区划 {region} 不在本次调查中")
+    sr = _survey_region(survey, region)
     added = run_action(
         do_add_tokens, acting_user=user, survey=survey, region=sr.region, group=group, count=count
     )
@@ -231,12 +238,9 @@ def survey_feed(
     """把区划的满意度写入数据项（说明中注明 n 和误差）并重新计分 (feed a region's rate)."""
     django_setup()
     from lvzhi.surveys.actions import do_feed_rate
-    from lvzhi.surveys.models import SurveyRegion
 
     user = operator_named(acting)
     survey = _survey(user, survey_id, "manage")
-    sr = SurveyRegion.objects.filter(survey=survey, region__code=region).select_related("region").first()
-    if sr is None:
-        raise refuse(f"区划 {region} 不在本次调查中")
+    sr = _survey_region(survey, region)
     dv = run_action(do_feed_rate, acting_user=user, survey=survey, region=sr.region)
     typer.echo(f"已写入 {sr.region.name} 的 {survey.statistic} = {dv.value}%：{dv.note}")

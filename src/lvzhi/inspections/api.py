@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch
@@ -35,6 +35,7 @@ from lvzhi.accounts.scoping import (
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import actions, queries, risk
+from lvzhi.inspections.figures import typed_number
 from lvzhi.inspections.models import Draw, Finding, Plan, Visit
 from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
@@ -270,16 +271,10 @@ def _s(v: Decimal | None) -> str | None:
 
 def _number(text: str | None, code: str, what: str) -> Decimal | None:
     """A number typed as text (thousands separators allowed); empty is None; anything else refused in Chinese."""
-    text = (text or "").strip().replace(",", "")
-    if not text:
-        return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise ValidationFailed([Issue(code, f"{what}“{text[:40]}”不是数字")])
-    return value
+        return typed_number(text)
+    except ValueError as exc:
+        raise ValidationFailed([Issue(code, f"{what}“{str(exc)[:40]}”不是数字")]) from None
 
 
 def _visit_out(v: Visit) -> dict[str, Any]:

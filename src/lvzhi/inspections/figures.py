@@ -5,7 +5,7 @@ Plain functions, no Django: the finding action flags with them and the inspectio
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 
 def relative_difference(reported: Decimal, verified: Decimal) -> Decimal | None:
@@ -20,3 +20,18 @@ def differs(reported: Decimal, verified: Decimal, tolerance: Decimal) -> bool:
     (any difference at all when the reported figure is 0)."""
     rate = relative_difference(reported, verified)
     return verified != reported if rate is None else abs(rate) > tolerance
+
+
+def typed_number(text: str | None) -> Decimal | None:
+    """A figure as a person types it (thousands separators allowed); blank is None; ValueError when it is no
+    finite number (the page, the API and the CLI each say so in their own way)."""
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value

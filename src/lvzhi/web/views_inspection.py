@@ -7,7 +7,7 @@ Reads go through the scoping helper; every change is one lvzhi.inspections actio
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +33,7 @@ from lvzhi.evaluations.models import DataValue
 from lvzhi.evidence import storage
 from lvzhi.evidence.models import StoredFile
 from lvzhi.inspections import actions, queries, risk
+from lvzhi.inspections.figures import typed_number
 from lvzhi.inspections.models import Draw, Plan
 from lvzhi.rectification.models import Severity
 from lvzhi.rectification.queries import today_in_shanghai
@@ -54,16 +55,10 @@ def _day(text: str) -> date | None:
 
 
 def _number(text: str, what: str) -> Decimal | None:
-    text = (text or "").strip().replace(",", "")
-    if not text:
-        return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationFailed([_issue(what, f"{what}“{text}”不是数字")]) from None
-    if not value.is_finite():
-        raise ValidationFailed([_issue(what, f"{what}“{text}”不是数字")])
-    return value
+        return typed_number(text)
+    except ValueError as exc:
+        raise ValidationFailed([_issue(what, f"{what}“{exc}”不是数字")]) from None
 
 
 def _percent(p: Decimal, runs: int = 0) -> str:
